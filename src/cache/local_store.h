@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "cache/digest.h"
+#include "util/error.h"
+
+namespace anneal::cache {
+
+// Layout under the store's root (.anneal/cache):
+//
+//   ac/XX/<32 hex>   action results, keyed by node key (XX = first two hex digits)
+//   cas/XX/<32 hex>  blobs, keyed by the digest of their bytes
+//
+// Both are entries (entry.h), written to a temporary file and renamed into place.
+
+struct StoreStats {
+  uint64_t actions = 0;
+  uint64_t blobs = 0;
+  uint64_t bytes = 0;
+};
+
+/// The local cache: action results plus content-addressed blobs.
+class LocalStore {
+ public:
+  explicit LocalStore(std::filesystem::path root);
+
+  /// The action result stored under `key`; nullopt on a miss. A corrupt entry is removed
+  /// and reported as a miss, never as an error.
+  std::optional<std::string> get_action(const Digest& key) const;
+  Result<void> put_action(const Digest& key, std::string_view payload);
+  /// Where the action entry for `key` lives (also the ninja output of its node).
+  std::filesystem::path action_path(const Digest& key) const;
+
+  /// Stores `bytes` (a no-op when already present) and returns their digest.
+  Result<Digest> put_blob(std::string_view bytes);
+  /// The blob's bytes, verified against `digest`; nullopt when missing or corrupt.
+  std::optional<std::string> get_blob(const Digest& digest) const;
+
+  StoreStats stats() const;
+  const std::filesystem::path& root() const { return m_root; }
+
+ private:
+  std::filesystem::path m_root;
+};
+
+}  // namespace anneal::cache

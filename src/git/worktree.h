@@ -1,0 +1,25 @@
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+
+#include "git/repository.h"
+#include "util/error.h"
+
+namespace anneal::git {
+
+/// Creates a linked worktree at `path` with a detached HEAD at `commit` (what
+/// `git worktree add --detach` does: an admin directory .git/worktrees/<name>, a `.git` file
+/// in `path`, a full checkout and its own index). No branch is created. `name` must be unique
+/// among the repository's worktrees. An existing worktree at `path` is replaced.
+Result<void> add_worktree(Repository& repo, const std::filesystem::path& path,
+                          std::string_view name, std::string_view commit);
+
+/// Removes the worktree at `path`: its files and its admin directory.
+Result<void> remove_worktree(Repository& repo, const std::filesystem::path& path);
+
+/// Removes every worktree under `dir` (files and admin directories), and the admin
+/// directories of any worktree whose folder is gone. Returns how many were removed.
+Result<int> prune_worktrees(Repository& repo, const std::filesystem::path& dir);
+
+}  // namespace anneal::git

@@ -1,0 +1,144 @@
+// graph: the Annealfile model, experiment planning, node specs and keys, build.ninja, ledger.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "util/error.h"
+
+namespace anneal::graph {
+
+/// A 1-based position in the Annealfile, for diagnostics.
+struct SourceLoc {
+  int line = 0;
+  int column = 0;
+};
+
+/// One numeric parameter the built-in `tune` agent may perturb.
+struct TuneParam {
+  std::string file;     ///< path relative to the repository root
+  std::string pattern;  ///< ECMAScript regex with exactly one capture group: the number
+  double min = 0;
+  double max = 0;
+  bool integer = false;
+  SourceLoc loc;
+};
+
+enum class AgentKind { Command, Tune, Api };
+
+/// A named agent (`agents:`) or one written inline in a target.
+struct Agent {
+  std::string name;  ///< the key under `agents:`; for an inline agent, "<target>.agent"
+  AgentKind kind = AgentKind::Command;
+  std::string run;              ///< command: shell command run in the candidate worktree
+  double timeout_s = 0;         ///< command: 0 = no timeout
+  std::vector<TuneParam> params;  ///< tune
+  nlohmann::json config;        ///< the agent's mapping as written (api settings live here)
+  SourceLoc loc;
+};
+
+/// A verification gate: a command that must exit 0 before any stage runs.
+struct Gate {
+  std::string name;
+  std::string run;
+  double timeout_s = 0;
+  SourceLoc loc;
+};
+
+/// `keep_if: "< 50"`: the stage's score must satisfy this or the candidate is rejected.
+struct Condition {
+  enum class Op { Less, LessEqual, Greater, GreaterEqual, Equal, NotEqual };
+  Op op = Op::Less;
+  double value = 0;
+  std::string text;  ///< as written, for messages
+};
+
+/// A deterministic fidelity stage.
+struct Stage {
+  std::string name;
+  std::string run;
+  std::string parse;  ///< optional: reads `run`'s stdout on stdin, prints the number
+  int repeat = 1;     ///< runs this many times; the score is the median
+  std::optional<Condition> keep_if;
+  bool exclusive = false;  ///< runs with nothing else running (timing-sensitive)
+  double timeout_s = 0;
+  /// Stages this one waits for. Unset: the stage before it in the list (cheap first).
+  std::optional<std::vector<std::string>> needs;
+  SourceLoc loc;
+};
+
+enum class Direction { Maximize, Minimize };
+
+struct Objective {
+  std::string metric;  ///< a stage name (later: `judge` or a judge criterion)
+  Direction direction = Direction::Maximize;
+  double min_improvement = 0;
+  SourceLoc loc;
+};
+
+struct Search {
+  std::string strategy = "greedy";  ///< greedy | annealing
+  uint64_t seed = 0;
+  nlohmann::json config;  ///< the whole `search:` mapping (strategy parameters)
+};
+
+struct Budget {
+  int experiments = 20;
+  std::optional<double> usd_per_experiment;
+  std::optional<double> usd_per_day;
+  int max_consecutive_failures = 5;
+};
+
+struct Scope {
+  std::vector<std::string> editable;   ///< globs; a target's `artifact` files are always editable
+  std::vector<std::string> immutable;  ///< globs
+};
+
+struct Target {
+  std::string name;
+  std::vector<std::string> needs;
+  std::vector<std::string> artifact;
+  Scope scope;
+  Agent agent;  ///< resolved: a named agent copied in, or the inline one
+  std::string instructions;  ///< optional guidance file, relative to the repository root
+  int drafts = 1;
+  std::vector<Gate> verify;
+  std::vector<Stage> stages;
+  std::optional<nlohmann::json> judge;  ///< kept as written until the judge stage exists
+  Objective objective;
+  Search search;
+  Budget budget;
+  /// The target's mapping with its agent resolved and `budget.experiments` removed:
+  /// everything that can change an experiment's result, for the target's config digest.
+  nlohmann::json config;
+  SourceLoc loc;
+};
+
+/// A parsed and validated Annealfile.
+struct Annealfile {
+  std::filesystem::path path;  ///< as given, used in diagnostics
+  int version = 1;
+  std::map<std::string, Agent> agents;
+  std::vector<Target> targets;  ///< in file order
+
+  const Target* find_target(std::string_view name) const;
+};
+
+/// Reads, schema-validates and checks `path`. Every error message starts with
+/// "PATH:LINE:COL: error: " and says what is wrong; `caret` adds the source line and
+/// a caret under the column (for terminals). Several errors are joined by newlines.
+Result<Annealfile> load_annealfile(const std::filesystem::path& path, bool caret = false);
+
+/// The same, from text already in memory (`path` names it in messages).
+Result<Annealfile> parse_annealfile(std::string_view text, const std::filesystem::path& path,
+                                    bool caret = false);
+
+/// Parses a duration: a number of seconds, or a number with s, m or h ("90s", "2m", "1.5h").
+std::optional<double> parse_duration(std::string_view text);
+
+}  // namespace anneal::graph

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "util/error.h"
+
+namespace anneal::nodes {
+
+/// A number the built-in tuner may change: the one capture group of `pattern` in `file`.
+struct TuneParam {
+  std::string file;
+  std::string pattern;
+  double min = 0;
+  double max = 0;
+  bool integer = false;
+};
+
+struct TuneEdit {
+  std::string file;
+  std::string old_text;  ///< the number as it was written
+  std::string new_text;
+};
+
+struct TuneResult {
+  std::vector<TuneEdit> edits;
+  std::string hypothesis;  ///< e.g. "tune: threads 8 -> 12 in cfg.ini"
+};
+
+/// Perturbs the parameters in the files under `worktree`, in place. Each parameter moves by
+/// a Gaussian step of (max - min) * 0.5 * step_scale (at least 1 for integers), clamped to
+/// [min, max]; at least one parameter changes. Deterministic in `seed`. Fails when a file is
+/// missing, the pattern does not match exactly once, or the capture is not a number.
+Result<TuneResult> tune(const std::vector<TuneParam>& params,
+                        const std::filesystem::path& worktree, double step_scale, uint64_t seed);
+
+}  // namespace anneal::nodes

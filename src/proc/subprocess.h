@@ -1,0 +1,66 @@
+// proc: child processes in their own process groups, with timeouts; lock files.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "util/error.h"
+
+namespace anneal::proc {
+
+struct RunOptions {
+  /// Run as `/bin/sh -c command`.
+  std::string command;
+  /// Working directory; empty = the current one.
+  std::filesystem::path cwd;
+  /// Set on top of the inherited environment (same name = override).
+  std::vector<std::pair<std::string, std::string>> env;
+  /// Written to the child's stdin, which is then closed; nullopt = /dev/null.
+  std::optional<std::string> stdin_data;
+  /// Where stdout and stderr go; an empty path captures into RunResult::out / err.
+  std::filesystem::path stdout_path;
+  std::filesystem::path stderr_path;
+  /// Seconds before the whole process group is killed; 0 = no limit.
+  double timeout_s = 0;
+  /// On timeout or abort: SIGTERM to the group, then SIGKILL after this many seconds.
+  double kill_grace_s = 2;
+  /// Polled about every 50 ms while the child runs; returning true kills the group and
+  /// sets RunResult::aborted (used when the parent build has gone away).
+  std::function<bool()> should_abort;
+  /// The child gets SIGKILL when this process dies (prctl PR_SET_PDEATHSIG).
+  bool die_with_parent = false;
+  /// The signal sent first to the group on abort or interrupt (SIGTERM by default; ninja
+  /// wants SIGINT so it can stop its own children).
+  int stop_signal = 15;
+};
+
+struct RunResult {
+  int exit_code = -1;  ///< valid when signal == 0
+  int signal = 0;      ///< the signal that ended the child, if any
+  bool timed_out = false;
+  bool aborted = false;  ///< should_abort() or an interrupt (SIGINT/SIGTERM) ended it
+  double duration_s = 0;
+  std::string out;  ///< captured stdout, when stdout_path was empty
+  std::string err;  ///< captured stderr, when stderr_path was empty
+
+  bool ok() const { return exit_code == 0 && signal == 0 && !timed_out && !aborted; }
+  /// "exit status 3", "killed by signal 9", "timed out after 60s", "aborted".
+  std::string describe() const;
+};
+
+/// Runs a command in a new process group and waits for it. When the command ends, any
+/// process left in its group is killed, so nothing outlives it. Fails only when the
+/// command cannot be started (fork, pipes, output files).
+Result<RunResult> run(const RunOptions& options);
+
+/// Installs handlers for SIGINT, SIGTERM and SIGHUP that only set a flag; run() then
+/// stops its child (as for an abort) and returns.
+void install_interrupt_handlers();
+/// True once one of those signals arrived.
+bool interrupted();
+
+}  // namespace anneal::proc

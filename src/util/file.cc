@@ -1,0 +1,98 @@
+#include "util/file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace anneal {
+
+namespace fs = std::filesystem;
+
+Result<std::string> read_file(const fs::path& path) {
+  auto contents = read_file_if_exists(path);
+  if (!contents)
+    return fail(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
+  return *contents;
+}
+
+std::optional<std::string> read_file_if_exists(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return std::nullopt;
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      int saved = errno;
+      ::close(fd);
+      errno = saved;
+      return std::nullopt;
+    }
+    if (n == 0)
+      break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+Result<void> make_dirs(const fs::path& path) {
+  std::error_code ec;
+  fs::create_directories(path, ec);
+  if (ec)
+    return fail(fmt::format("cannot create directory {}: {}", path.string(), ec.message()));
+  return {};
+}
+
+Result<void> write_file_atomic(const fs::path& path, std::string_view contents) {
+  if (path.has_parent_path()) {
+    if (auto made = make_dirs(path.parent_path()); !made)
+      return made;
+  }
+  // A random suffix keeps concurrent writers of the same path out of each other's way.
+  static thread_local std::mt19937_64 rng{std::random_device{}() ^ static_cast<uint64_t>(::getpid())};
+  fs::path tmp = path;
+  tmp += fmt::format(".tmp.{:x}", rng());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return fail(fmt::format("cannot write {}: {}", tmp.string(), std::strerror(errno)));
+  const char* p = contents.data();
+  size_t left = contents.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      int saved = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return fail(fmt::format("cannot write {}: {}", tmp.string(), std::strerror(saved)));
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    int saved = errno;
+    ::unlink(tmp.c_str());
+    return fail(fmt::format("cannot write {}: {}", tmp.string(), std::strerror(saved)));
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int saved = errno;
+    ::unlink(tmp.c_str());
+    return fail(fmt::format("cannot rename {} to {}: {}", tmp.string(), path.string(),
+                            std::strerror(saved)));
+  }
+  return {};
+}
+
+}  // namespace anneal
