@@ -24,7 +24,11 @@ struct Violation {
 };
 
 /// Matches a '/'-separated path against a glob: `*` and `?` within one path component,
-/// `**` across components ("src/**" matches everything under src), `[abc]` classes.
+/// `**` across any number of components, also none ("src/**/x.py" matches "src/x.py",
+/// "src/**" everything under src, "**" everything), `[abc]`, `[a-z]`, `[!abc]` classes and
+/// `\` escapes. The pattern is anchored at the top of the worktree and matches the whole
+/// path or a directory that contains it: "*.py" matches "a.py" but not "src/a.py" (write
+/// "**/*.py" for that), and "src" or "src/" matches everything under src, as in .gitignore.
 bool glob_match(std::string_view pattern, std::string_view path);
 
 /// Checks one path an agent names before it is touched (absolute, "..", .git, editable,
