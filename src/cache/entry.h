@@ -28,11 +28,13 @@ enum class EntryKind : uint32_t {
   Blob = 2,    ///< content-addressed bytes: stdout, stderr, patches
 };
 
+/// A decoded, checksum-verified entry.
 struct Entry {
   EntryKind kind = EntryKind::Action;
   std::string payload;
 };
 
+/// The entry bytes for `payload`: header, payload, checksum.
 std::string encode_entry(EntryKind kind, std::string_view payload);
 /// Fails with the reason ("bad magic", "checksum mismatch", …) on a corrupt entry.
 Result<Entry> decode_entry(std::string_view bytes);

@@ -18,6 +18,7 @@ namespace anneal::cache {
 //
 // Both are entries (entry.h), written to a temporary file and renamed into place.
 
+/// What the store holds; temporary files of writers in flight are not counted.
 struct StoreStats {
   uint64_t actions = 0;
   uint64_t blobs = 0;
@@ -32,6 +33,8 @@ class LocalStore {
   /// The action result stored under `key`; nullopt on a miss. A corrupt entry is removed
   /// and reported as a miss, never as an error.
   std::optional<std::string> get_action(const Digest& key) const;
+  /// Stores (or replaces) the action result for `key` atomically: readers, and writers in
+  /// other processes, see one whole entry or the other, never a mix.
   Result<void> put_action(const Digest& key, std::string_view payload);
   /// Where the action entry for `key` lives (also the ninja output of its node).
   std::filesystem::path action_path(const Digest& key) const;
@@ -41,6 +44,7 @@ class LocalStore {
   /// The blob's bytes, verified against `digest`; nullopt when missing or corrupt.
   std::optional<std::string> get_blob(const Digest& digest) const;
 
+  /// Counts entries and their bytes by walking the tree.
   StoreStats stats() const;
   const std::filesystem::path& root() const { return m_root; }
 

@@ -5,9 +5,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <random>
-#include <sstream>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -17,9 +16,11 @@ namespace fs = std::filesystem;
 
 Result<std::string> read_file(const fs::path& path) {
   auto contents = read_file_if_exists(path);
-  if (!contents)
-    return fail(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
-  return *contents;
+  if (!contents) {
+    int saved = errno;  // before anything else can overwrite it
+    return fail(fmt::format("cannot read {}: {}", path.string(), std::strerror(saved)));
+  }
+  return std::move(*contents);
 }
 
 std::optional<std::string> read_file_if_exists(const fs::path& path) {
@@ -59,11 +60,19 @@ Result<void> write_file_atomic(const fs::path& path, std::string_view contents) 
     if (auto made = make_dirs(path.parent_path()); !made)
       return made;
   }
-  // A random suffix keeps concurrent writers of the same path out of each other's way.
-  static thread_local std::mt19937_64 rng{std::random_device{}() ^ static_cast<uint64_t>(::getpid())};
-  fs::path tmp = path;
-  tmp += fmt::format(".tmp.{:x}", rng());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // Concurrent writers of the same path each need their own temporary file. The pid tells
+  // processes apart even when a forked child inherited the generator's state; the random part
+  // tells threads apart; O_EXCL makes any remaining clash a retry instead of a shared file.
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  fs::path tmp;
+  int fd = -1;
+  for (int attempt = 0; fd < 0 && attempt < 16; ++attempt) {
+    tmp = path;
+    tmp += fmt::format(".tmp.{}.{:x}", ::getpid(), rng());
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 && errno != EEXIST)
+      break;
+  }
   if (fd < 0)
     return fail(fmt::format("cannot write {}: {}", tmp.string(), std::strerror(errno)));
   const char* p = contents.data();
@@ -81,10 +90,13 @@ Result<void> write_file_atomic(const fs::path& path, std::string_view contents) 
     p += n;
     left -= static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    int saved = errno;
+  // The descriptor is closed whether or not fsync succeeded.
+  int synced = ::fsync(fd) == 0 ? 0 : errno;
+  int closed = ::close(fd) == 0 ? 0 : errno;
+  if (synced != 0 || closed != 0) {
     ::unlink(tmp.c_str());
-    return fail(fmt::format("cannot write {}: {}", tmp.string(), std::strerror(saved)));
+    return fail(fmt::format("cannot write {}: {}", tmp.string(),
+                            std::strerror(synced != 0 ? synced : closed)));
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int saved = errno;

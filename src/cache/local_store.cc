@@ -1,0 +1,113 @@
+#include "cache/local_store.h"
+
+#include <system_error>
+#include <utility>
+
+#include "cache/entry.h"
+#include "util/file.h"
+
+namespace anneal::cache {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path sharded_path(const fs::path& root, std::string_view area, const Digest& digest) {
+  std::string hex = digest.hex();
+  return root / area / hex.substr(0, 2) / hex;
+}
+
+/// The payload of the entry at `path` when it is a valid entry of `kind`. Anything else that
+/// exists there is corrupt and removed, so the next writer starts clean.
+std::optional<std::string> read_entry(const fs::path& path, EntryKind kind) {
+  std::optional<std::string> bytes = read_file_if_exists(path);
+  if (!bytes)
+    return std::nullopt;
+  Result<Entry> entry = decode_entry(*bytes);
+  if (!entry || entry->kind != kind) {
+    std::error_code ignored;
+    fs::remove(path, ignored);
+    return std::nullopt;
+  }
+  return std::move(entry->payload);
+}
+
+struct Tally {
+  uint64_t entries = 0;
+  uint64_t bytes = 0;
+};
+
+/// Counts the entries of one area (ac or cas). Temporary files of writers in flight or of
+/// writers that died are not entries: their names are not bare digests.
+Tally tally_area(const fs::path& area) {
+  Tally tally;
+  std::error_code ec;
+  for (fs::directory_iterator shard(area, ec), end; !ec && shard != end; shard.increment(ec)) {
+    std::error_code shard_ec;
+    if (!shard->is_directory(shard_ec))
+      continue;
+    for (fs::directory_iterator file(shard->path(), shard_ec);
+         !shard_ec && file != end; file.increment(shard_ec)) {
+      if (!Digest::from_hex(file->path().filename().string()))
+        continue;
+      std::error_code file_ec;
+      if (!file->is_regular_file(file_ec))
+        continue;
+      uint64_t size = file->file_size(file_ec);
+      if (file_ec)
+        continue;  // removed by a concurrent reader since it was listed
+      ++tally.entries;
+      tally.bytes += size;
+    }
+  }
+  return tally;
+}
+
+}  // namespace
+
+LocalStore::LocalStore(fs::path root) : m_root(std::move(root)) {}
+
+fs::path LocalStore::action_path(const Digest& key) const {
+  return sharded_path(m_root, "ac", key);
+}
+
+std::optional<std::string> LocalStore::get_action(const Digest& key) const {
+  return read_entry(action_path(key), EntryKind::Action);
+}
+
+Result<void> LocalStore::put_action(const Digest& key, std::string_view payload) {
+  return write_file_atomic(action_path(key), encode_entry(EntryKind::Action, payload));
+}
+
+Result<Digest> LocalStore::put_blob(std::string_view bytes) {
+  Digest digest = digest_of(bytes);
+  fs::path path = sharded_path(m_root, "cas", digest);
+  // Content addressing makes an existing valid blob the same bytes: skip the write.
+  if (std::optional<std::string> existing = read_entry(path, EntryKind::Blob);
+      existing && *existing == bytes)
+    return digest;
+  if (Result<void> written = write_file_atomic(path, encode_entry(EntryKind::Blob, bytes));
+      !written)
+    return std::unexpected(std::move(written.error()));
+  return digest;
+}
+
+std::optional<std::string> LocalStore::get_blob(const Digest& digest) const {
+  fs::path path = sharded_path(m_root, "cas", digest);
+  std::optional<std::string> bytes = read_entry(path, EntryKind::Blob);
+  // A valid entry under the wrong name (copied or renamed by hand) is as wrong as a corrupt one.
+  if (bytes && digest_of(*bytes) != digest) {
+    std::error_code ignored;
+    fs::remove(path, ignored);
+    return std::nullopt;
+  }
+  return bytes;
+}
+
+StoreStats LocalStore::stats() const {
+  Tally actions = tally_area(m_root / "ac");
+  Tally blobs = tally_area(m_root / "cas");
+  return StoreStats{actions.entries, blobs.entries, actions.bytes + blobs.bytes};
+}
+
+}  // namespace anneal::cache
