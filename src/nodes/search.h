@@ -29,7 +29,10 @@ struct SearchConfig {
   int budget = 0;                    ///< total experiments planned (greedy's cooling schedule)
 
   /// Reads strategy parameters from a `search:` mapping; unknown keys are ignored here
-  /// (the schema rejects them). Fails on an unknown strategy.
+  /// (the schema rejects them). `direction`, `min_improvement` and `budget` come from the
+  /// arguments unless the mapping has them (as `to_json` writes them, so a node spec's config
+  /// reads back exactly). Fails on an unknown strategy, naming the known ones, and on
+  /// out-of-range values (cooling outside (0, 1], window < 1, ...).
   static Result<SearchConfig> from_json(const nlohmann::json& search, Direction direction,
                                         double min_improvement, int budget);
   nlohmann::json to_json() const;

@@ -26,13 +26,16 @@ struct TuneEdit {
 
 struct TuneResult {
   std::vector<TuneEdit> edits;
-  std::string hypothesis;  ///< e.g. "tune: threads 8 -> 12 in cfg.ini"
+  std::string hypothesis;  ///< e.g. "tune: cfg.ini: 8 -> 12; tune: cfg.ini: 0.5 -> 0.35"
 };
 
 /// Perturbs the parameters in the files under `worktree`, in place. Each parameter moves by
 /// a Gaussian step of (max - min) * 0.5 * step_scale (at least 1 for integers), clamped to
 /// [min, max]; at least one parameter changes. Deterministic in `seed`. Fails when a file is
-/// missing, the pattern does not match exactly once, or the capture is not a number.
+/// missing, the pattern does not match exactly once, or the capture is not a number; nothing
+/// is written then. Patterns are ECMAScript with `^`/`$` matching at line ends; integers are
+/// written without a decimal point, reals with at most 6 significant digits, in a spelling the
+/// pattern matches again.
 Result<TuneResult> tune(const std::vector<TuneParam>& params,
                         const std::filesystem::path& worktree, double step_scale, uint64_t seed);
 

@@ -1,0 +1,314 @@
+#include "nodes/tune.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "util/file.h"
+#include "util/random.h"
+
+namespace anneal::nodes {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Integers beyond 2^53 are not exact in a double, so their steps would be meaningless.
+constexpr double k_max_exact_integer = 9007199254740992.0;
+constexpr int k_step_attempts = 8;
+
+/// One parameter located in its file: where its number is and what it says.
+struct Located {
+  const TuneParam* param = nullptr;
+  std::regex regex;
+  std::string key;  ///< the normalised file path, so `a.ini` and `./a.ini` are one file
+  size_t offset = 0;
+  size_t length = 0;
+  std::string text;
+  double value = 0;
+  double lo = 0;  ///< bounds, narrowed to whole numbers for integer parameters
+  double hi = 0;
+};
+
+Result<double> parse_number(std::string_view text) {
+  std::string_view digits = text;
+  if (digits.starts_with('+'))
+    digits.remove_prefix(1);
+  double value = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
+      !std::isfinite(value))
+    return fail("not a number");
+  return value;
+}
+
+Result<void> check_param(const TuneParam& param) {
+  fs::path path(param.file);
+  bool escapes = std::any_of(path.begin(), path.end(), [](const fs::path& p) { return p == ".."; });
+  if (param.file.empty() || path.is_absolute() || escapes)
+    return fail(
+        fmt::format("tune: file '{}' must be a relative path inside the repository", param.file));
+  if (!std::isfinite(param.min) || !std::isfinite(param.max) || param.min > param.max)
+    return fail(fmt::format("tune: {}: pattern '{}': min {} must not exceed max {}", param.file,
+                            param.pattern, param.min, param.max));
+  if (param.integer &&
+      (std::fabs(param.min) > k_max_exact_integer || std::fabs(param.max) > k_max_exact_integer))
+    return fail(fmt::format("tune: {}: pattern '{}': integer bounds must lie within ±2^53",
+                            param.file, param.pattern));
+  if (param.integer && std::ceil(param.min) > std::floor(param.max))
+    return fail(fmt::format("tune: {}: pattern '{}': no integer lies in [{}, {}]", param.file,
+                            param.pattern, param.min, param.max));
+  return {};
+}
+
+/// Finds the one match of the parameter's pattern in `contents`.
+Result<Located> locate(const TuneParam& param, const std::string& contents) {
+  Located found;
+  found.param = &param;
+  try {
+    // multiline: `^` and `$` match at line boundaries, as users of config files expect.
+    found.regex = std::regex(param.pattern, std::regex::ECMAScript | std::regex::multiline);
+  } catch (const std::regex_error& e) {
+    return fail(
+        fmt::format("tune: {}: invalid pattern '{}': {}", param.file, param.pattern, e.what()));
+  }
+  if (found.regex.mark_count() < 1)
+    return fail(fmt::format("tune: {}: pattern '{}' has no capture group around the number",
+                            param.file, param.pattern));
+
+  size_t matches = 0;
+  std::smatch match;
+  for (auto it = std::sregex_iterator(contents.begin(), contents.end(), found.regex);
+       it != std::sregex_iterator(); ++it) {
+    if (++matches == 1)
+      match = *it;
+  }
+  if (matches != 1)
+    return fail(fmt::format("tune: {}: pattern '{}' matches {} times; it must match exactly once",
+                            param.file, param.pattern, matches));
+  if (!match[1].matched)
+    return fail(fmt::format("tune: {}: pattern '{}' matched but its capture group did not",
+                            param.file, param.pattern));
+  found.offset = static_cast<size_t>(match.position(1));
+  found.length = static_cast<size_t>(match.length(1));
+  found.text = match[1].str();
+  auto value = parse_number(found.text);
+  if (!value)
+    return fail(fmt::format("tune: {}: pattern '{}' captured '{}', which is not a number",
+                            param.file, param.pattern, found.text));
+  found.value = *value;
+  found.lo = param.integer ? std::ceil(param.min) : param.min;
+  found.hi = param.integer ? std::floor(param.max) : param.max;
+  return found;
+}
+
+/// The shortest text of at most 6 significant digits for `value`, with more digits only
+/// when rounding to 6 would leave [lo, hi].
+std::string format_number(double value, const Located& at) {
+  if (at.param->integer)
+    return fmt::format("{}", static_cast<long long>(value));
+  for (int precision = 6; precision <= 17; ++precision) {
+    std::string text = fmt::format("{:.{}g}", value, precision);
+    double back = *parse_number(text);
+    if (back >= at.lo && back <= at.hi)
+      return text;
+  }
+  return fmt::format("{}", value);
+}
+
+/// The ways to write `text` the pattern might accept: as is, with a decimal point (so a
+/// real stays a real in TOML or YAML), and without an exponent.
+std::vector<std::string> spellings(const std::string& text, const Located& at) {
+  if (at.param->integer)
+    return {text};
+  std::vector<std::string> forms = {text};
+  double value = *parse_number(text);
+  if (size_t e = text.find('e'); e != std::string::npos) {
+    // As many significant digits as the exponent form has, written positionally.
+    auto significant = std::count_if(text.begin(), text.begin() + static_cast<long>(e),
+                                     [](char c) { return c >= '0' && c <= '9'; });
+    int exponent = std::atoi(text.c_str() + e + 1);
+    int decimals = std::clamp(static_cast<int>(significant) - 1 - exponent, 0, 340);
+    std::string fixed = fmt::format("{:.{}f}", value, decimals);
+    while (fixed.ends_with('0'))
+      fixed.pop_back();
+    if (fixed.ends_with('.'))
+      fixed.pop_back();
+    forms.push_back(fixed);
+  }
+  std::vector<std::string> pointed;
+  for (const std::string& form : forms)
+    if (form.find_first_of(".e") == std::string::npos)
+      pointed.push_back(form + ".0");
+  bool had_point = at.text.find('.') != std::string::npos;
+  forms.insert(had_point ? forms.begin() : forms.end(), pointed.begin(), pointed.end());
+  return forms;
+}
+
+/// True when, with `text` written in place of the number, the pattern still matches exactly
+/// once and captures exactly `text`: the next experiment can tune it again.
+bool still_matches(const Located& at, const std::string& contents, const std::string& text) {
+  std::string edited = contents;
+  edited.replace(at.offset, at.length, text);
+  size_t matches = 0;
+  bool same_place = false;
+  for (auto it = std::sregex_iterator(edited.begin(), edited.end(), at.regex);
+       it != std::sregex_iterator(); ++it) {
+    ++matches;
+    same_place = (*it)[1].matched && static_cast<size_t>(it->position(1)) == at.offset &&
+                 (*it)[1].str() == text;
+  }
+  return matches == 1 && same_place;
+}
+
+/// A new value for the parameter: a Gaussian step, clamped, that changes its written value.
+std::string perturb(const Located& at, double step_scale, Rng& rng) {
+  const double base = at.param->integer ? std::round(at.value) : at.value;
+  const double sigma = (at.param->max - at.param->min) * 0.5 * step_scale;
+  auto candidate = [&](double v) -> std::optional<std::string> {
+    std::string text = format_number(std::clamp(v, at.lo, at.hi), at);
+    if (*parse_number(text) == at.value)
+      return std::nullopt;
+    return text;
+  };
+  for (int attempt = 0; attempt < k_step_attempts; ++attempt) {
+    const double draw = rng.normal();
+    double step = draw * sigma;
+    if (at.param->integer) {
+      step = std::round(step);
+      if (std::fabs(step) < 1)
+        step = draw < 0 ? -1 : 1;
+    }
+    // At a bound the step is clamped away; the other direction still moves.
+    if (auto text = candidate(base + step))
+      return *text;
+    if (auto text = candidate(base - step))
+      return *text;
+  }
+  // Steps too small to show in 6 digits: grow one towards the farther bound until it does.
+  const double target = at.hi - base >= base - at.lo ? at.hi : at.lo;
+  double step = std::max(sigma, (at.hi - at.lo) * 1e-6);
+  for (int doubling = 0; doubling < 64; ++doubling, step *= 2) {
+    double v = base + (target > base ? step : -step);
+    if (at.param->integer)
+      v = target > base ? std::ceil(v) : std::floor(v);
+    if (auto text = candidate(v))
+      return *text;
+  }
+  return format_number(target, at);
+}
+
+}  // namespace
+
+Result<TuneResult> tune(const std::vector<TuneParam>& params, const fs::path& worktree,
+                        double step_scale, uint64_t seed) {
+  if (params.empty())
+    return fail("tune: no parameters to tune");
+  step_scale = std::isfinite(step_scale) ? std::clamp(step_scale, 1e-3, 1.0) : 1.0;
+
+  // Everything is located and checked before any file is written, so a failure leaves the
+  // worktree as it was.
+  std::map<std::string, std::string> contents;
+  std::vector<Located> located;
+  for (const TuneParam& param : params) {
+    if (auto ok = check_param(param); !ok)
+      return std::unexpected(ok.error());
+    std::string key = fs::path(param.file).lexically_normal().string();
+    if (!contents.contains(key)) {
+      fs::path path = worktree / key;
+      std::error_code ec;
+      if (fs::is_symlink(fs::symlink_status(path, ec)))
+        return fail(fmt::format("tune: {} is a symbolic link; the tuner edits regular files only",
+                                param.file));
+      auto read = read_file(path);
+      if (!read)
+        return fail(fmt::format("tune: {}", read.error().message));
+      contents.emplace(key, std::move(*read));
+    }
+    auto found = locate(param, contents.at(key));
+    if (!found)
+      return std::unexpected(found.error());
+    found->key = key;
+    for (const Located& other : located) {
+      if (other.key == key && found->offset < other.offset + other.length &&
+          other.offset < found->offset + found->length)
+        return fail(fmt::format("tune: {}: patterns '{}' and '{}' capture the same text",
+                                param.file, other.param->pattern, param.pattern));
+    }
+    located.push_back(std::move(*found));
+  }
+
+  std::vector<size_t> movable;
+  for (size_t i = 0; i < located.size(); ++i)
+    if (located[i].lo < located[i].hi)
+      movable.push_back(i);
+  if (movable.empty())
+    return fail("tune: no parameter can change: every range [min, max] holds a single value");
+
+  Rng rng(seed);
+  const double move_probability = std::max(1.0 / static_cast<double>(movable.size()), 0.5);
+  std::vector<size_t> chosen;
+  for (size_t i : movable)
+    if (rng.uniform() < move_probability)
+      chosen.push_back(i);
+  if (chosen.empty())
+    chosen.push_back(movable[rng.below(movable.size())]);
+
+  struct Replacement {
+    size_t index;
+    std::string text;
+  };
+  std::vector<Replacement> replacements;
+  for (size_t i : chosen) {
+    const Located& at = located[i];
+    std::string value = perturb(at, step_scale, rng);
+    const std::string& file = contents.at(at.key);
+    auto forms = spellings(value, at);
+    auto form = std::find_if(forms.begin(), forms.end(),
+                             [&](const std::string& f) { return still_matches(at, file, f); });
+    if (form == forms.end())
+      return fail(fmt::format(
+          "tune: {}: pattern '{}' would not match the new value {}; widen the pattern or "
+          "narrow [min, max]",
+          at.param->file, at.param->pattern, value));
+    replacements.push_back({i, *form});
+  }
+
+  // Within a file, replace from the end so earlier offsets stay valid.
+  std::vector<Replacement> by_position = replacements;
+  std::sort(by_position.begin(), by_position.end(), [&](const auto& a, const auto& b) {
+    return located[a.index].offset > located[b.index].offset;
+  });
+  std::map<std::string, std::string> edited;
+  for (const Replacement& r : by_position) {
+    const Located& at = located[r.index];
+    auto [it, inserted] = edited.try_emplace(at.key, contents.at(at.key));
+    it->second.replace(at.offset, at.length, r.text);
+  }
+  for (const auto& [key, text] : edited) {
+    fs::path path = worktree / key;
+    std::error_code ec;
+    auto permissions = fs::status(path, ec).permissions();
+    if (auto written = write_file_atomic(path, text); !written)
+      return fail(fmt::format("tune: {}", written.error().message));
+    if (!ec)
+      fs::permissions(path, permissions, ec);  // keep an executable script executable
+  }
+
+  TuneResult result;
+  std::vector<std::string> changes;
+  for (const Replacement& r : replacements) {
+    const Located& at = located[r.index];
+    result.edits.push_back({at.param->file, at.text, r.text});
+    changes.push_back(fmt::format("tune: {}: {} -> {}", at.param->file, at.text, r.text));
+  }
+  result.hypothesis = fmt::format("{}", fmt::join(changes, "; "));
+  return result;
+}
+
+}  // namespace anneal::nodes
