@@ -42,6 +42,7 @@ struct RunResult {
   int exit_code = -1;  ///< valid when signal == 0
   int signal = 0;      ///< the signal that ended the child, if any
   bool timed_out = false;
+  double timeout_s = 0;  ///< the limit that was hit, when timed_out (for describe())
   bool aborted = false;  ///< should_abort() or an interrupt (SIGINT/SIGTERM) ended it
   double duration_s = 0;
   std::string out;  ///< captured stdout, when stdout_path was empty
@@ -54,7 +55,9 @@ struct RunResult {
 
 /// Runs a command in a new process group and waits for it. When the command ends, any
 /// process left in its group is killed, so nothing outlives it. Fails only when the
-/// command cannot be started (fork, pipes, output files).
+/// command cannot be started (fork, pipes, output files). A `cwd` that cannot be entered
+/// is the command's failure, like a missing program: exit status 127 with the reason on
+/// its stderr. Once interrupted() is true, returns an aborted result without starting.
 Result<RunResult> run(const RunOptions& options);
 
 /// Installs handlers for SIGINT, SIGTERM and SIGHUP that only set a flag; run() then
