@@ -92,8 +92,10 @@ Result<OpenedWorktree> open_worktree(const fs::path& top) {
     return git_failure(fmt::format("cannot open the repository of worktree {}", top.string()));
   opened.repo.reset(raw);
   // Set in memory only (no gitlink update), so the worktree is read even when its .git
-  // file was tampered with.
-  if (git_repository_set_workdir(raw, top.c_str(), 0) != 0)
+  // file was tampered with. Only when it differs: libgit2 1.5 leaks the path otherwise.
+  const char* workdir = git_repository_workdir(raw);
+  if ((workdir == nullptr || fs::path(strip_trailing_slashes(workdir)) != top) &&
+      git_repository_set_workdir(raw, top.c_str(), 0) != 0)
     return git_failure(fmt::format("cannot use {} as a worktree", top.string()));
   return opened;
 }
