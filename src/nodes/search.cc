@@ -133,7 +133,7 @@ Result<SearchConfig> SearchConfig::from_json(const nlohmann::json& search, Direc
     config.strategy = it->get<std::string>();
   }
   if (auto it = search.find("seed"); it != search.end()) {
-    if (!it->is_number_unsigned())
+    if (!it->is_number_unsigned() && !(it->is_number_integer() && it->get<int64_t>() >= 0))
       return fail(fmt::format("search: 'seed' must be a non-negative integer, not {}", it->dump()));
     config.seed = it->get<uint64_t>();
   }

@@ -1,0 +1,103 @@
+// `anneal build`: runs the out-of-date experiments of the selected targets.
+#include <unistd.h>
+
+#include <set>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/project.h"
+#include "cli/terminal.h"
+#include "graph/target_build.h"
+
+namespace anneal::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string score_text(const nlohmann::json& value) {
+  return value.is_number() ? fmt::format("{:g}", value.get<double>()) : "-";
+}
+
+std::filesystem::path self_path() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path("anneal") : exe;
+}
+
+}  // namespace
+
+Result<int> run_build(const BuildArgs& args) {
+  auto project = open_project();
+  if (!project)
+    return std::unexpected(project.error());
+  auto targets = select_targets(project->annealfile, args.targets, true);
+  if (!targets)
+    return std::unexpected(targets.error());
+  if (targets->empty()) {
+    fmt::print("anneal: the Annealfile has no targets; nothing to do.\n");
+    return 0;
+  }
+
+  StatusLine status(stdout);
+  graph::BuildOptions options;
+  options.jobs = args.jobs;
+  options.keep_going = args.keep_going;
+  options.dry_run = args.dry_run;
+  options.fresh = args.fresh;
+  options.experiments = args.experiments;
+  options.anneal_exe = self_path();
+  options.on_note = [&](const std::string& text) { status.print(text); };
+  options.on_experiment = [&](const graph::Target& target, const nlohmann::json& r, int budget) {
+    int id = r.value("id", 0);
+    std::string outcome = r.value("outcome", "?");
+    std::string best = score_text(r.at("state").value("best_score", nlohmann::json()));
+    std::string line = fmt::format("[{}/{}] {} #{} {} {}  (best {}, {:.1f}s)", id, budget, target.name, id, outcome,
+                                   score_text(r.value("score", nlohmann::json())), best,
+                                   r.value("duration_s", 0.0));
+    std::string hypothesis = r.value("hypothesis", "");
+    if (!hypothesis.empty())
+      line += "  " + hypothesis;
+    // On a terminal only the milestones stay; elsewhere every experiment gets its line.
+    if (!status.terminal() || outcome == "baseline" || outcome == "kept")
+      status.print(line);
+    else
+      status.update(line);
+  };
+
+  int failures = 0;
+  int ran = 0;
+  std::set<std::string> failed;
+  for (const graph::Target* target : *targets) {
+    bool blocked = false;
+    for (const auto& need : target->needs)
+      blocked = blocked || failed.count(need);
+    if (blocked) {
+      status.print(fmt::format("{}: not built: a target it needs failed", target->name));
+      failed.insert(target->name);
+      continue;
+    }
+    auto built = graph::build_target(project->workspace, project->annealfile, *target, options);
+    if (!built) {
+      status.clear();
+      fmt::print(stderr, "anneal: error: {}\n", built.error().message);
+      failed.insert(target->name);
+      ++failures;
+      if (args.keep_going > 0 && failures >= args.keep_going)
+        break;
+      continue;
+    }
+    ran += built->experiments_run;
+    if (!built->summary.empty() && (built->experiments_run > 0 || args.targets.size() > 0 || built->status != graph::BuildStatus::UpToDate))
+      status.print(built->summary);
+  }
+  status.clear();
+  if (!failed.empty())
+    return 1;
+  if (!args.dry_run && ran == 0)
+    fmt::print("anneal: no work to do.\n");
+  return 0;
+}
+
+}  // namespace anneal::cli

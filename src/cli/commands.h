@@ -1,0 +1,38 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/error.h"
+
+namespace anneal::cli {
+
+// Each command returns its exit status, or an Error that main prints and turns into 1.
+
+struct BuildArgs {
+  std::vector<std::string> targets;
+  int jobs = 0;
+  int keep_going = 1;
+  bool dry_run = false;
+  bool fresh = false;
+  std::optional<int> experiments;
+};
+
+Result<int> run_build(const BuildArgs& args);
+Result<int> run_node(const std::string& key);
+Result<int> run_init();
+Result<int> run_status(const std::vector<std::string>& targets, bool json);
+Result<int> run_history(const std::string& target, bool json);
+Result<int> run_show(const std::string& hash, bool json);
+Result<int> run_explain(const std::string& what, bool json);
+Result<int> run_apply(const std::string& target);
+Result<int> run_stop(const std::string& target);
+
+struct CleanArgs {
+  std::vector<std::string> targets;  ///< also forget these targets' experiments
+  bool cache = false;                ///< also drop the local cache
+};
+Result<int> run_clean(const CleanArgs& args);
+
+}  // namespace anneal::cli

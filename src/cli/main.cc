@@ -1,0 +1,115 @@
+#include "cli/main.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "proc/subprocess.h"
+
+namespace anneal::cli {
+
+int run_main(int argc, char** argv) {
+  CLI::App app{"anneal: improves measurable text artifacts in a git repository, the way make builds"};
+  app.require_subcommand(1);
+  std::string directory;
+  app.add_option("-C", directory, "change to DIR before doing anything")->type_name("DIR");
+  app.set_version_flag("--version", "anneal 0.1.0");
+
+  BuildArgs build;
+  auto* build_cmd = app.add_subcommand("build", "run the experiments that are out of date");
+  build_cmd->add_option("targets", build.targets, "targets to build (default: all)");
+  build_cmd->add_option("-j", build.jobs, "run N nodes in parallel (default: ninja's)")->type_name("N");
+  build_cmd->add_option("-k", build.keep_going, "keep going until N failures (0 means infinity)")->type_name("N");
+  build_cmd->add_flag("-n", build.dry_run, "dry run: show what would run, run nothing");
+  build_cmd->add_flag("--fresh", build.fresh, "run every node again, even when its result is cached");
+  build_cmd->add_option("--experiments", build.experiments, "override budget.experiments")->type_name("N");
+  build_cmd->add_option("-C", directory, "change to DIR before doing anything")->type_name("DIR");
+
+  std::string node_key;
+  auto* node_cmd = app.add_subcommand("node", "run one planned node (what build.ninja's edges call)");
+  node_cmd->add_option("key", node_key, "node key")->required();
+  node_cmd->group("");
+
+  auto* init_cmd = app.add_subcommand("init", "create an Annealfile and the .anneal directory");
+
+  bool json = false;
+  std::vector<std::string> status_targets;
+  auto* status_cmd = app.add_subcommand("status", "show each target's progress and best score");
+  status_cmd->add_option("targets", status_targets, "targets (default: all)");
+  status_cmd->add_flag("--json", json, "print JSON");
+
+  std::string target;
+  auto* history_cmd = app.add_subcommand("history", "list a target's experiments, oldest first");
+  history_cmd->add_option("target", target, "target")->required();
+  history_cmd->add_flag("--json", json, "print JSON");
+
+  std::string hash;
+  auto* show_cmd = app.add_subcommand("show", "show an experiment or a node by its hash (a prefix will do)");
+  show_cmd->add_option("hash", hash, "experiment key, node key or commit")->required();
+  show_cmd->add_flag("--json", json, "print JSON");
+
+  auto* explain_cmd = app.add_subcommand("explain", "say why a target or node is (not) up to date and what went into its key");
+  explain_cmd->add_option("what", hash, "target or hash")->required();
+  explain_cmd->add_flag("--json", json, "print JSON");
+
+  auto* apply_cmd = app.add_subcommand("apply", "bring a target's best candidate into the current branch");
+  apply_cmd->add_option("target", target, "target")->required();
+
+  auto* stop_cmd = app.add_subcommand("stop", "ask a running build of a target to stop after its current experiment");
+  stop_cmd->add_option("target", target, "target")->required();
+
+  CleanArgs clean;
+  auto* clean_cmd = app.add_subcommand("clean", "remove worktrees and build files (targets named: also their experiments)");
+  clean_cmd->add_option("targets", clean.targets, "forget these targets' experiments and refs");
+  clean_cmd->add_flag("--cache", clean.cache, "also drop the local cache");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  if (!directory.empty() && ::chdir(directory.c_str()) != 0) {
+    fmt::print(stderr, "anneal: cannot change to {}: {}\n", directory, std::strerror(errno));
+    return 1;
+  }
+  proc::install_interrupt_handlers();
+
+  Result<int> result = 0;
+  if (build_cmd->parsed())
+    result = run_build(build);
+  else if (node_cmd->parsed())
+    result = run_node(node_key);
+  else if (init_cmd->parsed())
+    result = run_init();
+  else if (status_cmd->parsed())
+    result = run_status(status_targets, json);
+  else if (history_cmd->parsed())
+    result = run_history(target, json);
+  else if (show_cmd->parsed())
+    result = run_show(hash, json);
+  else if (explain_cmd->parsed())
+    result = run_explain(hash, json);
+  else if (apply_cmd->parsed())
+    result = run_apply(target);
+  else if (stop_cmd->parsed())
+    result = run_stop(target);
+  else if (clean_cmd->parsed())
+    result = run_clean(clean);
+  if (!result) {
+    std::fflush(stdout);
+    // Diagnostics (Annealfile:3:5: error: …) already say where they come from.
+    const std::string& message = result.error().message;
+    bool located = message.find(": error: ") != std::string::npos;
+    fmt::print(stderr, "{}{}\n", located ? "" : "anneal: error: ", message);
+    return 1;
+  }
+  return *result;
+}
+
+}  // namespace anneal::cli

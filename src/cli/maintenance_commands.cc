@@ -1,0 +1,153 @@
+// `anneal init`, `apply`, `stop` and `clean`.
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/project.h"
+#include "git/apply.h"
+#include "git/worktree.h"
+#include "graph/experiment_plan.h"
+#include "graph/ledger.h"
+#include "proc/lock_file.h"
+#include "util/file.h"
+
+namespace anneal::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* k_template = R"ANNEAL(# yaml-language-server: $schema=annealfile.schema.yaml
+# anneal's build file: what may change, how a change is made and measured, and how winners
+# are chosen. Run `anneal build` to run the experiments; `anneal status` to see where they are.
+annealfile: 1
+
+agents:
+  tuner: {kind: tune}   # the built-in numeric tuner: no network, no key
+
+targets: {}
+# Example:
+#  speed:
+#    artifact: [config.ini]
+#    agent:
+#      kind: tune
+#      params:
+#        - {file: config.ini, pattern: "threads = ([0-9]+)", min: 1, max: 64, integer: true}
+#    stages:
+#      - {name: bench, run: "./bench.sh", timeout: 2m}
+#    objective: {metric: bench, direction: minimize}
+#    budget: {experiments: 20}
+)ANNEAL";
+
+}  // namespace
+
+Result<int> run_init() {
+  auto workspace = graph::Workspace::open(fs::current_path());
+  if (!workspace)
+    return fail(workspace.error().message + "\nrun `git init` first: anneal keeps every candidate as a git commit");
+  fs::path path = workspace->root() / "Annealfile";
+  std::error_code ec;
+  if (fs::exists(path, ec)) {
+    fmt::print("anneal: {} already exists; .anneal/ is ready\n", path.string());
+    return 0;
+  }
+  if (auto written = write_file_atomic(path, k_template); !written)
+    return std::unexpected(written.error());
+  fmt::print("anneal: wrote {} and .anneal/ (ignored by git); add a target, then run `anneal build`\n",
+             path.string());
+  return 0;
+}
+
+Result<int> run_apply(const std::string& name) {
+  auto project = open_project();
+  if (!project)
+    return std::unexpected(project.error());
+  if (auto target = find_target(project->annealfile, name); !target)
+    return std::unexpected(target.error());
+  auto ledger = graph::Ledger::open(project->workspace.ledger_path(name));
+  if (!ledger)
+    return std::unexpected(ledger.error());
+  auto last = ledger->last();
+  if (!last)
+    return std::unexpected(last.error());
+  if (!*last)
+    return fail(fmt::format("target '{}' has no experiments yet; run `anneal build {}`", name, name));
+  auto position = graph::SearchPosition::from_json((*last)->value("state", nlohmann::json::object()));
+  if (position.best == position.baseline) {
+    fmt::print("{}: no candidate beat the baseline; nothing to apply\n", name);
+    return 0;
+  }
+  std::string message = fmt::format("anneal: apply {} (score {:g}, baseline {:g})\n", name,
+                                    position.best_score.value_or(0), position.baseline_score.value_or(0));
+  auto applied = git::bring_into_head(project->workspace.repo(), position.baseline, position.best, message);
+  if (!applied)
+    return std::unexpected(applied.error());
+  fmt::print("{}: applied the best candidate ({}) {}; HEAD is {}\n", name, position.best.substr(0, 12),
+             applied->fast_forward ? "as a fast-forward" : "as a new commit", applied->commit.substr(0, 12));
+  return 0;
+}
+
+Result<int> run_stop(const std::string& name) {
+  auto project = open_project();
+  if (!project)
+    return std::unexpected(project.error());
+  if (auto target = find_target(project->annealfile, name); !target)
+    return std::unexpected(target.error());
+  auto holder = proc::LockFile::holder(project->workspace.lock_path(name));
+  if (!holder) {
+    fmt::print("{}: no build is running\n", name);
+    return 0;
+  }
+  if (auto written = write_file_atomic(project->workspace.stop_path(name), "stop\n"); !written)
+    return std::unexpected(written.error());
+  fmt::print("{}: asked the build ({}) to stop after its current experiment\n", name, holder->describe());
+  return 0;
+}
+
+Result<int> run_clean(const CleanArgs& args) {
+  auto project = open_project();
+  if (!project)
+    return std::unexpected(project.error());
+  auto& ws = project->workspace;
+  for (const auto& name : args.targets)
+    if (auto target = find_target(project->annealfile, name); !target)
+      return std::unexpected(target.error());
+  // Only what no running build is using: take each target's lock first.
+  std::vector<proc::LockFile> locks;
+  for (const auto& target : project->annealfile.targets) {
+    auto lock = proc::LockFile::try_acquire(ws.lock_path(target.name));
+    if (!lock)
+      return fail(fmt::format("target '{}' is being built ({}); stop it first", target.name, lock.error().message));
+    locks.push_back(std::move(*lock));
+  }
+  int worktrees = 0;
+  for (const auto& target : project->annealfile.targets) {
+    auto pruned = git::prune_worktrees(ws.repo(), ws.worktrees_dir(target.name));
+    if (!pruned)
+      return std::unexpected(pruned.error());
+    worktrees += *pruned;
+  }
+  std::error_code ec;
+  for (const char* name : {"build.ninja", ".ninja_log", ".ninja_deps"})
+    fs::remove(ws.anneal_dir() / name, ec);
+  fs::remove_all(ws.anneal_dir() / "tmp", ec);
+  fs::remove_all(ws.anneal_dir() / "worktrees", ec);
+  fmt::print("anneal: removed {} worktree(s) and the build files\n", worktrees);
+  for (const auto& name : args.targets) {
+    fs::remove(ws.ledger_path(name), ec);
+    auto deleted = ws.repo().delete_refs(fmt::format("refs/anneal/{}/", name));
+    if (!deleted)
+      return std::unexpected(deleted.error());
+    fmt::print("anneal: {}: forgot its experiments and {} candidate ref(s); the branch anneal/{} stays\n", name,
+               *deleted, name);
+  }
+  if (args.cache) {
+    fs::remove_all(ws.anneal_dir() / "cache", ec);
+    fs::remove_all(ws.anneal_dir() / "specs", ec);
+    fmt::print("anneal: dropped the local cache\n");
+  }
+  return 0;
+}
+
+}  // namespace anneal::cli

@@ -1,0 +1,42 @@
+// `anneal node KEY`: what each edge of build.ninja runs.
+#include <signal.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "graph/workspace.h"
+#include "nodes/node.h"
+
+namespace anneal::cli {
+
+Result<int> run_node(const std::string& key_hex) {
+  auto key = cache::Digest::from_hex(key_hex);
+  if (!key)
+    return fail(fmt::format("'{}' is not a node key (32 hex digits)", key_hex));
+  auto workspace = graph::Workspace::open(std::filesystem::current_path());
+  if (!workspace)
+    return std::unexpected(workspace.error());
+  if (nodes::cached_result(workspace->store(), *key))
+    return 0;
+  auto spec = workspace->load_spec(*key);
+  if (!spec)
+    return std::unexpected(spec.error());
+  nodes::NodeContext context;
+  context.repo = &workspace->repo();
+  context.store = &workspace->store();
+  context.anneal_dir = workspace->anneal_dir();
+  // A build killed with -9 cannot stop us; we notice it is gone and stop our command.
+  if (const char* pid_text = std::getenv("ANNEAL_BUILD_PID")) {
+    pid_t build = static_cast<pid_t>(std::atol(pid_text));
+    context.should_abort = [build]() { return build > 0 && ::kill(build, 0) != 0 && errno == ESRCH; };
+  }
+  auto result = nodes::execute_node(context, *spec);
+  if (!result)
+    return std::unexpected(result.error());
+  return 0;
+}
+
+}  // namespace anneal::cli

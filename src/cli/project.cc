@@ -1,0 +1,67 @@
+#include "cli/project.h"
+
+#include <functional>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "cli/terminal.h"
+
+namespace anneal::cli {
+
+namespace fs = std::filesystem;
+
+Result<Project> open_project() {
+  auto workspace = graph::Workspace::open(fs::current_path());
+  if (!workspace)
+    return std::unexpected(workspace.error());
+  fs::path path = "Annealfile";
+  std::error_code ec;
+  if (!fs::exists(path, ec) && fs::exists(workspace->root() / "Annealfile", ec))
+    path = fs::relative(workspace->root() / "Annealfile", fs::current_path(), ec);
+  auto annealfile = graph::load_annealfile(path, is_terminal(stderr));
+  if (!annealfile)
+    return std::unexpected(annealfile.error());
+  return Project{std::move(*workspace), std::move(*annealfile)};
+}
+
+Result<const graph::Target*> find_target(const graph::Annealfile& annealfile, const std::string& name) {
+  if (const graph::Target* target = annealfile.find_target(name))
+    return target;
+  std::string known;
+  for (const auto& t : annealfile.targets)
+    known += (known.empty() ? "" : ", ") + t.name;
+  return fail(fmt::format("no target '{}' in {} (targets: {})", name, annealfile.path.string(),
+                          known.empty() ? "none" : known));
+}
+
+Result<std::vector<const graph::Target*>> select_targets(const graph::Annealfile& annealfile,
+                                                         const std::vector<std::string>& names,
+                                                         bool with_needs) {
+  std::vector<const graph::Target*> wanted;
+  for (const auto& name : names) {
+    auto target = find_target(annealfile, name);
+    if (!target)
+      return std::unexpected(target.error());
+    wanted.push_back(*target);
+  }
+  if (names.empty())
+    for (const auto& t : annealfile.targets)
+      wanted.push_back(&t);
+  std::vector<const graph::Target*> ordered;
+  std::set<std::string> seen;
+  std::function<void(const graph::Target&)> visit = [&](const graph::Target& t) {
+    if (!seen.insert(t.name).second)
+      return;
+    if (with_needs)
+      for (const auto& need : t.needs)
+        if (const graph::Target* other = annealfile.find_target(need))
+          visit(*other);
+    ordered.push_back(&t);
+  };
+  for (const graph::Target* t : wanted)
+    visit(*t);
+  return ordered;
+}
+
+}  // namespace anneal::cli

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "graph/annealfile.h"
+#include "graph/workspace.h"
+#include "util/error.h"
+
+namespace anneal::cli {
+
+/// The repository of the current directory and its Annealfile.
+struct Project {
+  graph::Workspace workspace;
+  graph::Annealfile annealfile;
+};
+
+/// Opens the repository and reads the Annealfile (from the current directory, else the top
+/// of the repository). Diagnostics get a caret when stderr is a terminal.
+Result<Project> open_project();
+
+/// The target called `name`; an unknown name fails with the list of known targets.
+Result<const graph::Target*> find_target(const graph::Annealfile& annealfile, const std::string& name);
+
+/// The targets named (all when `names` is empty), each after the targets it needs.
+/// Unknown names fail with the list of known targets.
+Result<std::vector<const graph::Target*>> select_targets(const graph::Annealfile& annealfile,
+                                                         const std::vector<std::string>& names,
+                                                         bool with_needs);
+
+}  // namespace anneal::cli

@@ -1,0 +1,328 @@
+// `anneal status`, `history`, `show` and `explain`: reading the ledger, specs and cache.
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/project.h"
+#include "graph/experiment_plan.h"
+#include "graph/ledger.h"
+#include "graph/target_state.h"
+#include "nodes/node.h"
+#include "proc/lock_file.h"
+
+namespace anneal::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string number_text(const nlohmann::json& value) {
+  return value.is_number() ? fmt::format("{:g}", value.get<double>()) : "-";
+}
+
+nlohmann::json optional_json(const std::optional<double>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+/// The history fields the design names, in a stable order.
+nlohmann::json history_entry(const nlohmann::json& r) {
+  return {{"id", r.value("id", 0)},
+          {"key", r.value("key", "")},
+          {"outcome", r.value("outcome", "")},
+          {"score", r.value("score", nlohmann::json())},
+          {"scores", r.value("scores", nlohmann::json::object())},
+          {"commit", r.value("commit", nlohmann::json())},
+          {"parent", r.value("parent", nlohmann::json())},
+          {"draft", r.value("draft", 0)},
+          {"hypothesis", r.value("hypothesis", "")},
+          {"violations", r.value("violations", nlohmann::json::array())},
+          {"detail", r.value("detail", "")},
+          {"decision", r.value("decision", nlohmann::json::object())},
+          {"cost_usd", r.value("cost_usd", 0.0)},
+          {"duration_s", r.value("duration_s", 0.0)},
+          {"time", r.value("time", "")}};
+}
+
+/// A ledger record whose key or commit starts with `prefix`, searched in every target.
+struct Found {
+  std::string target;
+  nlohmann::json record;
+};
+
+Result<std::vector<Found>> find_records(Project& project, const std::string& prefix) {
+  std::vector<Found> found;
+  for (const auto& target : project.annealfile.targets) {
+    auto ledger = graph::Ledger::open(project.workspace.ledger_path(target.name));
+    if (!ledger)
+      return std::unexpected(ledger.error());
+    auto records = ledger->generation();
+    if (!records)
+      return std::unexpected(records.error());
+    for (const auto& r : *records) {
+      std::string commit = r.value("commit", nlohmann::json()).is_string() ? r.at("commit").get<std::string>() : "";
+      if (r.value("key", "").starts_with(prefix) || (!commit.empty() && commit.starts_with(prefix)))
+        found.push_back({target.name, r});
+    }
+  }
+  return found;
+}
+
+/// Node keys whose stored spec starts with `prefix`.
+std::vector<cache::Digest> find_nodes(Project& project, const std::string& prefix) {
+  std::vector<cache::Digest> keys;
+  if (prefix.size() < 2)
+    return keys;
+  fs::path dir = project.workspace.anneal_dir() / "specs" / prefix.substr(0, 2);
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::string name = entry.path().stem().string();
+    if (name.starts_with(prefix))
+      if (auto key = cache::Digest::from_hex(name))
+        keys.push_back(*key);
+  }
+  return keys;
+}
+
+void print_blob(Project& project, const nodes::NodeResult& result, const std::string& name) {
+  auto it = result.blobs.find(name);
+  if (it == result.blobs.end())
+    return;
+  auto digest = cache::Digest::from_hex(it->second);
+  auto bytes = digest ? project.workspace.store().get_blob(*digest) : std::nullopt;
+  fmt::print("--- {} ---\n{}", name, bytes ? *bytes : "(missing from the cache)\n");
+  if (bytes && !bytes->empty() && bytes->back() != '\n')
+    fmt::print("\n");
+}
+
+Result<int> show_node(Project& project, const cache::Digest& key, bool json) {
+  auto spec = project.workspace.load_spec(key);
+  if (!spec)
+    return std::unexpected(spec.error());
+  auto result = nodes::cached_result(project.workspace.store(), key);
+  if (json) {
+    fmt::print("{}\n", nlohmann::json{{"key", key.hex()},
+                                      {"spec", spec->json},
+                                      {"result", result ? result->to_json() : nlohmann::json(nullptr)}}
+                           .dump(2));
+    return 0;
+  }
+  fmt::print("node {}\n{}\n", key.hex(), nodes::describe_spec(spec->json));
+  if (!result) {
+    fmt::print("not run yet (no result in the cache)\n");
+    return 0;
+  }
+  fmt::print("outcome: {}\n", nodes::outcome_name(result->outcome));
+  if (!result->detail.empty())
+    fmt::print("detail: {}\n", result->detail);
+  if (result->score)
+    fmt::print("score: {:g}\n", *result->score);
+  if (!result->commit.empty())
+    fmt::print("commit: {}\n", result->commit);
+  if (!result->hypothesis.empty())
+    fmt::print("hypothesis: {}\n", result->hypothesis);
+  for (const auto& v : result->violations)
+    fmt::print("violation: {} ({})\n", v.path, v.reason);
+  fmt::print("duration: {:.3f}s\n", result->duration_s);
+  for (const char* name : {"stdout", "stderr", "patch"})
+    print_blob(project, *result, name);
+  return 0;
+}
+
+}  // namespace
+
+Result<int> run_status(const std::vector<std::string>& names, bool json) {
+  auto project = open_project();
+  if (!project)
+    return std::unexpected(project.error());
+  auto targets = select_targets(project->annealfile, names, false);
+  if (!targets)
+    return std::unexpected(targets.error());
+  nlohmann::json out = nlohmann::json::array();
+  for (const graph::Target* target : *targets) {
+    auto state = graph::inspect_target(project->workspace, project->annealfile, *target, std::nullopt);
+    nlohmann::json entry = {{"name", target->name}, {"experiments", 0},  {"baseline_score", nullptr},
+                            {"best_score", nullptr}, {"commit", nullptr}, {"spent_usd", 0.0}};
+    std::string state_text;
+    if (!state) {
+      state_text = "waiting: " + state.error().message;
+    } else {
+      if (state->last) {
+        auto position = graph::SearchPosition::from_json(state->last->value("state", nlohmann::json::object()));
+        entry["experiments"] = state->last->value("id", 0);
+        entry["baseline_score"] = optional_json(position.baseline_score);
+        entry["best_score"] = optional_json(position.best_score);
+        entry["commit"] = position.best.empty() ? nlohmann::json(nullptr) : nlohmann::json(position.best);
+        entry["spent_usd"] = position.spent_usd;
+      }
+      switch (state->kind) {
+        case graph::TargetState::Kind::New: state_text = "not built"; break;
+        case graph::TargetState::Kind::Replay: state_text = "out of date: " + state->reason; break;
+        case graph::TargetState::Kind::Resume: state_text = "in progress: " + state->reason; break;
+        case graph::TargetState::Kind::UpToDate: state_text = "up to date"; break;
+      }
+      entry["budget"] = state->budget;
+    }
+    if (auto holder = proc::LockFile::holder(project->workspace.lock_path(target->name)))
+      state_text = "building (" + holder->describe() + ")";
+    entry["state"] = state_text;
+    out.push_back(entry);
+  }
+  if (json) {
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  for (const auto& e : out)
+    fmt::print("{}: {}/{} experiments, baseline {}, best {}{}, spent ${:.2f} — {}\n", e["name"].get<std::string>(),
+               e["experiments"].get<int>(), e.value("budget", 0), number_text(e["baseline_score"]),
+               number_text(e["best_score"]),
+               e["commit"].is_string() ? " at " + e["commit"].get<std::string>().substr(0, 12) : "",
+               e["spent_usd"].get<double>(), e["state"].get<std::string>());
+  return 0;
+}
+
+Result<int> run_history(const std::string& name, bool json) {
+  auto project = open_project();
+  if (!project)
+    return std::unexpected(project.error());
+  if (auto target = find_target(project->annealfile, name); !target)
+    return std::unexpected(target.error());
+  auto ledger = graph::Ledger::open(project->workspace.ledger_path(name));
+  if (!ledger)
+    return std::unexpected(ledger.error());
+  auto records = ledger->generation();
+  if (!records)
+    return std::unexpected(records.error());
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& r : *records)
+    out.push_back(history_entry(r));
+  if (json) {
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  if (out.empty())
+    fmt::print("{}: no experiments yet\n", name);
+  for (const auto& e : out) {
+    std::string commit = e["commit"].is_string() ? e["commit"].get<std::string>().substr(0, 10) : "-";
+    fmt::print("#{:<4} {:<9} {:>12}  {:<10}  {}\n", e["id"].get<int>(), e["outcome"].get<std::string>(),
+               number_text(e["score"]), commit,
+               e["hypothesis"].get<std::string>().empty() ? e["detail"].get<std::string>() : e["hypothesis"].get<std::string>());
+  }
+  return 0;
+}
+
+Result<int> run_show(const std::string& hash, bool json) {
+  auto project = open_project();
+  if (!project)
+    return std::unexpected(project.error());
+  auto records = find_records(*project, hash);
+  if (!records)
+    return std::unexpected(records.error());
+  if (records->size() > 1)
+    return fail(fmt::format("'{}' is ambiguous: it names {} experiments; give more digits", hash, records->size()));
+  if (records->size() == 1) {
+    const auto& [target, r] = records->front();
+    if (json) {
+      nlohmann::json e = history_entry(r);
+      e["target"] = target;
+      fmt::print("{}\n", e.dump(2));
+      return 0;
+    }
+    fmt::print("experiment {} #{} ({})\n", target, r.value("id", 0), r.value("key", ""));
+    fmt::print("outcome: {}\nscore: {}\n", r.value("outcome", ""), number_text(r.value("score", nlohmann::json())));
+    for (const auto& [stage, score] : r.value("scores", nlohmann::json::object()).items())
+      fmt::print("  {}: {}\n", stage, number_text(score));
+    if (r.value("commit", nlohmann::json()).is_string())
+      fmt::print("commit: {}\n", r.at("commit").get<std::string>());
+    if (!r.value("hypothesis", "").empty())
+      fmt::print("hypothesis: {}\n", r.value("hypothesis", ""));
+    for (const auto& v : r.value("violations", nlohmann::json::array()))
+      fmt::print("violation: {} ({})\n", v.value("path", ""), v.value("reason", ""));
+    if (!r.value("detail", "").empty())
+      fmt::print("detail: {}\n", r.value("detail", ""));
+    fmt::print("decision: {}\n", r.value("decision", nlohmann::json::object()).value("reason", ""));
+    if (r.value("commit", nlohmann::json()).is_string() && r.value("parent", nlohmann::json()).is_string()) {
+      auto patch = project->workspace.repo().diff_patch(r.at("parent").get<std::string>(), r.at("commit").get<std::string>());
+      if (patch)
+        fmt::print("\n{}", *patch);
+    }
+    if (auto key = cache::Digest::from_hex(r.value("key", ""))) {
+      if (auto spec = project->workspace.load_spec(*key)) {
+        fmt::print("\nnodes (anneal show KEY for one node's log):\n");
+        for (const auto& c : spec->json.value("candidates", nlohmann::json::array())) {
+          std::vector<std::pair<std::string, std::string>> keys;
+          if (c.at("candidate").contains("mutate"))
+            keys.push_back({"mutate", c.at("candidate").at("mutate").get<std::string>()});
+          for (const auto& g : c.value("gates", nlohmann::json::array()))
+            keys.push_back({"verify", g.get<std::string>()});
+          for (const auto& [name, k] : c.value("stages", nlohmann::json::object()).items())
+            keys.push_back({"stage " + name, k.get<std::string>()});
+          for (const auto& [what, k] : keys) {
+            auto digest = cache::Digest::from_hex(k);
+            auto result = digest ? nodes::cached_result(project->workspace.store(), *digest) : std::nullopt;
+            fmt::print("  {} draft {} {}  {}\n", k.substr(0, 16), c.value("draft", 0), what,
+                       result ? std::string(nodes::outcome_name(result->outcome)) : "not run");
+          }
+        }
+      }
+    }
+    return 0;
+  }
+  auto nodes_found = find_nodes(*project, hash);
+  if (nodes_found.size() > 1)
+    return fail(fmt::format("'{}' is ambiguous: it names {} nodes; give more digits", hash, nodes_found.size()));
+  if (nodes_found.size() == 1)
+    return show_node(*project, nodes_found.front(), json);
+  return fail(fmt::format("no experiment, commit or node matches '{}'", hash));
+}
+
+Result<int> run_explain(const std::string& what, bool json) {
+  auto project = open_project();
+  if (!project)
+    return std::unexpected(project.error());
+  if (const graph::Target* target = project->annealfile.find_target(what)) {
+    auto state = graph::inspect_target(project->workspace, project->annealfile, *target, std::nullopt);
+    if (!state)
+      return std::unexpected(state.error());
+    static const char* const kinds[] = {"new", "replay", "resume", "up-to-date"};
+    nlohmann::json out = {{"target", target->name},
+                          {"state", kinds[static_cast<int>(state->kind)]},
+                          {"reason", state->reason},
+                          {"config_digest", state->digest.hex()},
+                          {"recorded_digest", state->last ? state->last->value("config", "") : ""},
+                          {"baseline", state->baseline},
+                          {"next_experiment", state->next_id},
+                          {"budget", state->budget},
+                          {"config", target->config}};
+    if (json) {
+      fmt::print("{}\n", out.dump(2));
+      return 0;
+    }
+    fmt::print("{}: {} ({})\n", target->name, out["state"].get<std::string>(), state->reason);
+    fmt::print("config digest: {}{}\n", state->digest.hex(),
+               state->last && state->last->value("config", "") != state->digest.hex()
+                   ? fmt::format(" (last build: {})", state->last->value("config", ""))
+                   : "");
+    fmt::print("baseline: {}\nwhat goes into the digest (budget.experiments excluded):\n{}\n", state->baseline,
+               target->config.dump(2));
+    return 0;
+  }
+  auto keys = find_nodes(*project, what);
+  if (keys.size() != 1)
+    return fail(keys.empty() ? fmt::format("'{}' is neither a target nor a known node key", what)
+                             : fmt::format("'{}' is ambiguous: give more digits", what));
+  auto spec = project->workspace.load_spec(keys.front());
+  if (!spec)
+    return std::unexpected(spec.error());
+  bool cached = nodes::cached_result(project->workspace.store(), keys.front()).has_value();
+  if (json) {
+    fmt::print("{}\n", nlohmann::json{{"key", keys.front().hex()}, {"cached", cached}, {"spec", spec->json}}.dump(2));
+    return 0;
+  }
+  fmt::print("node {} ({})\n{}\n", keys.front().hex(), nodes::describe_spec(spec->json),
+             cached ? "up to date: its result is in the cache" : "out of date: no result in the cache");
+  fmt::print("its key is XXH3-128 of \"{}\" and this canonical spec:\n{}\n", nodes::k_spec_salt, spec->json.dump(2));
+  return 0;
+}
+
+}  // namespace anneal::cli

@@ -1,0 +1,245 @@
+#include "graph/experiment_plan.h"
+
+#include <functional>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "nodes/search.h"
+#include "util/random.h"
+
+namespace anneal::graph {
+
+namespace {
+
+constexpr std::string_view k_config_salt = "anneal-target-config-v1";
+
+std::string direction_name(Direction d) { return d == Direction::Minimize ? "minimize" : "maximize"; }
+
+std::string op_text(Condition::Op op) {
+  switch (op) {
+    case Condition::Op::Less: return "<";
+    case Condition::Op::LessEqual: return "<=";
+    case Condition::Op::Greater: return ">";
+    case Condition::Op::GreaterEqual: return ">=";
+    case Condition::Op::Equal: return "==";
+    case Condition::Op::NotEqual: return "!=";
+  }
+  return "?";
+}
+
+Result<nlohmann::json> agent_spec(const Agent& agent) {
+  switch (agent.kind) {
+    case AgentKind::Command:
+      return nlohmann::json{{"kind", "command"}, {"run", agent.run}, {"timeout", agent.timeout_s}};
+    case AgentKind::Tune: {
+      nlohmann::json params = nlohmann::json::array();
+      for (const auto& p : agent.params)
+        params.push_back({{"file", p.file}, {"pattern", p.pattern}, {"min", p.min}, {"max", p.max},
+                          {"integer", p.integer}});
+      return nlohmann::json{{"kind", "tune"}, {"params", params}};
+    }
+    case AgentKind::Api:
+      break;
+  }
+  return fail(fmt::format("agent '{}': api agents are not available in this version of anneal; "
+                          "use a command or tune agent",
+                          agent.name));
+}
+
+/// Stages in an order where each comes after the stages it needs.
+std::vector<const Stage*> stage_order(const Target& target) {
+  std::map<std::string, const Stage*> by_name;
+  for (const auto& s : target.stages)
+    by_name[s.name] = &s;
+  std::vector<const Stage*> order;
+  std::set<std::string> done;
+  std::function<void(const Stage&)> visit = [&](const Stage& s) {
+    if (!done.insert(s.name).second)
+      return;
+    if (s.needs)
+      for (const auto& n : *s.needs)
+        if (auto it = by_name.find(n); it != by_name.end())
+          visit(*it->second);
+    order.push_back(&s);
+  };
+  for (const auto& s : target.stages)
+    visit(s);
+  return order;
+}
+
+/// Adds the gates and stages of one candidate to `plan`; returns its decide entry.
+nlohmann::json plan_evaluation(const Target& target, ExperimentPlan& plan, const nlohmann::json& candidate,
+                               const std::optional<cache::Digest>& mutation, int draft) {
+  std::string where = fmt::format("{}#{}.{}", target.name, plan.id, draft);
+  std::vector<cache::Digest> base_inputs;
+  if (mutation)
+    base_inputs.push_back(*mutation);
+  nlohmann::json gates = nlohmann::json::array();
+  std::vector<cache::Digest> gate_keys;
+  for (const auto& gate : target.verify) {
+    auto spec = nodes::make_spec({{"kind", "verify"},
+                                  {"target", target.name},
+                                  {"name", gate.name},
+                                  {"run", gate.run},
+                                  {"timeout", gate.timeout_s},
+                                  {"candidate", candidate}});
+    gates.push_back(spec.key.hex());
+    gate_keys.push_back(spec.key);
+    plan.nodes.push_back({spec, base_inputs, false, fmt::format("verify {} {}", gate.name, where)});
+  }
+  std::map<std::string, cache::Digest> stage_keys;
+  nlohmann::json stages = nlohmann::json::object();
+  // Stages keep their listed order (cheap first) unless they name what they need.
+  std::map<std::string, size_t> listed;
+  for (size_t i = 0; i < target.stages.size(); ++i)
+    listed[target.stages[i].name] = i;
+  for (const Stage* stage : stage_order(target)) {
+    std::vector<cache::Digest> after = gate_keys;
+    if (stage->needs) {
+      for (const auto& n : *stage->needs)
+        after.push_back(stage_keys.at(n));
+    } else if (size_t i = listed.at(stage->name); i > 0) {
+      after.push_back(stage_keys.at(target.stages[i - 1].name));
+    }
+    nlohmann::json after_hex = nlohmann::json::array();
+    for (const auto& k : after)
+      after_hex.push_back(k.hex());
+    nlohmann::json keep_if = nullptr;
+    if (stage->keep_if)
+      keep_if = {{"op", op_text(stage->keep_if->op)}, {"value", stage->keep_if->value}};
+    auto spec = nodes::make_spec({{"kind", "stage"},
+                                  {"target", target.name},
+                                  {"name", stage->name},
+                                  {"run", stage->run},
+                                  {"parse", stage->parse},
+                                  {"repeat", stage->repeat},
+                                  {"timeout", stage->timeout_s},
+                                  {"scored", stage->name == target.objective.metric || stage->keep_if.has_value()},
+                                  {"keep_if", keep_if},
+                                  {"candidate", candidate},
+                                  {"after", after_hex}});
+    stage_keys.emplace(stage->name, spec.key);
+    stages[stage->name] = spec.key.hex();
+    std::vector<cache::Digest> inputs = base_inputs;
+    inputs.insert(inputs.end(), after.begin(), after.end());
+    plan.nodes.push_back({spec, inputs, stage->exclusive, fmt::format("stage {} {}", stage->name, where)});
+  }
+  return {{"draft", draft}, {"candidate", candidate}, {"gates", gates}, {"stages", stages}};
+}
+
+nlohmann::json decide_fields(const Target& target, int id, const SearchPosition& position) {
+  return {{"kind", "decide"},
+          {"target", target.name},
+          {"experiment", id},
+          {"baseline", id == 0},
+          {"metric", target.objective.metric},
+          {"direction", direction_name(target.objective.direction)},
+          {"min_improvement", target.objective.min_improvement},
+          {"budget", 0},
+          {"search", target.search.config.is_null() ? nlohmann::json::object() : target.search.config},
+          {"state", position.search},
+          {"incumbent_score", position.incumbent_score ? nlohmann::json(*position.incumbent_score)
+                                                       : nlohmann::json(nullptr)}};
+}
+
+}  // namespace
+
+nlohmann::json SearchPosition::to_json() const {
+  auto opt = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+  return {{"baseline", baseline},
+          {"incumbent", incumbent},
+          {"incumbent_score", opt(incumbent_score)},
+          {"best", best},
+          {"best_score", opt(best_score)},
+          {"baseline_score", opt(baseline_score)},
+          {"search", search},
+          {"consecutive_failures", consecutive_failures},
+          {"spent_usd", spent_usd}};
+}
+
+SearchPosition SearchPosition::from_json(const nlohmann::json& j) {
+  auto opt = [&](const char* name) -> std::optional<double> {
+    if (!j.contains(name) || j.at(name).is_null())
+      return std::nullopt;
+    return j.at(name).get<double>();
+  };
+  SearchPosition p;
+  p.baseline = j.value("baseline", "");
+  p.incumbent = j.value("incumbent", "");
+  p.incumbent_score = opt("incumbent_score");
+  p.best = j.value("best", "");
+  p.best_score = opt("best_score");
+  p.baseline_score = opt("baseline_score");
+  p.search = j.value("search", nlohmann::json::object());
+  p.consecutive_failures = j.value("consecutive_failures", 0);
+  p.spent_usd = j.value("spent_usd", 0.0);
+  return p;
+}
+
+cache::Digest config_digest(const Target& target, const std::vector<std::string>& upstream_commits) {
+  nlohmann::json j = {{"target", target.config},
+                      {"upstream", upstream_commits},
+                      {"spec", nodes::k_spec_version}};
+  return cache::digest_of(j.dump(), k_config_salt);
+}
+
+uint64_t draft_seed(uint64_t seed, int experiment, int draft) {
+  return mix_seed(mix_seed(seed, static_cast<uint64_t>(experiment)), static_cast<uint64_t>(draft));
+}
+
+Result<ExperimentPlan> plan_baseline(const Target& target, const std::string& baseline) {
+  ExperimentPlan plan;
+  plan.id = 0;
+  nlohmann::json decide = decide_fields(target, 0, SearchPosition{});
+  decide["candidates"] = nlohmann::json::array(
+      {plan_evaluation(target, plan, {{"commit", baseline}}, std::nullopt, 0)});
+  plan.decide = nodes::make_spec(std::move(decide));
+  return plan;
+}
+
+Result<ExperimentPlan> plan_experiment(const Target& target, int id, const SearchPosition& position,
+                                       const std::string& prompt) {
+  ExperimentPlan plan;
+  plan.id = id;
+  auto agent = agent_spec(target.agent);
+  if (!agent)
+    return std::unexpected(agent.error());
+  nlohmann::json scope = {{"editable", target.scope.editable}, {"immutable", target.scope.immutable}};
+  nlohmann::json decide = decide_fields(target, id, position);
+  nlohmann::json candidates = nlohmann::json::array();
+  auto config = nodes::SearchConfig::from_json(
+      decide.at("search"),
+      target.objective.direction == Direction::Minimize ? nodes::Direction::Minimize : nodes::Direction::Maximize,
+      target.objective.min_improvement, 0);
+  if (!config)
+    return std::unexpected(config.error());
+  auto state = nodes::SearchState::from_json(position.search);
+  if (!state)
+    return std::unexpected(state.error());
+  double step_scale = state->step_scale(*config);
+  for (int draft = 0; draft < target.drafts; ++draft) {
+    nlohmann::json mutate = {{"kind", "mutate"},
+                             {"target", target.name},
+                             {"experiment", id},
+                             {"draft", draft},
+                             {"parent", position.incumbent},
+                             {"seed", draft_seed(target.search.seed, id, draft)},
+                             {"agent", *agent},
+                             {"scope", scope}};
+    if (target.agent.kind == AgentKind::Tune)
+      mutate["step_scale"] = step_scale;
+    else
+      mutate["prompt"] = prompt;
+    auto spec = nodes::make_spec(std::move(mutate));
+    plan.nodes.push_back({spec, {}, false, fmt::format("mutate {}#{}.{}", target.name, id, draft)});
+    plan.mutations.push_back(spec.key);
+    candidates.push_back(plan_evaluation(target, plan, {{"mutate", spec.key.hex()}}, spec.key, draft));
+  }
+  decide["candidates"] = std::move(candidates);
+  plan.decide = nodes::make_spec(std::move(decide));
+  return plan;
+}
+
+}  // namespace anneal::graph

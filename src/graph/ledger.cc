@@ -1,0 +1,202 @@
+#include "graph/ledger.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "util/file.h"
+
+namespace anneal::graph {
+
+namespace {
+
+/// Closes a file descriptor on scope exit.
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0)
+      ::close(fd);
+  }
+};
+
+bool parses(std::string_view line) {
+  return nlohmann::json::accept(line) && !line.empty() && line.front() == '{';
+}
+
+Result<std::string> read_at(int fd, off_t offset, size_t size) {
+  std::string buf(size, '\0');
+  size_t got = 0;
+  while (got < size) {
+    ssize_t n = ::pread(fd, buf.data() + got, size - got, offset + static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return fail(fmt::format("cannot read ledger: {}", std::strerror(errno)));
+    got += static_cast<size_t>(n);
+  }
+  return buf;
+}
+
+/// Where the last line of the first `end` bytes starts (a final "\n" belongs to that line).
+Result<off_t> last_line_start(int fd, off_t end) {
+  off_t search_end = end - 1;  // skip the line's own terminator
+  while (search_end > 0) {
+    off_t from = std::max<off_t>(0, search_end - 65536);
+    auto bytes = read_at(fd, from, static_cast<size_t>(search_end - from));
+    if (!bytes)
+      return std::unexpected(bytes.error());
+    size_t nl = bytes->rfind('\n');
+    if (nl != std::string::npos)
+      return from + static_cast<off_t>(nl) + 1;
+    search_end = from;
+  }
+  return 0;
+}
+
+}  // namespace
+
+Result<Ledger> Ledger::open(const std::filesystem::path& path) {
+  if (auto made = make_dirs(path.parent_path()); !made)
+    return std::unexpected(made.error());
+  Ledger ledger(path);
+  Fd file{::open(path.c_str(), O_RDWR | O_CLOEXEC)};
+  if (file.fd < 0)
+    return ledger;  // no experiments yet
+  struct stat st {};
+  if (::fstat(file.fd, &st) != 0)
+    return fail(fmt::format("cannot stat {}: {}", path.string(), std::strerror(errno)));
+  off_t size = st.st_size;
+  off_t good = size;
+  // Cut off the last line while it is unterminated or not a JSON object.
+  while (good > 0) {
+    auto start = last_line_start(file.fd, good);
+    if (!start)
+      return std::unexpected(start.error());
+    auto line = read_at(file.fd, *start, static_cast<size_t>(good - *start));
+    if (!line)
+      return std::unexpected(line.error());
+    if (!line->empty() && line->back() == '\n') {
+      line->pop_back();
+      if (parses(*line))
+        break;
+    }
+    good = *start;
+  }
+  if (good != size) {
+    if (::ftruncate(file.fd, good) != 0 || ::fsync(file.fd) != 0)
+      return fail(fmt::format("cannot repair {}: {}", path.string(), std::strerror(errno)));
+    fmt::print(stderr, "anneal: {}: removed a torn last record ({} bytes) left by an interrupted run\n",
+               path.string(), size - good);
+  }
+  return ledger;
+}
+
+template <class Keep>
+Result<void> Ledger::scan_backwards(Keep&& keep) const {
+  Fd file{::open(m_path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (file.fd < 0)
+    return {};
+  struct stat st {};
+  if (::fstat(file.fd, &st) != 0)
+    return fail(fmt::format("cannot stat {}: {}", m_path.string(), std::strerror(errno)));
+  off_t end = st.st_size;
+  std::string carry;  // the start of a line whose beginning lies in an earlier chunk
+  while (end > 0) {
+    off_t start = std::max<off_t>(0, end - 65536);
+    auto bytes = read_at(file.fd, start, static_cast<size_t>(end - start));
+    if (!bytes)
+      return std::unexpected(bytes.error());
+    std::string chunk = std::move(*bytes) + carry;
+    size_t pos = chunk.size();
+    if (pos > 0 && chunk[pos - 1] == '\n')
+      --pos;
+    for (;;) {
+      size_t nl = pos == 0 ? std::string::npos : chunk.rfind('\n', pos - 1);
+      if (nl == std::string::npos) {
+        if (start == 0 && pos > 0) {
+          try {
+            if (!keep(nlohmann::json::parse(chunk.substr(0, pos))))
+              return {};
+          } catch (const nlohmann::json::exception& e) {
+            return fail(fmt::format("{}: bad record: {}", m_path.string(), e.what()));
+          }
+        }
+        carry = chunk.substr(0, pos) + (start == 0 ? "" : "\n");
+        break;
+      }
+      std::string line = chunk.substr(nl + 1, pos - nl - 1);
+      pos = nl;
+      if (line.empty())
+        continue;
+      try {
+        if (!keep(nlohmann::json::parse(line)))
+          return {};
+      } catch (const nlohmann::json::exception& e) {
+        return fail(fmt::format("{}: bad record: {}", m_path.string(), e.what()));
+      }
+    }
+    end = start;
+  }
+  return {};
+}
+
+Result<std::optional<nlohmann::json>> Ledger::last() const {
+  std::optional<nlohmann::json> found;
+  auto scanned = scan_backwards([&](nlohmann::json record) {
+    found = std::move(record);
+    return false;
+  });
+  if (!scanned)
+    return std::unexpected(scanned.error());
+  return found;
+}
+
+Result<std::vector<nlohmann::json>> Ledger::recent(size_t count) const {
+  std::vector<nlohmann::json> records;
+  auto scanned = scan_backwards([&](nlohmann::json record) {
+    if (records.size() >= count)
+      return false;
+    bool is_start = record.value("id", -1) == 0;
+    records.push_back(std::move(record));
+    return !is_start;
+  });
+  if (!scanned)
+    return std::unexpected(scanned.error());
+  std::reverse(records.begin(), records.end());
+  return records;
+}
+
+Result<std::vector<nlohmann::json>> Ledger::generation() const {
+  return recent(static_cast<size_t>(-1));
+}
+
+Result<void> Ledger::append(const nlohmann::json& record) {
+  std::string line = record.dump() + "\n";
+  Fd file{::open(m_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)};
+  if (file.fd < 0)
+    return fail(fmt::format("cannot open {}: {}", m_path.string(), std::strerror(errno)));
+  // One write() per record: a crash leaves at most one torn line, which open() removes.
+  const char* p = line.data();
+  size_t left = line.size();
+  while (left > 0) {
+    ssize_t n = ::write(file.fd, p, left);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return fail(fmt::format("cannot append to {}: {}", m_path.string(), std::strerror(errno)));
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  if (::fdatasync(file.fd) != 0)
+    return fail(fmt::format("cannot sync {}: {}", m_path.string(), std::strerror(errno)));
+  return {};
+}
+
+}  // namespace anneal::graph

@@ -1,0 +1,39 @@
+#include "graph/ninja_runner.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "proc/subprocess.h"
+
+namespace anneal::graph {
+
+Result<void> run_ninja(const NinjaOptions& options) {
+  proc::RunOptions run;
+  run.command = fmt::format("exec ninja --quiet -f build.ninja -k {}", options.keep_going);
+  if (options.jobs > 0)
+    run.command += fmt::format(" -j {}", options.jobs);
+  run.cwd = options.dir;
+  run.die_with_parent = true;
+  run.stop_signal = SIGINT;
+  run.kill_grace_s = 10;
+  // Nodes watch this process: if it dies, they stop their commands and store nothing.
+  run.env = {{"ANNEAL_BUILD_PID", std::to_string(::getpid())}};
+  auto result = proc::run(run);
+  if (!result)
+    return fail(fmt::format("cannot run ninja: {}", result.error().message));
+  if (result->aborted)
+    return fail("interrupted");
+  if (result->exit_code == 127)
+    return fail("ninja was not found on PATH; install it (Debian: apt-get install ninja-build)");
+  if (!result->ok()) {
+    std::string output = result->out + result->err;
+    while (!output.empty() && output.back() == '\n')
+      output.pop_back();
+    return fail(fmt::format("a node failed (ninja: {}):\n{}", result->describe(), output));
+  }
+  return {};
+}
+
+}  // namespace anneal::graph

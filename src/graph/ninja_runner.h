@@ -1,0 +1,21 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "util/error.h"
+
+namespace anneal::graph {
+
+struct NinjaOptions {
+  std::filesystem::path dir;  ///< where build.ninja is
+  int jobs = 0;               ///< -j; 0 = ninja's default
+  int keep_going = 1;         ///< -k; 0 = never stop
+};
+
+/// Runs `ninja` on build.ninja in `dir`. ninja dies with this process (so a killed build
+/// leaves nothing running); an interrupt is passed on as SIGINT so ninja stops its edges.
+/// Fails with ninja's output when an edge fails (a node that anneal could not run).
+Result<void> run_ninja(const NinjaOptions& options);
+
+}  // namespace anneal::graph

@@ -1,0 +1,348 @@
+#include "graph/target_build.h"
+
+#include <chrono>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "git/worktree.h"
+#include "graph/agent_prompt.h"
+#include "graph/experiment_plan.h"
+#include "graph/ledger.h"
+#include "graph/ninja_file.h"
+#include "graph/ninja_runner.h"
+#include "graph/target_state.h"
+#include "nodes/candidate.h"
+#include "nodes/node.h"
+#include "nodes/search.h"
+#include "proc/lock_file.h"
+#include "proc/subprocess.h"
+#include "util/file.h"
+
+namespace anneal::graph {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string now_iso() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::optional<double> optional_number(const nlohmann::json& j, const char* name) {
+  if (!j.contains(name) || j.at(name).is_null())
+    return std::nullopt;
+  return j.at(name).get<double>();
+}
+
+std::string score_text(const std::optional<double>& score) {
+  return score ? fmt::format("{:g}", *score) : "-";
+}
+
+/// One target's build in progress.
+class TargetBuild {
+ public:
+  TargetBuild(Workspace& workspace, const Annealfile& annealfile, const Target& target,
+              const BuildOptions& options)
+      : m_ws(workspace), m_file(annealfile), m_target(target), m_options(options) {
+    m_context.repo = &m_ws.repo();
+    m_context.store = &m_ws.store();
+    m_context.anneal_dir = m_ws.anneal_dir();
+  }
+
+  Result<TargetBuildResult> run();
+
+ private:
+  void note(const std::string& text) const {
+    if (m_options.on_note)
+      m_options.on_note(text);
+  }
+  Result<ExperimentPlan> plan(int id);
+  Result<void> run_nodes(const ExperimentPlan& plan);
+  Result<nodes::NodeResult> decide(const ExperimentPlan& plan);
+  Result<nlohmann::json> record(const ExperimentPlan& plan, const nodes::NodeResult& decided);
+  Result<void> update_refs(const ExperimentPlan& plan, const nlohmann::json& record);
+  Result<TargetBuildResult> dry_run(const TargetState& state);
+  std::string ref(const std::string& leaf) const { return fmt::format("refs/anneal/{}/{}", m_target.name, leaf); }
+
+  Workspace& m_ws;
+  const Annealfile& m_file;
+  const Target& m_target;
+  const BuildOptions& m_options;
+  nodes::NodeContext m_context;
+  std::optional<Ledger> m_ledger;
+  TargetState m_state;
+  SearchPosition m_position;
+  std::vector<nlohmann::json> m_recent;  ///< the last few records, for the agent's prompt
+};
+
+Result<ExperimentPlan> TargetBuild::plan(int id) {
+  if (id == 0)
+    return plan_baseline(m_target, m_state.baseline);
+  std::string prompt;
+  if (m_target.agent.kind != AgentKind::Tune) {
+    std::optional<std::string> instructions;
+    if (!m_target.instructions.empty()) {
+      auto text = m_ws.repo().read_file_at(m_position.incumbent, m_target.instructions);
+      if (!text)
+        return std::unexpected(text.error());
+      instructions = *text;
+    }
+    prompt = agent_prompt(m_target, id, m_position, m_recent, instructions);
+  }
+  return plan_experiment(m_target, id, m_position, prompt);
+}
+
+Result<void> TargetBuild::run_nodes(const ExperimentPlan& plan) {
+  std::vector<PlannedNode> missing;
+  for (const auto& node : plan.nodes) {
+    if (m_options.fresh)
+      std::filesystem::remove(m_ws.store().action_path(node.spec.key));
+    if (auto saved = m_ws.save_spec(node.spec); !saved)
+      return saved;
+    if (!nodes::cached_result(m_ws.store(), node.spec.key))
+      missing.push_back(node);
+  }
+  if (missing.empty())
+    return {};
+  std::string ninja = render_ninja(missing, m_ws.store(), m_ws.anneal_dir(), m_options.anneal_exe);
+  if (auto written = write_if_changed(m_ws.ninja_path(), ninja); !written)
+    return std::unexpected(written.error());
+  return run_ninja({m_ws.anneal_dir(), m_options.jobs, m_options.keep_going});
+}
+
+Result<nodes::NodeResult> TargetBuild::decide(const ExperimentPlan& plan) {
+  if (auto saved = m_ws.save_spec(plan.decide); !saved)
+    return std::unexpected(saved.error());
+  if (!m_options.fresh)
+    if (auto cached = nodes::cached_result(m_ws.store(), plan.decide.key))
+      return *cached;
+  // Deciding is pure arithmetic over stored results: the build does it itself.
+  return nodes::execute_node(m_context, plan.decide);
+}
+
+Result<nlohmann::json> TargetBuild::record(const ExperimentPlan& plan, const nodes::NodeResult& decided) {
+  const nlohmann::json& d = decided.decision;
+  std::string outcome = d.value("outcome", "crashed");
+  std::optional<double> score = optional_number(d, "score");
+  std::string commit = d.contains("commit") && !d.at("commit").is_null() ? d.at("commit").get<std::string>() : "";
+  std::string parent = m_position.incumbent;
+  SearchPosition next = m_position;
+  next.search = d.value("state", nlohmann::json::object());
+  next.spent_usd += decided.cost_usd;
+  if (plan.id == 0) {
+    next = SearchPosition{};
+    next.baseline = m_state.baseline;
+    next.incumbent = next.best = m_state.baseline;
+    next.incumbent_score = next.best_score = next.baseline_score = score;
+    next.search = d.value("state", nlohmann::json::object());
+    next.spent_usd = decided.cost_usd;
+    parent = "";
+  } else if (outcome == "kept") {
+    next.incumbent = commit;
+    next.incumbent_score = score;
+    nodes::Direction direction = m_target.objective.direction == Direction::Minimize ? nodes::Direction::Minimize
+                                                                                     : nodes::Direction::Maximize;
+    if (!next.best_score || nodes::better(direction, *score, *next.best_score)) {
+      next.best = commit;
+      next.best_score = score;
+    }
+  }
+  if (outcome == "crashed" || outcome == "blocked")
+    ++next.consecutive_failures;
+  else
+    next.consecutive_failures = 0;
+
+  nlohmann::json r = {{"v", k_ledger_version},
+                      {"id", plan.id},
+                      {"key", plan.decide.key.hex()},
+                      {"config", m_state.digest.hex()},
+                      {"baseline", m_state.baseline},
+                      {"target", m_target.name},
+                      {"outcome", outcome},
+                      {"score", score ? nlohmann::json(*score) : nlohmann::json(nullptr)},
+                      {"scores", d.value("scores", nlohmann::json::object())},
+                      {"commit", plan.id == 0 ? nlohmann::json(m_state.baseline)
+                                 : commit.empty() ? nlohmann::json(nullptr) : nlohmann::json(commit)},
+                      {"parent", parent.empty() ? nlohmann::json(nullptr) : nlohmann::json(parent)},
+                      {"draft", d.value("draft", 0)},
+                      {"hypothesis", d.value("hypothesis", "")},
+                      {"violations", d.value("violations", nlohmann::json::array())},
+                      {"detail", d.value("detail", "")},
+                      {"decision", {{"accept", d.value("accept", false)},
+                                    {"reason", d.value("reason", "")},
+                                    {"probability", d.value("probability", 0.0)}}},
+                      {"cost_usd", decided.cost_usd},
+                      {"duration_s", decided.duration_s},
+                      {"time", now_iso()},
+                      {"state", next.to_json()}};
+  m_position = next;
+  return r;
+}
+
+Result<void> TargetBuild::update_refs(const ExperimentPlan& plan, const nlohmann::json& record) {
+  git::Repository& repo = m_ws.repo();
+  std::string log = fmt::format("anneal: {} experiment {}", m_target.name, plan.id);
+  if (plan.id == 0) {
+    if (auto r = repo.set_ref(ref("baseline"), m_state.baseline, log); !r)
+      return r;
+  }
+  // Every candidate, kept or not, keeps a ref so it stays in the repository.
+  for (size_t draft = 0; draft < plan.mutations.size(); ++draft) {
+    auto mutation = nodes::cached_result(m_ws.store(), plan.mutations[draft]);
+    if (!mutation || !mutation->ok())
+      continue;
+    if (auto made = nodes::ensure_commit(m_context, *mutation); !made)
+      return made;
+    if (auto r = repo.set_ref(ref(fmt::format("{}.{}", plan.id, draft)), mutation->commit, log); !r)
+      return r;
+  }
+  (void)record;
+  if (auto r = repo.set_ref(ref("current"), m_position.incumbent, log); !r)
+    return r;
+  return repo.set_ref(fmt::format("refs/heads/anneal/{}", m_target.name), m_position.best, log);
+}
+
+Result<TargetBuildResult> TargetBuild::dry_run(const TargetState& state) {
+  TargetBuildResult result;
+  result.status = BuildStatus::DryRun;
+  if (state.kind == TargetState::Kind::UpToDate) {
+    note(fmt::format("{}: up to date ({})", m_target.name, state.reason));
+    return result;
+  }
+  auto plan = this->plan(state.next_id);
+  if (!plan)
+    return std::unexpected(plan.error());
+  int to_run = state.budget - state.next_id + 1;
+  note(fmt::format("{}: {}; {} experiment(s) to run, from #{}", m_target.name, state.reason, to_run, state.next_id));
+  int cached = 0;
+  for (const auto& node : plan->nodes) {
+    if (nodes::cached_result(m_ws.store(), node.spec.key))
+      ++cached;
+    else
+      note(fmt::format("  would run {} ({})", node.description, node.spec.key.hex().substr(0, 16)));
+  }
+  if (cached)
+    note(fmt::format("  {} node(s) of experiment #{} are cached", cached, state.next_id));
+  if (state.next_id > 0 || state.budget > 0)
+    note("  (later experiments depend on this one's outcome)");
+  return result;
+}
+
+Result<TargetBuildResult> TargetBuild::run() {
+  if (auto made = make_dirs(m_ws.target_dir(m_target.name)); !made)
+    return std::unexpected(made.error());
+  auto lock = proc::LockFile::acquire(m_ws.lock_path(m_target.name), [&](const proc::LockHolder& holder) {
+    note(fmt::format("{}: waiting for the build held by {}", m_target.name, holder.describe()));
+  });
+  if (!lock)
+    return std::unexpected(lock.error());
+  auto ledger = Ledger::open(m_ws.ledger_path(m_target.name));
+  if (!ledger)
+    return std::unexpected(ledger.error());
+  m_ledger = std::move(*ledger);
+  auto state = inspect_target(m_ws, m_file, m_target, m_options.experiments);
+  if (!state)
+    return std::unexpected(state.error());
+  m_state = *state;
+  if (m_options.fresh && m_state.kind != TargetState::Kind::New) {
+    m_state.kind = TargetState::Kind::Replay;
+    m_state.next_id = 0;
+    m_state.reason = "--fresh";
+  }
+  if (m_state.kind == TargetState::Kind::Resume) {
+    m_position = SearchPosition::from_json(m_state.last->value("state", nlohmann::json::object()));
+    auto recent = m_ledger->recent(8);
+    if (!recent)
+      return std::unexpected(recent.error());
+    m_recent = std::move(*recent);
+  }
+  if (m_options.dry_run)
+    return dry_run(m_state);
+
+  TargetBuildResult result;
+  if (m_state.kind == TargetState::Kind::UpToDate) {
+    result.summary = fmt::format("{}: up to date ({}, best {})", m_target.name, m_state.reason,
+                                 score_text(SearchPosition::from_json(m_state.last->value("state", nlohmann::json::object())).best_score));
+    return result;
+  }
+  if (m_state.kind == TargetState::Kind::New && m_target.needs.empty() && m_ws.repo().has_uncommitted_changes())
+    note(fmt::format("{}: note: uncommitted changes are not seen; the baseline is HEAD ({})", m_target.name,
+                     m_state.baseline.substr(0, 12)));
+  if (m_state.kind == TargetState::Kind::Replay)
+    note(fmt::format("{}: {}; replaying from the baseline (cached results are reused)", m_target.name, m_state.reason));
+
+  // Whatever an interrupted build left behind is stale now that we hold the lock.
+  if (auto pruned = git::prune_worktrees(m_ws.repo(), m_ws.worktrees_dir(m_target.name)); !pruned)
+    return std::unexpected(pruned.error());
+  std::error_code ec;
+  fs::remove_all(m_ws.anneal_dir() / "tmp" / m_target.name, ec);
+  fs::remove(m_ws.stop_path(m_target.name), ec);  // a stop meant for an earlier build
+  m_position.consecutive_failures = 0;
+
+  result.status = BuildStatus::Built;
+  for (int id = m_state.next_id; id <= m_state.budget; ++id) {
+    if (fs::exists(m_ws.stop_path(m_target.name), ec)) {
+      fs::remove(m_ws.stop_path(m_target.name), ec);
+      result.status = BuildStatus::Stopped;
+      note(fmt::format("{}: stopped after experiment #{} (anneal stop)", m_target.name, id - 1));
+      break;
+    }
+    if (proc::interrupted())
+      return fail("interrupted");
+    auto plan = this->plan(id);
+    if (!plan)
+      return std::unexpected(plan.error());
+    if (auto ran = run_nodes(*plan); !ran)
+      return fail(fmt::format("{}: experiment #{}: {}", m_target.name, id, ran.error().message));
+    auto decided = decide(*plan);
+    if (!decided)
+      return std::unexpected(decided.error());
+    if (id == 0 && decided->decision.value("outcome", "") != "baseline")
+      return fail(fmt::format("{}: the baseline ({}) fails its own checks: {}\n"
+                              "fix the evaluation first (the result is cached: after fixing "
+                              "something outside the repository, run with --fresh)",
+                              m_target.name, m_state.baseline.substr(0, 12),
+                              decided->decision.value("detail", "")));
+    auto record = this->record(*plan, *decided);
+    if (!record)
+      return std::unexpected(record.error());
+    if (auto refs = update_refs(*plan, *record); !refs)
+      return std::unexpected(refs.error());
+    if (auto appended = m_ledger->append(*record); !appended)
+      return std::unexpected(appended.error());
+    m_recent.push_back(*record);
+    if (m_recent.size() > 8)
+      m_recent.erase(m_recent.begin());
+    if (auto pruned = git::prune_worktrees(m_ws.repo(), m_ws.worktrees_dir(m_target.name)); !pruned)
+      return std::unexpected(pruned.error());
+    ++result.experiments_run;
+    if (m_options.on_experiment)
+      m_options.on_experiment(m_target, *record, m_state.budget);
+    int limit = m_target.budget.max_consecutive_failures;
+    if (limit > 0 && m_position.consecutive_failures >= limit)
+      return fail(fmt::format("{}: halted after {} consecutive failed experiments "
+                              "(budget.max_consecutive_failures is {}); the last was {}: {}",
+                              m_target.name, m_position.consecutive_failures, limit,
+                              record->value("outcome", ""), record->value("detail", "")));
+  }
+  result.summary = fmt::format("{}: {} experiment(s) run; best {} (baseline {}), branch anneal/{}", m_target.name,
+                               result.experiments_run, score_text(m_position.best_score),
+                               score_text(m_position.baseline_score), m_target.name);
+  return result;
+}
+
+}  // namespace
+
+Result<TargetBuildResult> build_target(Workspace& workspace, const Annealfile& annealfile,
+                                       const Target& target, const BuildOptions& options) {
+  TargetBuild build(workspace, annealfile, target, options);
+  return build.run();
+}
+
+}  // namespace anneal::graph

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "graph/annealfile.h"
+#include "graph/workspace.h"
+#include "util/error.h"
+
+namespace anneal::graph {
+
+struct BuildOptions {
+  int jobs = 0;        ///< ninja -j (0 = ninja's default)
+  int keep_going = 1;  ///< ninja -k
+  bool dry_run = false;
+  bool fresh = false;  ///< run every node again, even when its result is cached
+  std::optional<int> experiments;  ///< overrides budget.experiments
+  std::filesystem::path anneal_exe;
+  /// After each experiment, with its ledger record and the target's budget.
+  std::function<void(const Target&, const nlohmann::json& record, int budget)> on_experiment;
+  /// Everything else worth telling the user: lock waits, dry-run listings, warnings.
+  std::function<void(const std::string&)> on_note;
+};
+
+enum class BuildStatus { UpToDate, Built, Stopped, DryRun };
+
+struct TargetBuildResult {
+  BuildStatus status = BuildStatus::UpToDate;
+  int experiments_run = 0;
+  std::string summary;  ///< one line: "api-perf: 20 experiments, best 41.2 (baseline 50.3)"
+};
+
+/// Builds one target: takes its lock, runs its experiments one after another until the
+/// budget is reached (or `anneal stop`), each as a DAG of nodes run by ninja, and records
+/// every experiment in the ledger. Targets it needs must have been built.
+Result<TargetBuildResult> build_target(Workspace& workspace, const Annealfile& annealfile,
+                                       const Target& target, const BuildOptions& options);
+
+}  // namespace anneal::graph

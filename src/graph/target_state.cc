@@ -1,0 +1,82 @@
+#include "graph/target_state.h"
+
+#include <fmt/format.h>
+
+namespace anneal::graph {
+
+Result<std::string> best_commit(Workspace& workspace, const Target& target) {
+  auto ledger = Ledger::open(workspace.ledger_path(target.name));
+  if (!ledger)
+    return std::unexpected(ledger.error());
+  auto last = ledger->last();
+  if (!last)
+    return std::unexpected(last.error());
+  if (!*last)
+    return fail(fmt::format("target '{}' has not been built yet", target.name));
+  return SearchPosition::from_json((*last)->value("state", nlohmann::json::object())).best;
+}
+
+Result<TargetState> inspect_target(Workspace& workspace, const Annealfile& annealfile,
+                                   const Target& target, std::optional<int> budget) {
+  TargetState state;
+  state.budget = budget.value_or(target.budget.experiments);
+  std::vector<std::string> upstream;
+  for (const auto& need : target.needs) {
+    const Target* other = annealfile.find_target(need);
+    if (!other)
+      return fail(fmt::format("target '{}' needs unknown target '{}'", target.name, need));
+    auto commit = best_commit(workspace, *other);
+    if (!commit)
+      return std::unexpected(commit.error());
+    upstream.push_back(*commit);
+  }
+  state.digest = config_digest(target, upstream);
+
+  auto ledger = Ledger::open(workspace.ledger_path(target.name));
+  if (!ledger)
+    return std::unexpected(ledger.error());
+  auto last = ledger->last();
+  if (!last)
+    return std::unexpected(last.error());
+  state.last = *last;
+
+  // The baseline: what the target needs, else the commit pinned by the first build, else HEAD.
+  if (!upstream.empty())
+    state.baseline = upstream.back();
+  else if (state.last)
+    state.baseline = state.last->value("baseline", "");
+  if (state.baseline.empty()) {
+    auto head = workspace.repo().head_commit();
+    if (!head)
+      return std::unexpected(head.error());
+    state.baseline = *head;
+  }
+
+  if (!state.last) {
+    state.kind = TargetState::Kind::New;
+    state.reason = "never built";
+    return state;
+  }
+  const auto& last_record = *state.last;
+  bool same_config = last_record.value("config", "") == state.digest.hex() &&
+                     last_record.value("baseline", "") == state.baseline;
+  if (!same_config) {
+    state.kind = TargetState::Kind::Replay;
+    state.reason = last_record.value("baseline", "") != state.baseline
+                       ? "the target it needs has a new best commit"
+                       : "its configuration changed since the last build";
+    return state;
+  }
+  int last_id = last_record.value("id", 0);
+  state.next_id = last_id + 1;
+  if (last_id >= state.budget) {
+    state.kind = TargetState::Kind::UpToDate;
+    state.reason = fmt::format("{} of {} experiments done", last_id, state.budget);
+    return state;
+  }
+  state.kind = TargetState::Kind::Resume;
+  state.reason = fmt::format("{} of {} experiments done", last_id, state.budget);
+  return state;
+}
+
+}  // namespace anneal::graph

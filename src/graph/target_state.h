@@ -1,0 +1,42 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "graph/annealfile.h"
+#include "graph/experiment_plan.h"
+#include "graph/ledger.h"
+#include "graph/workspace.h"
+
+namespace anneal::graph {
+
+/// Whether a target has work to do, and why — what `build`, `build -n`, `status` and
+/// `explain` all start from. Reads only the end of the ledger, so it costs the same for 10
+/// or 10,000 past experiments.
+struct TargetState {
+  enum class Kind {
+    New,       ///< never built: the baseline comes first
+    Replay,    ///< the configuration changed: replay from the baseline, reusing the cache
+    Resume,    ///< same configuration, fewer experiments than the budget
+    UpToDate,  ///< nothing to do
+  };
+  Kind kind = Kind::New;
+  std::string reason;       ///< one line for the user
+  cache::Digest digest;     ///< the current configuration's digest
+  std::string baseline;     ///< the baseline commit the next generation starts from
+  int next_id = 0;          ///< the next experiment to run
+  int budget = 0;
+  std::optional<nlohmann::json> last;  ///< the last ledger record, if any
+};
+
+/// Inspects `target` against its ledger. `budget` overrides budget.experiments when set.
+Result<TargetState> inspect_target(Workspace& workspace, const Annealfile& annealfile,
+                                   const Target& target, std::optional<int> budget);
+
+/// The best commit of a target that has been built, for targets that need it.
+Result<std::string> best_commit(Workspace& workspace, const Target& target);
+
+}  // namespace anneal::graph

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+
+#include "cache/local_store.h"
+#include "git/repository.h"
+#include "nodes/node_spec.h"
+#include "util/error.h"
+
+namespace anneal::graph {
+
+// Layout of .anneal/ (never tracked: .anneal/.gitignore holds "*"):
+//
+//   .anneal/build.ninja              the current experiment's edges (rewritten only on change)
+//   .anneal/.ninja_log, .ninja_deps  ninja's own state
+//   .anneal/cache/                   the local cache (cache/local_store.h)
+//   .anneal/specs/XX/<key>.json      node specs, canonical JSON (nodes/node_spec.h)
+//   .anneal/targets/<name>/experiments.jsonl   the ledger (graph/ledger.h)
+//   .anneal/targets/<name>/lock      held while a build of the target runs
+//   .anneal/targets/<name>/stop      asks the running build to stop after this experiment
+//   .anneal/worktrees/<name>/…       candidate worktrees, removed after each experiment
+//   .anneal/tmp/                     scratch files of running nodes
+
+/// A repository with its .anneal directory.
+class Workspace {
+ public:
+  /// Opens the repository containing `start` and creates .anneal/ with its .gitignore.
+  static Result<Workspace> open(const std::filesystem::path& start);
+
+  git::Repository& repo() { return m_repo; }
+  cache::LocalStore& store() { return m_store; }
+  const std::filesystem::path& root() const { return m_repo.workdir(); }
+  const std::filesystem::path& anneal_dir() const { return m_anneal_dir; }
+
+  std::filesystem::path target_dir(std::string_view target) const;
+  std::filesystem::path ledger_path(std::string_view target) const;
+  std::filesystem::path lock_path(std::string_view target) const;
+  std::filesystem::path stop_path(std::string_view target) const;
+  std::filesystem::path worktrees_dir(std::string_view target) const;
+  std::filesystem::path ninja_path() const { return m_anneal_dir / "build.ninja"; }
+  std::filesystem::path spec_path(const cache::Digest& key) const;
+
+  /// Stores a spec under its key (kept if already there: same key, same bytes).
+  Result<void> save_spec(const nodes::NodeSpec& spec) const;
+  /// Reads a spec and checks it still hashes to `key`.
+  Result<nodes::NodeSpec> load_spec(const cache::Digest& key) const;
+
+ private:
+  Workspace(git::Repository repo, std::filesystem::path anneal_dir);
+  git::Repository m_repo;
+  std::filesystem::path m_anneal_dir;
+  cache::LocalStore m_store;
+};
+
+}  // namespace anneal::graph

@@ -1,0 +1,104 @@
+#include "nodes/candidate.h"
+
+#include <fmt/format.h>
+
+#include "cache/digest.h"
+#include "git/worktree.h"
+#include "git/worktree_head.h"
+#include "proc/lock_file.h"
+#include "util/file.h"
+
+namespace anneal::nodes {
+
+namespace fs = std::filesystem;
+
+Result<Candidate> resolve_candidate(NodeContext& context, const nlohmann::json& ref) {
+  Candidate candidate;
+  if (ref.contains("commit")) {
+    candidate.commit = ref.at("commit").get<std::string>();
+    candidate.worktree_name = "base-" + candidate.commit.substr(0, 16);
+    return candidate;
+  }
+  std::string key_hex = ref.value("mutate", "");
+  auto key = cache::Digest::from_hex(key_hex);
+  if (!key)
+    return fail(fmt::format("bad candidate reference {}", ref.dump()));
+  auto mutation = cached_result(*context.store, *key);
+  if (!mutation)
+    return fail(fmt::format("the result of mutate node {} is not in the cache", key_hex));
+  candidate.worktree_name = key_hex.substr(0, 16);
+  if (mutation->ok())
+    candidate.commit = mutation->commit;
+  candidate.mutation = std::move(mutation);
+  return candidate;
+}
+
+fs::path worktree_path(const NodeContext& context, std::string_view target, std::string_view name) {
+  return context.anneal_dir / "worktrees" / std::string(target) / std::string(name);
+}
+
+std::string candidate_message(std::string_view target, int experiment, int draft,
+                              std::string_view hypothesis) {
+  std::string message = fmt::format("anneal: {} experiment {} draft {}\n", target, experiment, draft);
+  if (!hypothesis.empty())
+    message += fmt::format("\n{}\n", hypothesis);
+  return message;
+}
+
+Result<void> ensure_commit(NodeContext& context, const NodeResult& mutation) {
+  git::Repository& repo = *context.repo;
+  if (repo.has_object(mutation.commit))
+    return {};
+  auto blob = [&](const char* name) -> Result<std::string> {
+    auto it = mutation.blobs.find(name);
+    auto digest = it == mutation.blobs.end() ? std::nullopt : cache::Digest::from_hex(it->second);
+    auto bytes = digest ? context.store->get_blob(*digest) : std::nullopt;
+    if (!bytes)
+      return fail(fmt::format("cannot rebuild commit {}: its {} is not in the cache",
+                              mutation.commit, name));
+    return *bytes;
+  };
+  auto patch = blob("patch");
+  if (!patch)
+    return std::unexpected(patch.error());
+  auto message = blob("message");
+  if (!message)
+    return std::unexpected(message.error());
+  auto tree = repo.apply_patch(mutation.parent, *patch);
+  if (!tree)
+    return std::unexpected(tree.error());
+  auto time = repo.commit_time(mutation.parent);
+  if (!time)
+    return std::unexpected(time.error());
+  auto commit = repo.commit_tree(*tree, mutation.parent, *message, *time);
+  if (!commit)
+    return std::unexpected(commit.error());
+  if (*commit != mutation.commit)
+    return fail(fmt::format("rebuilt commit {} differs from the recorded {}", *commit, mutation.commit));
+  return {};
+}
+
+Result<fs::path> ensure_worktree(NodeContext& context, std::string_view target,
+                                 const Candidate& candidate) {
+  fs::path path = worktree_path(context, target, candidate.worktree_name);
+  if (git::worktree_head(path) == candidate.commit)
+    return path;
+  if (auto made = make_dirs(path.parent_path()); !made)
+    return std::unexpected(made.error());
+  // Stages of one candidate may start together; one of them builds the worktree.
+  auto lock = proc::LockFile::acquire(fs::path(path.string() + ".lock"));
+  if (!lock)
+    return std::unexpected(lock.error());
+  if (git::worktree_head(path) == candidate.commit)
+    return path;
+  if (candidate.mutation) {
+    if (auto made = ensure_commit(context, *candidate.mutation); !made)
+      return std::unexpected(made.error());
+  }
+  std::string name = fmt::format("anneal-{}-{}", target, candidate.worktree_name);
+  if (auto added = git::add_worktree(*context.repo, path, name, candidate.commit); !added)
+    return std::unexpected(added.error());
+  return path;
+}
+
+}  // namespace anneal::nodes

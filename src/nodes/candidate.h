@@ -1,0 +1,50 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "nodes/node.h"
+#include "util/error.h"
+
+namespace anneal::nodes {
+
+// A candidate reference inside verify, stage and decide specs:
+//
+//   {"commit": SHA}   a commit known when the experiment is planned (the baseline)
+//   {"mutate": KEY}   the commit a mutate node produced
+//
+// Worktrees live in <anneal_dir>/worktrees/<target>/<name>, where name is "base-<sha16>" or
+// the first 16 hex digits of the mutate key, and are registered with git as
+// "anneal-<target>-<name>".
+
+/// A resolved candidate: its commit, and the mutation that made it (if any).
+struct Candidate {
+  std::string commit;
+  std::string worktree_name;
+  std::optional<NodeResult> mutation;
+};
+
+/// Resolves a reference. A mutation that did not succeed is returned with an empty commit.
+Result<Candidate> resolve_candidate(NodeContext& context, const nlohmann::json& ref);
+
+/// The folder of a candidate's worktree.
+std::filesystem::path worktree_path(const NodeContext& context, std::string_view target,
+                                    std::string_view name);
+
+/// A worktree checked out at the candidate's commit, created (or re-created) when missing
+/// or at another commit. Recreates the commit from its mutation's patch when the object is
+/// not in the repository (a result that came from another machine's cache).
+Result<std::filesystem::path> ensure_worktree(NodeContext& context, std::string_view target,
+                                              const Candidate& candidate);
+
+/// Makes sure the mutation's commit exists, rebuilding it from its parent, its "patch" blob
+/// and its "message" blob when needed (the rebuilt commit must have the recorded id).
+Result<void> ensure_commit(NodeContext& context, const NodeResult& mutation);
+
+/// The commit message of a candidate (part of its id, so it must be deterministic).
+std::string candidate_message(std::string_view target, int experiment, int draft,
+                              std::string_view hypothesis);
+
+}  // namespace anneal::nodes

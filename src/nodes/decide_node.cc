@@ -1,0 +1,164 @@
+#include "nodes/decide_node.h"
+
+#include <fmt/format.h>
+
+#include "nodes/search.h"
+
+namespace anneal::nodes {
+
+namespace {
+
+/// One draft as the decision sees it.
+struct DraftOutcome {
+  int draft = 0;
+  std::string outcome;  ///< "ok" (survived) or the ledger's failure outcome
+  std::optional<double> score;
+  nlohmann::json scores = nlohmann::json::object();
+  std::string commit, hypothesis, detail;
+  nlohmann::json violations = nlohmann::json::array();
+  double duration_s = 0, cost_usd = 0;
+};
+
+Result<NodeResult> lookup(NodeContext& context, const std::string& key_hex) {
+  auto key = cache::Digest::from_hex(key_hex);
+  auto result = key ? cached_result(*context.store, *key) : std::nullopt;
+  if (!result)
+    return fail(fmt::format("node {} has no result in the cache", key_hex));
+  return *result;
+}
+
+/// The ledger outcome of a failed gate or stage.
+std::string failure_outcome(Outcome outcome) {
+  return outcome == Outcome::Crashed ? "crashed" : "rejected";
+}
+
+Result<DraftOutcome> assess(NodeContext& context, const nlohmann::json& entry, const std::string& metric) {
+  DraftOutcome d;
+  d.draft = entry.value("draft", 0);
+  d.outcome = "ok";
+  const auto& ref = entry.at("candidate");
+  if (ref.contains("commit")) {
+    d.commit = ref.at("commit").get<std::string>();
+  } else {
+    auto mutation = lookup(context, ref.at("mutate").get<std::string>());
+    if (!mutation)
+      return std::unexpected(mutation.error());
+    d.duration_s += mutation->duration_s;
+    d.cost_usd += mutation->cost_usd;
+    d.hypothesis = mutation->hypothesis;
+    d.commit = mutation->commit;
+    for (const auto& v : mutation->violations)
+      d.violations.push_back({{"path", v.path}, {"reason", v.reason}});
+    if (!mutation->ok()) {
+      d.outcome = mutation->outcome == Outcome::Blocked ? "blocked" : "crashed";
+      d.detail = mutation->detail;
+      return d;
+    }
+  }
+  auto check = [&](const std::string& key_hex, const std::string* stage) -> Result<bool> {
+    auto r = lookup(context, key_hex);
+    if (!r)
+      return std::unexpected(r.error());
+    d.duration_s += r->duration_s;
+    d.cost_usd += r->cost_usd;
+    if (stage && r->score)
+      d.scores[*stage] = *r->score;
+    if (r->outcome == Outcome::Skipped || r->ok())
+      return true;
+    if (d.outcome == "ok") {
+      d.outcome = failure_outcome(r->outcome);
+      d.detail = r->detail;
+    }
+    return false;
+  };
+  for (const auto& key : entry.value("gates", std::vector<std::string>{}))
+    if (auto c = check(key, nullptr); !c)
+      return std::unexpected(c.error());
+  if (entry.contains("stages"))
+    for (const auto& [name, key] : entry.at("stages").items())
+      if (auto c = check(key.get<std::string>(), &name); !c)
+        return std::unexpected(c.error());
+  if (d.outcome == "ok") {
+    if (d.scores.contains(metric))
+      d.score = d.scores.at(metric).get<double>();
+    else {
+      d.outcome = "crashed";
+      d.detail = fmt::format("stage {} gave no score", metric);
+    }
+  }
+  return d;
+}
+
+}  // namespace
+
+Result<NodeResult> execute_decide(NodeContext& context, const NodeSpec& spec) {
+  const auto& j = spec.json;
+  std::string metric = j.at("metric").get<std::string>();
+  bool baseline = j.value("baseline", false);
+  Direction direction = j.at("direction") == "minimize" ? Direction::Minimize : Direction::Maximize;
+  auto config = SearchConfig::from_json(j.at("search"), direction, j.value("min_improvement", 0.0),
+                                        j.value("budget", 0));
+  if (!config)
+    return std::unexpected(config.error());
+  auto state = SearchState::from_json(j.at("state"));
+  if (!state)
+    return std::unexpected(state.error());
+
+  std::vector<DraftOutcome> drafts;
+  for (const auto& entry : j.at("candidates")) {
+    auto d = assess(context, entry, metric);
+    if (!d)
+      return std::unexpected(d.error());
+    drafts.push_back(std::move(*d));
+  }
+  if (drafts.empty())
+    return fail("decide node without candidates");
+
+  const DraftOutcome* best = nullptr;
+  double duration = 0, cost = 0;
+  for (const auto& d : drafts) {
+    duration += d.duration_s;
+    cost += d.cost_usd;
+    if (d.outcome == "ok" && (!best || better(config->direction, *d.score, *best->score)))
+      best = &d;
+  }
+  const DraftOutcome& chosen = best ? *best : drafts.front();
+  nlohmann::json decision = {{"draft", chosen.draft},
+                             {"score", chosen.score ? nlohmann::json(*chosen.score) : nlohmann::json(nullptr)},
+                             {"scores", chosen.scores},
+                             {"commit", chosen.commit.empty() ? nlohmann::json(nullptr) : nlohmann::json(chosen.commit)},
+                             {"hypothesis", chosen.hypothesis},
+                             {"violations", chosen.violations},
+                             {"detail", chosen.detail},
+                             {"duration_s", duration},
+                             {"cost_usd", cost}};
+  SearchState next = *state;
+  if (baseline) {
+    decision["outcome"] = best ? "baseline" : chosen.outcome;
+    decision["accept"] = best != nullptr;
+    decision["reason"] = best ? "baseline measured" : "the baseline failed: " + chosen.detail;
+    decision["probability"] = 1.0;
+  } else if (best) {
+    double incumbent = j.at("incumbent_score").get<double>();
+    Decision d = decide(*config, *state, incumbent, *best->score, j.at("experiment").get<uint64_t>());
+    next = d.next;
+    decision["outcome"] = d.accept ? "kept" : "discarded";
+    decision["accept"] = d.accept;
+    decision["reason"] = d.reason;
+    decision["probability"] = d.probability;
+  } else {
+    next = record_failure(*config, *state);
+    decision["outcome"] = chosen.outcome;
+    decision["accept"] = false;
+    decision["reason"] = chosen.detail;
+    decision["probability"] = 0.0;
+  }
+  decision["state"] = next.to_json();
+  NodeResult result;
+  result.decision = std::move(decision);
+  result.duration_s = duration;
+  result.cost_usd = cost;
+  return result;
+}
+
+}  // namespace anneal::nodes

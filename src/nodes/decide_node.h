@@ -1,0 +1,30 @@
+#pragma once
+
+#include "nodes/node.h"
+
+namespace anneal::nodes {
+
+// Decide spec fields (version 1), besides "kind": "decide" and "v":
+//
+//   "target": NAME, "experiment": N, "baseline": BOOL, "metric": STAGE,
+//   "search": the target's `search:` mapping, "direction": "maximize"|"minimize",
+//   "min_improvement": X, "budget": N, "state": SearchState JSON (before this decision),
+//   "incumbent_score": X | null,
+//   "candidates": [{"draft": D, "candidate": {"commit": SHA} | {"mutate": KEY},
+//                   "gates": [KEY...], "stages": {STAGE: KEY...}}...]
+//
+// The result's "decision" object is what the ledger records for the experiment:
+//
+//   {"outcome": "baseline"|"kept"|"discarded"|"rejected"|"blocked"|"crashed",
+//    "draft": D|null, "score": X|null, "scores": {STAGE: X}, "commit": SHA|null,
+//    "hypothesis": TEXT, "violations": [{"path","reason"}], "detail": TEXT,
+//    "accept": BOOL, "reason": TEXT, "probability": P, "state": SearchState JSON (after),
+//    "duration_s": X, "cost_usd": X}
+//
+// Among the drafts that passed every gate and stage, the best by the objective is compared
+// with the incumbent; when none passed, the first draft's failure is the outcome.
+
+/// Reads the upstream results from the cache and decides. Pure: no process, no git.
+Result<NodeResult> execute_decide(NodeContext& context, const NodeSpec& spec);
+
+}  // namespace anneal::nodes

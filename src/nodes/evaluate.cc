@@ -1,0 +1,214 @@
+#include "nodes/evaluate.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "nodes/candidate.h"
+#include "proc/subprocess.h"
+
+namespace anneal::nodes {
+
+namespace {
+
+/// Everything a verify or stage node needs before its command can run, or the reason it
+/// must not run.
+struct Prepared {
+  std::optional<NodeResult> skipped;
+  std::filesystem::path worktree;
+};
+
+Result<Prepared> prepare(NodeContext& context, const nlohmann::json& spec) {
+  Prepared prepared;
+  auto skip = [&](std::string detail) {
+    NodeResult r;
+    r.outcome = Outcome::Skipped;
+    r.detail = std::move(detail);
+    prepared.skipped = std::move(r);
+    return prepared;
+  };
+  auto candidate = resolve_candidate(context, spec.at("candidate"));
+  if (!candidate)
+    return std::unexpected(candidate.error());
+  if (candidate->mutation && !candidate->mutation->ok())
+    return skip(fmt::format("the mutation was {}", outcome_name(candidate->mutation->outcome)));
+  for (const auto& key_hex : spec.value("after", std::vector<std::string>{})) {
+    auto key = cache::Digest::from_hex(key_hex);
+    auto upstream = key ? cached_result(*context.store, *key) : std::nullopt;
+    if (!upstream)
+      return fail(fmt::format("upstream node {} has no result", key_hex));
+    if (!upstream->ok())
+      return skip(fmt::format("an earlier check was {}", outcome_name(upstream->outcome)));
+  }
+  auto worktree = ensure_worktree(context, spec.at("target").get<std::string>(), *candidate);
+  if (!worktree)
+    return std::unexpected(worktree.error());
+  prepared.worktree = *worktree;
+  return prepared;
+}
+
+proc::RunOptions command_options(NodeContext& context, const nlohmann::json& spec,
+                                 const std::filesystem::path& worktree) {
+  proc::RunOptions options;
+  options.command = spec.at("run").get<std::string>();
+  options.cwd = worktree;
+  options.timeout_s = spec.value("timeout", 0.0);
+  options.should_abort = context.should_abort;
+  options.env = {{"ANNEAL_TARGET", spec.at("target").get<std::string>()}};
+  return options;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+std::optional<double> last_number(std::string_view output) {
+  std::optional<double> found;
+  size_t i = 0;
+  while (i < output.size()) {
+    while (i < output.size() && std::isspace(static_cast<unsigned char>(output[i])))
+      ++i;
+    size_t start = i;
+    while (i < output.size() && !std::isspace(static_cast<unsigned char>(output[i])))
+      ++i;
+    if (start == i)
+      break;
+    std::string token(output.substr(start, i - start));
+    char* end = nullptr;
+    double value = std::strtod(token.c_str(), &end);
+    if (end != token.c_str() && std::isfinite(value) &&
+        std::all_of(static_cast<const char*>(end), token.c_str() + token.size(),
+                    [](char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '%'; }))
+      found = value;
+  }
+  return found;
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+bool satisfies(double value, std::string_view op, double bound) {
+  if (op == "<") return value < bound;
+  if (op == "<=") return value <= bound;
+  if (op == ">") return value > bound;
+  if (op == ">=") return value >= bound;
+  if (op == "==") return value == bound;
+  if (op == "!=") return value != bound;
+  return false;
+}
+
+Result<NodeResult> execute_verify(NodeContext& context, const NodeSpec& spec) {
+  auto start = std::chrono::steady_clock::now();
+  auto prepared = prepare(context, spec.json);
+  if (!prepared)
+    return std::unexpected(prepared.error());
+  if (prepared->skipped)
+    return *prepared->skipped;
+  auto run = proc::run(command_options(context, spec.json, prepared->worktree));
+  if (!run)
+    return std::unexpected(run.error());
+  if (run->aborted)
+    return fail("interrupted");
+  NodeResult result;
+  if (auto a = attach_blob(context, result, "stdout", run->out); !a)
+    return std::unexpected(a.error());
+  if (auto a = attach_blob(context, result, "stderr", run->err); !a)
+    return std::unexpected(a.error());
+  if (run->signal == 0 && !run->timed_out)
+    result.exit_code = run->exit_code;
+  if (!run->ok()) {
+    result.outcome = run->timed_out ? Outcome::Crashed : Outcome::Failed;
+    result.detail = fmt::format("gate {}: {}", spec.json.at("name").get<std::string>(), run->describe());
+    std::string tail = tail_lines(run->err.empty() ? run->out : run->err, 5);
+    if (!tail.empty())
+      result.detail += "\n" + tail;
+  }
+  result.duration_s = seconds_since(start);
+  return result;
+}
+
+Result<NodeResult> execute_stage(NodeContext& context, const NodeSpec& spec) {
+  const auto& j = spec.json;
+  auto start = std::chrono::steady_clock::now();
+  auto prepared = prepare(context, j);
+  if (!prepared)
+    return std::unexpected(prepared.error());
+  if (prepared->skipped)
+    return *prepared->skipped;
+  std::string name = j.at("name").get<std::string>();
+  std::string parse = j.value("parse", "");
+  int repeat = std::max(1, j.value("repeat", 1));
+  bool scored = j.value("scored", false);
+  NodeResult result;
+  std::string all_out, all_err;
+  auto finish = [&](Outcome outcome, std::string detail) -> Result<NodeResult> {
+    if (auto a = attach_blob(context, result, "stdout", all_out); !a)
+      return std::unexpected(a.error());
+    if (auto a = attach_blob(context, result, "stderr", all_err); !a)
+      return std::unexpected(a.error());
+    result.outcome = outcome;
+    result.detail = std::move(detail);
+    result.duration_s = seconds_since(start);
+    return result;
+  };
+  for (int i = 0; i < repeat; ++i) {
+    auto run = proc::run(command_options(context, j, prepared->worktree));
+    if (!run)
+      return std::unexpected(run.error());
+    if (run->aborted)
+      return fail("interrupted");
+    all_out += run->out;
+    all_err += run->err;
+    if (run->signal == 0 && !run->timed_out)
+      result.exit_code = run->exit_code;
+    if (!run->ok()) {
+      std::string tail = tail_lines(run->err.empty() ? run->out : run->err, 5);
+      return finish(run->timed_out ? Outcome::Crashed : Outcome::Failed,
+                    fmt::format("stage {}: {}{}{}", name, run->describe(), tail.empty() ? "" : "\n", tail));
+    }
+    std::string printed = run->out;
+    if (!parse.empty()) {
+      proc::RunOptions options = command_options(context, j, prepared->worktree);
+      options.command = parse;
+      options.stdin_data = run->out;
+      auto parsed = proc::run(options);
+      if (!parsed)
+        return std::unexpected(parsed.error());
+      if (parsed->aborted)
+        return fail("interrupted");
+      if (!parsed->ok())
+        return finish(Outcome::Crashed, fmt::format("stage {}: parse command: {}", name, parsed->describe()));
+      printed = parsed->out;
+    }
+    auto value = last_number(printed);
+    if (!value) {
+      if (!scored)
+        continue;
+      return finish(Outcome::Crashed,
+                    fmt::format("stage {}: {} printed no number (output ends: {})", name,
+                                parse.empty() ? "the command" : "the parse command",
+                                tail_lines(printed, 1)));
+    }
+    result.samples.push_back(*value);
+  }
+  if (!result.samples.empty())
+    result.score = median(result.samples);
+  if (j.contains("keep_if") && !j.at("keep_if").is_null() && result.score) {
+    std::string op = j.at("keep_if").at("op").get<std::string>();
+    double bound = j.at("keep_if").at("value").get<double>();
+    if (!satisfies(*result.score, op, bound))
+      return finish(Outcome::Rejected,
+                    fmt::format("stage {}: {} fails keep_if {} {}", name, *result.score, op, bound));
+  }
+  return finish(Outcome::Ok, "");
+}
+
+}  // namespace anneal::nodes

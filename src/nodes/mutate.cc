@@ -1,0 +1,188 @@
+#include "nodes/mutate.h"
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "git/changes.h"
+#include "git/scope.h"
+#include "git/worktree.h"
+#include "git/worktree_head.h"
+#include "nodes/candidate.h"
+#include "nodes/tune.h"
+#include "proc/subprocess.h"
+#include "util/file.h"
+
+namespace anneal::nodes {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct AgentRun {
+  NodeResult result;  ///< crashed when the agent failed, else ok (so far)
+  std::string hypothesis;
+};
+
+Result<AgentRun> run_command_agent(NodeContext& context, const nlohmann::json& spec,
+                                   const fs::path& worktree, const fs::path& scratch) {
+  const auto& agent = spec.at("agent");
+  fs::path prompt_file = scratch / "prompt.md";
+  fs::path hypothesis_file = scratch / "hypothesis.txt";
+  if (auto written = write_file_atomic(prompt_file, spec.value("prompt", "")); !written)
+    return std::unexpected(written.error());
+  proc::RunOptions options;
+  options.command = agent.at("run").get<std::string>();
+  options.cwd = worktree;
+  options.timeout_s = agent.value("timeout", 0.0);
+  options.should_abort = context.should_abort;
+  options.env = {{"ANNEAL_PROMPT_FILE", prompt_file.string()},
+                 {"ANNEAL_HYPOTHESIS_FILE", hypothesis_file.string()},
+                 {"ANNEAL_TARGET", spec.at("target").get<std::string>()},
+                 {"ANNEAL_EXPERIMENT", std::to_string(spec.at("experiment").get<int>())},
+                 {"ANNEAL_DRAFT", std::to_string(spec.at("draft").get<int>())},
+                 {"ANNEAL_SEED", std::to_string(spec.at("seed").get<uint64_t>())},
+                 {"ANNEAL_PARENT", spec.at("parent").get<std::string>()}};
+  auto run = proc::run(options);
+  if (!run)
+    return std::unexpected(run.error());
+  if (run->aborted)
+    return fail("interrupted");
+  AgentRun out;
+  if (auto a = attach_blob(context, out.result, "stdout", run->out); !a)
+    return std::unexpected(a.error());
+  if (auto a = attach_blob(context, out.result, "stderr", run->err); !a)
+    return std::unexpected(a.error());
+  if (run->signal == 0 && !run->timed_out)
+    out.result.exit_code = run->exit_code;
+  if (!run->ok()) {
+    out.result.outcome = Outcome::Crashed;
+    out.result.detail = fmt::format("agent: {}", run->describe());
+    std::string tail = tail_lines(run->err, 5);
+    if (!tail.empty())
+      out.result.detail += "\n" + tail;
+    return out;
+  }
+  // The hypothesis: what the agent wrote to ANNEAL_HYPOTHESIS_FILE, or a "Hypothesis:" line.
+  if (auto text = read_file_if_exists(hypothesis_file)) {
+    out.hypothesis = *text;
+  } else {
+    size_t at = run->out.find("Hypothesis:");
+    if (at != std::string::npos) {
+      size_t end = run->out.find('\n', at);
+      out.hypothesis = run->out.substr(at + 11, end == std::string::npos ? end : end - at - 11);
+    }
+  }
+  while (!out.hypothesis.empty() && std::isspace(static_cast<unsigned char>(out.hypothesis.back())))
+    out.hypothesis.pop_back();
+  size_t first = out.hypothesis.find_first_not_of(" \t\n");
+  out.hypothesis = first == std::string::npos ? "" : out.hypothesis.substr(first);
+  return out;
+}
+
+Result<AgentRun> run_tune_agent(const nlohmann::json& spec, const fs::path& worktree) {
+  std::vector<TuneParam> params;
+  for (const auto& p : spec.at("agent").at("params"))
+    params.push_back({p.at("file").get<std::string>(), p.at("pattern").get<std::string>(),
+                      p.at("min").get<double>(), p.at("max").get<double>(),
+                      p.value("integer", false)});
+  AgentRun out;
+  auto tuned = tune(params, worktree, spec.value("step_scale", 1.0), spec.at("seed").get<uint64_t>());
+  if (!tuned) {
+    out.result.outcome = Outcome::Crashed;
+    out.result.detail = "tune: " + tuned.error().message;
+    return out;
+  }
+  out.hypothesis = tuned->hypothesis;
+  return out;
+}
+
+git::ScopeRules scope_rules(const nlohmann::json& scope) {
+  git::ScopeRules rules;
+  rules.editable = scope.value("editable", std::vector<std::string>{});
+  rules.immutable = scope.value("immutable", std::vector<std::string>{});
+  return rules;
+}
+
+}  // namespace
+
+Result<NodeResult> execute_mutate(NodeContext& context, const NodeSpec& spec) {
+  const auto& j = spec.json;
+  auto started = std::chrono::steady_clock::now();
+  std::string target = j.at("target").get<std::string>();
+  std::string parent = j.at("parent").get<std::string>();
+  Candidate base;
+  base.commit = parent;
+  base.worktree_name = spec.key.hex().substr(0, 16);
+  fs::path worktree = worktree_path(context, target, base.worktree_name);
+  // A worktree left by an interrupted run may hold half an agent's work: start afresh.
+  if (auto removed = git::remove_worktree(*context.repo, worktree); !removed)
+    return std::unexpected(removed.error());
+  auto made = ensure_worktree(context, target, base);
+  if (!made)
+    return std::unexpected(made.error());
+  fs::path scratch = context.anneal_dir / "tmp" / target / spec.key.hex();
+  if (auto dirs = make_dirs(scratch); !dirs)
+    return std::unexpected(dirs.error());
+
+  std::string kind = j.at("agent").at("kind").get<std::string>();
+  Result<AgentRun> agent = kind == "tune" ? run_tune_agent(j, worktree)
+                                          : run_command_agent(context, j, worktree, scratch);
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
+  if (!agent)
+    return std::unexpected(agent.error());
+  NodeResult result = std::move(agent->result);
+  result.parent = parent;
+  result.hypothesis = agent->hypothesis;
+  auto finish = [&]() {
+    result.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  auto discard_worktree = [&]() { (void)git::remove_worktree(*context.repo, worktree); };
+  if (!result.ok()) {
+    discard_worktree();
+    finish();
+    return result;
+  }
+
+  auto changes = git::worktree_changes(worktree);
+  if (!changes)
+    return std::unexpected(changes.error());
+  auto violations = git::check_scope(scope_rules(j.at("scope")), *changes, worktree);
+  if (!violations.empty() || changes->empty()) {
+    result.outcome = Outcome::Blocked;
+    for (const auto& v : violations)
+      result.violations.push_back({v.path, v.reason});
+    result.detail = changes->empty() ? "no change" : fmt::format("{} path(s) outside the scope", violations.size());
+    discard_worktree();
+    finish();
+    return result;
+  }
+
+  auto tree = git::snapshot_tree(worktree, *changes);
+  if (!tree)
+    return std::unexpected(tree.error());
+  auto time = context.repo->commit_time(parent);
+  if (!time)
+    return std::unexpected(time.error());
+  std::string message = candidate_message(target, j.at("experiment").get<int>(),
+                                          j.at("draft").get<int>(), result.hypothesis);
+  auto commit = context.repo->commit_tree(*tree, parent, message, *time);
+  if (!commit)
+    return std::unexpected(commit.error());
+  auto patch = context.repo->diff_patch(parent, *commit);
+  if (!patch)
+    return std::unexpected(patch.error());
+  if (auto a = attach_blob(context, result, "patch", *patch); !a)
+    return std::unexpected(a.error());
+  if (auto a = attach_blob(context, result, "message", message); !a)
+    return std::unexpected(a.error());
+  if (auto moved = git::move_worktree_head(worktree, *commit); !moved)
+    return std::unexpected(moved.error());
+  result.commit = *commit;
+  result.tree = *tree;
+  finish();
+  return result;
+}
+
+}  // namespace anneal::nodes

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "cache/local_store.h"
+#include "git/repository.h"
+#include "nodes/node_result.h"
+#include "nodes/node_spec.h"
+#include "util/error.h"
+
+namespace anneal::nodes {
+
+/// Where nodes run: the repository, the local cache and the `.anneal` directory.
+struct NodeContext {
+  git::Repository* repo = nullptr;
+  cache::LocalStore* store = nullptr;
+  std::filesystem::path anneal_dir;
+  /// Polled while user commands run; true stops them (the build that started us is gone).
+  std::function<bool()> should_abort;
+};
+
+/// The cached result for `key`, or nullopt on a miss (an unreadable result is a miss).
+std::optional<NodeResult> cached_result(const cache::LocalStore& store, const cache::Digest& key);
+
+/// Runs the node and stores its result under its key. Outcomes of the user's commands
+/// (a failed gate, a crashed agent) are results; an Error means anneal itself could not do
+/// the work (and nothing is stored).
+Result<NodeResult> execute_node(NodeContext& context, const NodeSpec& spec);
+
+/// Stores `bytes` as a blob and records it in `result.blobs[name]` (empty bytes are skipped).
+Result<void> attach_blob(NodeContext& context, NodeResult& result, const std::string& name,
+                         std::string_view bytes);
+
+/// The last `max_lines` lines of `text`, for messages.
+std::string tail_lines(std::string_view text, size_t max_lines);
+
+}  // namespace anneal::nodes

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "util/error.h"
+
+namespace anneal::nodes {
+
+// Action result format, version 1: the payload of a cache action entry, a JSON object.
+//
+//   {"v":1, "outcome": OUTCOME, "detail": STRING, "exit_code": INT|null,
+//    "score": NUMBER|null, "samples": [NUMBER...], "duration_s": NUMBER, "cost_usd": NUMBER,
+//    "blobs": {"stdout": HEX, "stderr": HEX, "patch": HEX, ...},
+//    "commit": SHA, "tree": SHA, "parent": SHA, "hypothesis": STRING,
+//    "violations": [{"path": STRING, "reason": STRING}...],
+//    "decision": {...}}                       decide nodes only; see decide_node.h
+//
+// Fields that do not apply to a kind are omitted. Outcomes (strings on disk):
+//   ok        the node did its work (gate passed, stage scored, mutation produced)
+//   failed    the user's command exited non-zero (gate or stage)
+//   rejected  a stage's score failed its keep_if
+//   blocked   a mutation broke the scope, or changed nothing
+//   crashed   the agent or an evaluation timed out, or printed no number
+//   skipped   not run because an upstream node did not succeed
+
+inline constexpr int k_result_version = 1;
+
+enum class Outcome { Ok, Failed, Rejected, Blocked, Crashed, Skipped };
+
+std::string_view outcome_name(Outcome outcome);
+std::optional<Outcome> outcome_from_name(std::string_view name);
+
+struct ScopeViolation {
+  std::string path;
+  std::string reason;
+};
+
+/// What a node produced.
+struct NodeResult {
+  Outcome outcome = Outcome::Ok;
+  std::string detail;  ///< why, for anything but ok: "gate typecheck: exit status 1"
+  std::optional<int> exit_code;
+  std::optional<double> score;
+  std::vector<double> samples;  ///< one score per repeat
+  double duration_s = 0;
+  double cost_usd = 0;
+  std::map<std::string, std::string> blobs;  ///< name → blob digest (hex)
+  std::string commit, tree, parent, hypothesis;
+  std::vector<ScopeViolation> violations;
+  nlohmann::json decision;  ///< decide nodes
+
+  bool ok() const { return outcome == Outcome::Ok; }
+
+  nlohmann::json to_json() const;
+  static Result<NodeResult> from_json(const nlohmann::json& j);
+  std::string serialize() const { return to_json().dump(); }
+  static Result<NodeResult> parse(std::string_view payload);
+};
+
+}  // namespace anneal::nodes

@@ -1,0 +1,46 @@
+#include "nodes/node_spec.h"
+
+#include <fmt/format.h>
+
+namespace anneal::nodes {
+
+NodeSpec make_spec(nlohmann::json json) {
+  json["v"] = k_spec_version;
+  NodeSpec spec;
+  spec.canonical = json.dump();
+  spec.key = cache::digest_of(spec.canonical, k_spec_salt);
+  spec.json = std::move(json);
+  return spec;
+}
+
+Result<NodeSpec> parse_spec(std::string_view canonical, const cache::Digest& expected) {
+  NodeSpec spec;
+  try {
+    spec.json = nlohmann::json::parse(canonical);
+  } catch (const nlohmann::json::exception& e) {
+    return fail(fmt::format("node {}: the stored spec is not valid JSON: {}", expected.hex(), e.what()));
+  }
+  spec.canonical = std::string(canonical);
+  spec.key = cache::digest_of(spec.canonical, k_spec_salt);
+  if (spec.key != expected)
+    return fail(fmt::format("node {}: the stored spec hashes to {}; it was changed or damaged",
+                            expected.hex(), spec.key.hex()));
+  if (spec.json.value("v", 0) != k_spec_version)
+    return fail(fmt::format("node {}: spec version {} is not {}", expected.hex(),
+                            spec.json.value("v", 0), k_spec_version));
+  return spec;
+}
+
+std::string describe_spec(const nlohmann::json& spec) {
+  std::string kind = spec.value("kind", "?");
+  std::string target = spec.value("target", "?");
+  int experiment = spec.value("experiment", 0);
+  if (kind == "mutate")
+    return fmt::format("mutate {}#{}.{}", target, experiment, spec.value("draft", 0));
+  if (kind == "verify" || kind == "stage")
+    return fmt::format("{} {} {}#{}.{}", kind, spec.value("name", "?"), target, experiment,
+                       spec.value("draft", 0));
+  return fmt::format("{} {}#{}", kind, target, experiment);
+}
+
+}  // namespace anneal::nodes
