@@ -107,9 +107,12 @@ struct Target {
   Agent agent;  ///< resolved: a named agent copied in, or the inline one
   std::string instructions;  ///< optional guidance file, relative to the repository root
   int drafts = 1;
+  double restart_probability = 0;  ///< chance an experiment starts from the baseline
   std::vector<Gate> verify;
   std::vector<Stage> stages;
-  std::optional<nlohmann::json> judge;  ///< kept as written until the judge stage exists
+  /// `judge:` as written, except that its `agent` is the resolved agent's mapping (like
+  /// `config`); kept as JSON until the judge stage exists.
+  std::optional<nlohmann::json> judge;
   Objective objective;
   Search search;
   Budget budget;
@@ -119,12 +122,19 @@ struct Target {
   SourceLoc loc;
 };
 
+/// `cache:`: a remote cache shared with other machines.
+struct CacheConfig {
+  std::string remote;  ///< URL; empty: local cache only
+  bool read_only = false;
+};
+
 /// A parsed and validated Annealfile.
 struct Annealfile {
   std::filesystem::path path;  ///< as given, used in diagnostics
   int version = 1;
   std::map<std::string, Agent> agents;
   std::vector<Target> targets;  ///< in file order
+  CacheConfig cache;
 
   const Target* find_target(std::string_view name) const;
 };

@@ -1,0 +1,286 @@
+// Checks across the entries of an Annealfile: names that refer to other entries, cycles,
+// duplicates; and each target's config digest input.
+#include "graph/annealfile_checks.h"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "graph/annealfile_yaml.h"
+
+namespace anneal::graph {
+
+namespace {
+
+std::string known_list(const std::vector<std::string>& names) {
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+/// Where the `index`-th name of a `needs:` (a single string or a list) is written.
+YamlPath needs_item(const YAML::Node& root, YamlPath needs, size_t index) {
+  if (node_at(root, needs).IsSequence())
+    needs.emplace_back(index);
+  return needs;
+}
+
+/// A directed graph over names, in file order, for finding cycles.
+struct Graph {
+  std::vector<std::string> nodes;
+  std::map<std::string, std::vector<std::string>> edges;  ///< node -> what it needs
+};
+
+/// The first cycle found by a depth-first search in file order, as "a -> b -> a", and the
+/// edge that closes it; empty when there is none.
+struct Cycle {
+  std::vector<std::string> names;
+  std::string from;  ///< the cycle's closing edge: `from` needs `to`
+  size_t edge_index = 0;
+};
+
+std::optional<Cycle> find_cycle(const Graph& graph) {
+  enum class Mark { None, Active, Done };
+  std::map<std::string, Mark> marks;
+  std::vector<std::string> stack;
+  std::optional<Cycle> found;
+  std::function<void(const std::string&)> visit = [&](const std::string& node) {
+    marks[node] = Mark::Active;
+    stack.push_back(node);
+    const auto& needs = graph.edges.at(node);
+    for (size_t i = 0; i < needs.size() && !found; ++i) {
+      const std::string& next = needs[i];
+      if (!graph.edges.contains(next))
+        continue;  // unknown names are reported on their own
+      if (marks[next] == Mark::Active) {
+        Cycle cycle{{}, node, i};
+        cycle.names.assign(std::find(stack.begin(), stack.end(), next), stack.end());
+        cycle.names.push_back(next);
+        found = std::move(cycle);
+      } else if (marks[next] == Mark::None) {
+        visit(next);
+      }
+    }
+    stack.pop_back();
+    marks[node] = Mark::Done;
+  };
+  for (const std::string& node : graph.nodes)
+    if (!found && marks[node] == Mark::None)
+      visit(node);
+  return found;
+}
+
+class Checker {
+ public:
+  Checker(const YAML::Node& root, Annealfile& file) : m_root(root), m_file(file) {}
+
+  std::vector<Diagnostic> run() {
+    for (const auto& [name, agent] : m_file.agents)
+      m_agent_names.push_back(name);
+    for (const Target& target : m_file.targets)
+      m_target_names.push_back(target.name);
+    for (Target& target : m_file.targets) {
+      YamlPath path{"targets", target.name};
+      resolve_agent(target, path);
+      check_judge(target, path);
+      check_names(target, path);
+      check_stage_needs(target, path);
+      check_metric(target, path);
+      check_editable(target, path);
+      check_target_needs(target, path);
+      fill_config(target, path);
+    }
+    check_target_cycles();
+    return std::move(m_errors);
+  }
+
+ private:
+  void error(const YamlPath& path, std::string message, bool key = false) {
+    m_errors.push_back({locate(m_root, path, key), std::move(message)});
+  }
+
+  std::string unknown_agent(const std::string& name) const {
+    if (m_agent_names.empty())
+      return fmt::format("unknown agent '{}' (no agents are defined under 'agents:')", name);
+    return fmt::format("unknown agent '{}' (known: {})", name, known_list(m_agent_names));
+  }
+
+  void resolve_agent(Target& target, const YamlPath& path) {
+    YamlPath agent_path = path;
+    agent_path.emplace_back("agent");
+    if (node_at(m_root, agent_path).IsScalar()) {
+      auto it = m_file.agents.find(target.agent.name);
+      if (it == m_file.agents.end()) {
+        error(agent_path, unknown_agent(target.agent.name));
+        return;
+      }
+      target.agent = it->second;
+    }
+    if (target.agent.kind == AgentKind::Tune && target.agent.params.empty())
+      error(agent_path,
+            fmt::format("the tune agent of target '{}' has no params: list the numbers it may "
+                        "change, e.g. agent: {{kind: tune, params: [{{file: cfg.ini, pattern: "
+                        "\"threads = ([0-9]+)\", min: 1, max: 64}}]}}",
+                        target.name));
+  }
+
+  void check_judge(Target& target, const YamlPath& path) {
+    if (!target.judge)
+      return;
+    YamlPath agent_path = path;
+    agent_path.insert(agent_path.end(), {std::string("judge"), std::string("agent")});
+    nlohmann::json& agent = (*target.judge)["agent"];
+    std::string kind = agent.is_object() ? agent.value("kind", "") : std::string();
+    std::string name = agent.is_string() ? agent.get<std::string>() : target.name + ".judge.agent";
+    if (agent.is_string()) {
+      auto it = m_file.agents.find(name);
+      if (it == m_file.agents.end()) {
+        error(agent_path, unknown_agent(name));
+        return;
+      }
+      kind = it->second.config.value("kind", "");
+      agent = it->second.config;
+    }
+    if (kind != "api")
+      error(agent_path, fmt::format("the judge of target '{}' needs an api agent; '{}' is a {} agent",
+                                    target.name, name, kind));
+  }
+
+  void check_names(const Target& target, const YamlPath& path) {
+    for (const char* list : {"stages", "verify"}) {
+      std::map<std::string, int> first_line;
+      YamlPath list_path = path;
+      list_path.emplace_back(list);
+      const size_t count = std::string(list) == "stages" ? target.stages.size() : target.verify.size();
+      for (size_t i = 0; i < count; ++i) {
+        const std::string& name =
+            std::string(list) == "stages" ? target.stages[i].name : target.verify[i].name;
+        YamlPath name_path = list_path;
+        name_path.insert(name_path.end(), {i, std::string("name")});
+        auto [seen, inserted] = first_line.emplace(name, locate(m_root, name_path).line);
+        if (!inserted)
+          error(name_path, fmt::format("duplicate {} name '{}' in target '{}' (first on line {})",
+                                       std::string(list) == "stages" ? "stage" : "gate", name,
+                                       target.name, seen->second));
+      }
+    }
+  }
+
+  void check_stage_needs(const Target& target, const YamlPath& path) {
+    Graph graph;
+    std::vector<std::string> stage_names;
+    for (const Stage& stage : target.stages)
+      stage_names.push_back(stage.name);
+    for (size_t i = 0; i < target.stages.size(); ++i) {
+      const Stage& stage = target.stages[i];
+      YamlPath needs_path = path;
+      needs_path.insert(needs_path.end(), {std::string("stages"), i, std::string("needs")});
+      std::vector<std::string> needs;
+      if (stage.needs)
+        needs = *stage.needs;
+      else if (i > 0)
+        needs = {target.stages[i - 1].name};
+      for (size_t n = 0; stage.needs && n < needs.size(); ++n)
+        if (std::find(stage_names.begin(), stage_names.end(), needs[n]) == stage_names.end())
+          error(needs_item(m_root, needs_path, n),
+                fmt::format("unknown stage '{}' in needs of stage '{}' (known: {})", needs[n],
+                            stage.name, known_list(stage_names)));
+      if (!graph.edges.contains(stage.name)) {
+        graph.nodes.push_back(stage.name);
+        graph.edges[stage.name] = needs;
+      }
+    }
+    if (auto cycle = find_cycle(graph)) {
+      // Point at the explicit `needs:` of a stage on the cycle (an implicit edge has none).
+      YamlPath at = path;
+      for (size_t i = 0; i < target.stages.size(); ++i)
+        if (target.stages[i].needs &&
+            std::find(cycle->names.begin(), cycle->names.end(), target.stages[i].name) !=
+                cycle->names.end()) {
+          at.insert(at.end(), {std::string("stages"), i, std::string("needs")});
+          break;
+        }
+      error(at, fmt::format("stages of target '{}' form a cycle: {}", target.name,
+                            fmt::join(cycle->names, " -> ")));
+    }
+  }
+
+  void check_metric(Target& target, const YamlPath& path) {
+    std::vector<std::string> known;
+    for (const Stage& stage : target.stages)
+      if (std::find(known.begin(), known.end(), stage.name) == known.end())
+        known.push_back(stage.name);
+    if (target.judge)
+      known.push_back("judge");
+    const std::string& metric = target.objective.metric;
+    if (std::find(known.begin(), known.end(), metric) != known.end())
+      return;
+    YamlPath metric_path = path;
+    metric_path.insert(metric_path.end(), {std::string("objective"), std::string("metric")});
+    if (known.empty())
+      error(metric_path, fmt::format("unknown metric '{}': target '{}' has no stages or judge to "
+                                     "measure it",
+                                     metric, target.name));
+    else
+      error(metric_path, fmt::format("unknown metric '{}' in target '{}' (known: {})", metric,
+                                     target.name, known_list(known)));
+  }
+
+  void check_editable(const Target& target, const YamlPath& path) {
+    if (target.scope.editable.empty())
+      error(path,
+            fmt::format("target '{}' lets the agent change nothing: give it an 'artifact' or "
+                        "'scope.editable'",
+                        target.name),
+            true);
+  }
+
+  void check_target_needs(const Target& target, const YamlPath& path) {
+    YamlPath needs_path = path;
+    needs_path.emplace_back("needs");
+    for (size_t n = 0; n < target.needs.size(); ++n)
+      if (!m_file.find_target(target.needs[n]))
+        error(needs_item(m_root, needs_path, n),
+              fmt::format("unknown target '{}' in needs of target '{}' (known: {})",
+                          target.needs[n], target.name, known_list(m_target_names)));
+  }
+
+  void check_target_cycles() {
+    Graph graph;
+    for (const Target& target : m_file.targets) {
+      graph.nodes.push_back(target.name);
+      graph.edges[target.name] = target.needs;
+    }
+    if (auto cycle = find_cycle(graph))
+      error(needs_item(m_root, {"targets", cycle->from, "needs"}, cycle->edge_index),
+            fmt::format("targets form a cycle: {}", fmt::join(cycle->names, " -> ")));
+  }
+
+  void fill_config(Target& target, const YamlPath& path) {
+    nlohmann::json config = yaml_to_json(node_at(m_root, path));
+    config["agent"] = target.agent.config;
+    if (target.judge)
+      config["judge"] = *target.judge;
+    if (auto budget = config.find("budget"); budget != config.end() && budget->is_object()) {
+      budget->erase("experiments");
+      if (budget->empty())
+        config.erase(budget);
+    }
+    target.config = std::move(config);
+  }
+
+  const YAML::Node& m_root;
+  Annealfile& m_file;
+  std::vector<std::string> m_agent_names;
+  std::vector<std::string> m_target_names;
+  std::vector<Diagnostic> m_errors;
+};
+
+}  // namespace
+
+std::vector<Diagnostic> check_annealfile(const YAML::Node& root, Annealfile& file) {
+  return Checker(root, file).run();
+}
+
+}  // namespace anneal::graph

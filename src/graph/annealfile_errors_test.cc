@@ -1,0 +1,255 @@
+// Each kind of broken Annealfile, with the exact message a user sees.
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "graph/annealfile.h"
+
+using namespace anneal::graph;
+
+namespace {
+
+// A valid Annealfile that each case breaks in one place.
+const std::string k_base = R"yaml(annealfile: 1
+agents:
+  coder: {kind: command, run: ./agent.sh}
+  tuner: {kind: tune}
+targets:
+  api:
+    artifact: handler.py
+    agent: coder
+    stages:
+      - {name: smoke, run: ./smoke.sh}
+      - {name: latency, run: ./bench.sh, keep_if: "< 50", timeout: 2m}
+    objective: {metric: latency, direction: minimize}
+)yaml";
+
+/// `k_base` with `from` replaced by `to` (which must be there: a typo would test nothing).
+std::string edit(std::string_view from, std::string_view to, std::string text = k_base) {
+  size_t at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+  return text;
+}
+
+std::string error_of(const std::string& text, bool caret = false) {
+  auto parsed = parse_annealfile(text, "Annealfile", caret);
+  REQUIRE_FALSE(parsed);
+  return parsed.error().message;
+}
+
+}  // namespace
+
+TEST_CASE("the base Annealfile of these tests is valid", "[annealfile]") {
+  CHECK(parse_annealfile(k_base, "Annealfile"));
+}
+
+TEST_CASE("YAML problems are reported where yaml-cpp finds them", "[annealfile]") {
+  SECTION("syntax error") {
+    CHECK(error_of(edit("agent: coder", "agent: [coder")) ==
+          "Annealfile:9:11: error: invalid YAML: end of sequence flow not found");
+  }
+  SECTION("duplicate key, at the second one") {
+    CHECK(error_of(edit("    agent: coder\n", "    agent: coder\n    agent: tuner\n")) ==
+          "Annealfile:9:5: error: duplicate key 'agent' (first defined on line 8)");
+  }
+  SECTION("a key that is not a name") {
+    CHECK(error_of("annealfile: 1\ntargets:\n  ? [a, b]\n  : {}\n") ==
+          "Annealfile:3:5: error: a key must be a plain name, not a list or a mapping");
+  }
+  SECTION("empty or only comments") {
+    CHECK(error_of("") == "Annealfile:1:1: error: the Annealfile is empty");
+    CHECK(error_of("# nothing yet\n\n") == "Annealfile:1:1: error: the Annealfile is empty");
+  }
+  SECTION("not a mapping") {
+    CHECK(error_of("- targets\n") == "Annealfile:1:1: error: the Annealfile must be a mapping");
+  }
+}
+
+TEST_CASE("schema problems are reported once, in words", "[annealfile]") {
+  SECTION("unknown field") {
+    CHECK(error_of(edit("    stages:", "    stagse:")) ==
+          "Annealfile:9:5: error: unknown field 'stagse' in target 'api' (did you mean 'stages'?)");
+    CHECK(error_of(edit("agents:", "agnets:")) ==
+          "Annealfile:2:1: error: unknown field 'agnets' at the top level (did you mean 'agents'?)");
+    CHECK(error_of(edit("./smoke.sh}", "./smoke.sh, flaky: yes}")) ==
+          "Annealfile:10:40: error: unknown field 'flaky' in stage 'smoke' of target 'api'");
+  }
+  SECTION("every unknown field of a mapping, not only the first") {
+    CHECK(error_of(edit("run: ./agent.sh}", "run: ./agent.sh, timout: 5, retry: 2}")) ==
+          "Annealfile:3:43: error: unknown field 'timout' in agent 'coder' (did you mean "
+          "'timeout'?)\n"
+          "Annealfile:3:54: error: unknown field 'retry' in agent 'coder'");
+  }
+  SECTION("wrong type") {
+    CHECK(error_of(edit("run: ./smoke.sh", "run: [./smoke.sh]")) ==
+          "Annealfile:10:23: error: 'run' must be a string");
+    CHECK(error_of(edit("timeout: 2m", "timeout: [2m]")) ==
+          "Annealfile:11:59: error: 'timeout' must be a duration such as 90, 90s, 2m or 1.5h");
+    CHECK(error_of(edit("./smoke.sh}", "./smoke.sh, repeat: 2.5, exclusive: yes}")) ==
+          "Annealfile:10:48: error: 'repeat' must be a whole number\n"
+          "Annealfile:10:64: error: 'exclusive' must be true or false");
+  }
+  SECTION("name or inline agent: one message for both alternatives") {
+    CHECK(error_of(edit("agent: coder", "agent: 7")) ==
+          "Annealfile:8:12: error: 'agent' must be a string or a mapping");
+    CHECK(error_of(edit("agent: coder", "agent: {kind: command}")) ==
+          "Annealfile:8:5: error: missing required field 'run' in the agent of target 'api'");
+  }
+  SECTION("bad enum") {
+    CHECK(error_of(edit("direction: minimize", "direction: down")) ==
+          "Annealfile:12:45: error: 'direction' must be one of maximize, minimize");
+    CHECK(error_of(edit("kind: tune", "kind: robot")) ==
+          "Annealfile:4:17: error: 'kind' must be one of api, command, tune");
+  }
+  SECTION("missing required field") {
+    CHECK(error_of(edit("    agent: coder\n", "")) ==
+          "Annealfile:6:3: error: missing required field 'agent' in target 'api'");
+    CHECK(error_of(edit("annealfile: 1\n", "")) ==
+          "Annealfile:1:1: error: missing required field 'annealfile' at the top level");
+  }
+  SECTION("out of range") {
+    CHECK(error_of(edit("    agent: coder\n", "    agent: coder\n    drafts: 0\n")) ==
+          "Annealfile:9:13: error: 'drafts' must be at least 1");
+    CHECK(error_of(edit("./smoke.sh}", "./smoke.sh, repeat: 0}")) ==
+          "Annealfile:10:48: error: 'repeat' must be at least 1");
+    CHECK(error_of(k_base + "    budget: {experiments: -1}\n") ==
+          "Annealfile:13:27: error: 'experiments' must be at least 0");
+  }
+}
+
+TEST_CASE("semantic problems name what is wrong and what would be right", "[annealfile]") {
+  SECTION("unsupported version") {
+    CHECK(error_of(edit("annealfile: 1", "annealfile: 2")) ==
+          "Annealfile:1:13: error: unsupported annealfile version 2 (this anneal reads version 1)");
+  }
+  SECTION("unknown agent") {
+    CHECK(error_of(edit("agent: coder", "agent: codr")) ==
+          "Annealfile:8:12: error: unknown agent 'codr' (known: coder, tuner)");
+  }
+  SECTION("unknown metric") {
+    CHECK(error_of(edit("metric: latency", "metric: speed")) ==
+          "Annealfile:12:25: error: unknown metric 'speed' in target 'api' (known: smoke, latency)");
+  }
+  SECTION("judge is a metric when there is a judge") {
+    std::string judged =
+        edit("    agent: coder\n",
+             "    agent: coder\n    judge: {agent: {kind: api, provider: openai, model: m}, "
+             "criteria: [\"Is it clear?\"]}\n");
+    CHECK(parse_annealfile(edit("metric: latency", "metric: judge", judged), "Annealfile"));
+    CHECK(error_of(edit("metric: latency", "metric: judge")) ==
+          "Annealfile:12:25: error: unknown metric 'judge' in target 'api' (known: smoke, latency)");
+  }
+  SECTION("needs an unknown target or stage") {
+    CHECK(error_of(edit("    agent: coder\n", "    agent: coder\n    needs: [db, api]\n")) ==
+          "Annealfile:9:13: error: unknown target 'db' in needs of target 'api' (known: api)\n"
+          "Annealfile:9:17: error: targets form a cycle: api -> api");
+    CHECK(error_of(edit("./bench.sh,", "./bench.sh, needs: warmup,")) ==
+          "Annealfile:11:49: error: unknown stage 'warmup' in needs of stage 'latency' (known: "
+          "smoke, latency)");
+  }
+  SECTION("targets form a cycle") {
+    std::string text = edit("    agent: coder\n", "    agent: coder\n    needs: [db]\n") +
+                       "  db:\n    needs: api\n    artifact: schema.sql\n    agent: coder\n"
+                       "    stages: [{name: q, run: ./q.sh}]\n"
+                       "    objective: {metric: q, direction: minimize}\n";
+    CHECK(error_of(text) == "Annealfile:15:12: error: targets form a cycle: api -> db -> api");
+  }
+  SECTION("stages form a cycle (the implicit order counts)") {
+    CHECK(error_of(edit("./smoke.sh}", "./smoke.sh, needs: [latency]}")) ==
+          "Annealfile:10:40: error: stages of target 'api' form a cycle: smoke -> latency -> smoke");
+  }
+  SECTION("duplicate stage or gate name") {
+    CHECK(error_of(edit("name: latency", "name: smoke")) ==
+          "Annealfile:11:16: error: duplicate stage name 'smoke' in target 'api' (first on line "
+          "10)\nAnnealfile:12:25: error: unknown metric 'latency' in target 'api' (known: smoke)");
+    CHECK(error_of(edit("    stages:", "    verify:\n      - {name: lint, run: a}\n"
+                                      "      - {name: lint, run: b}\n    stages:")) ==
+          "Annealfile:11:16: error: duplicate gate name 'lint' in target 'api' (first on line 10)");
+  }
+  SECTION("bad keep_if") {
+    CHECK(error_of(edit("\"< 50\"", "\"under 50\"")) ==
+          "Annealfile:11:51: error: invalid keep_if 'under 50': write an operator (<, <=, >, >=, "
+          "==, !=) and a number, e.g. \"< 50\"");
+    CHECK(error_of(edit("\"< 50\"", "\"<= fifty\"")) ==
+          "Annealfile:11:51: error: invalid keep_if '<= fifty': write an operator (<, <=, >, >=, "
+          "==, !=) and a number, e.g. \"< 50\"");
+  }
+  SECTION("bad duration") {
+    CHECK(error_of(edit("timeout: 2m", "timeout: 2min")) ==
+          "Annealfile:11:68: error: invalid duration '2min' for 'timeout': write seconds, or a "
+          "number with s, m or h (90, 90s, 2m, 1.5h)");
+  }
+  SECTION("bad tune params") {
+    std::string tuned = edit("agent: coder", "agent: {kind: tune, params: [PARAM]}");
+    CHECK(error_of(edit("PARAM", "{file: cfg.ini, pattern: \"threads = [0-9]+\", min: 1, max: 8}",
+                        tuned)) ==
+          "Annealfile:8:59: error: tune pattern 'threads = [0-9]+' must have exactly one capture "
+          "group (the number); it has 0");
+    CHECK(error_of(edit("PARAM", "{file: cfg.ini, pattern: \"(a)(b)\", min: 1, max: 8}", tuned)) ==
+          "Annealfile:8:59: error: tune pattern '(a)(b)' must have exactly one capture group (the "
+          "number); it has 2");
+    CHECK(error_of(edit("PARAM", "{file: cfg.ini, pattern: \"x = ([0-9]+\", min: 1, max: 8}",
+                        tuned)) ==
+          "Annealfile:8:59: error: tune pattern 'x = ([0-9]+' is not a valid regular expression: "
+          "Mismatched '(' and ')' in regular expression");
+    CHECK(error_of(edit("PARAM", "{file: ../cfg.ini, pattern: \"(1)\", min: 8, max: 1}", tuned)) ==
+          "Annealfile:8:41: error: tune param file '../cfg.ini' must be a relative path inside "
+          "the repository, without '..'\n"
+          "Annealfile:8:74: error: tune param min (8) must be less than max (1)");
+  }
+  SECTION("a named tune agent without params") {
+    CHECK(error_of(edit("agent: coder", "agent: tuner")) ==
+          "Annealfile:8:12: error: the tune agent of target 'api' has no params: list the numbers "
+          "it may change, e.g. agent: {kind: tune, params: [{file: cfg.ini, pattern: \"threads = "
+          "([0-9]+)\", min: 1, max: 64}]}");
+  }
+  SECTION("a judge needs an api agent") {
+    CHECK(error_of(edit("    agent: coder\n",
+                        "    agent: coder\n    judge: {agent: coder, criteria: [\"Clear?\"]}\n")) ==
+          "Annealfile:9:20: error: the judge of target 'api' needs an api agent; 'coder' is a "
+          "command agent");
+  }
+  SECTION("bad target name") {
+    CHECK(error_of(edit("  api:", "  api perf:")) ==
+          "Annealfile:6:3: error: target name 'api perf' cannot be used in git ref names: start "
+          "with a letter or digit, then use only letters, digits, '.', '_' and '-'");
+    CHECK(error_of(edit("  api:", "  api..v2:")) ==
+          "Annealfile:6:3: error: target name 'api..v2' cannot be used in git ref names: it "
+          "contains '..'");
+    CHECK(error_of(edit("  api:", "  api.lock:")) ==
+          "Annealfile:6:3: error: target name 'api.lock' cannot be used in git ref names: it ends "
+          "in '.lock'");
+  }
+  SECTION("nothing editable") {
+    CHECK(error_of(edit("    artifact: handler.py\n", "")) ==
+          "Annealfile:6:3: error: target 'api' lets the agent change nothing: give it an "
+          "'artifact' or 'scope.editable'");
+  }
+}
+
+TEST_CASE("several errors come sorted by position, each with its caret", "[annealfile]") {
+  // The duration (found while building the model) is after the agent (found by the checks).
+  std::string text = edit("timeout: 2m", "timeout: soon", edit("agent: coder", "agent: codr"));
+  CHECK(error_of(text, true) ==
+        "Annealfile:8:12: error: unknown agent 'codr' (known: coder, tuner)\n"
+        "    8 |     agent: codr\n"
+        "      |            ^\n"
+        "Annealfile:11:68: error: invalid duration 'soon' for 'timeout': write seconds, or a "
+        "number with s, m or h (90, 90s, 2m, 1.5h)\n"
+        "   11 |       - {name: latency, run: ./bench.sh, keep_if: \"< 50\", timeout: soon}\n"
+        "      |                                                                    ^");
+}
+
+TEST_CASE("the caret points at the column, clang-style", "[annealfile]") {
+  std::string text = edit("    stages:",
+                          "    judge:\n"
+                          "      samples: \"prompts/*.txt\"\n"
+                          "      criteria: [\"Is it clear?\"]\n"
+                          "      agent: codr\n"
+                          "    stages:");
+  CHECK(error_of(text, true) ==
+        "Annealfile:12:14: error: unknown agent 'codr' (known: coder, tuner)\n"
+        "   12 |       agent: codr\n"
+        "      |              ^");
+}

@@ -1,0 +1,315 @@
+// Building the Annealfile model from a tree that passed the schema.
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "graph/annealfile_checks.h"
+#include "graph/annealfile_yaml.h"
+
+namespace anneal::graph {
+
+std::optional<double> parse_duration(std::string_view text) {
+  double scale = 1;
+  if (!text.empty()) {
+    switch (text.back()) {
+      case 's': scale = 1; break;
+      case 'm': scale = 60; break;
+      case 'h': scale = 3600; break;
+      default: scale = 0; break;
+    }
+    if (scale != 0)
+      text.remove_suffix(1);
+    else
+      scale = 1;
+  }
+  // from_chars would also take "-1", "inf" and "nan"; a duration starts with a digit or '.'.
+  if (text.empty() || !(std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '.'))
+    return std::nullopt;
+  double value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value))
+    return std::nullopt;
+  return value * scale;
+}
+
+const Target* Annealfile::find_target(std::string_view name) const {
+  for (const Target& target : targets)
+    if (target.name == name)
+      return &target;
+  return nullptr;
+}
+
+namespace {
+
+YamlPath operator/(YamlPath path, PathStep step) {
+  path.push_back(std::move(step));
+  return path;
+}
+
+std::optional<Condition> parse_condition(std::string_view text) {
+  static const std::regex k_condition(R"(\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*)");
+  std::match_results<std::string_view::const_iterator> match;
+  if (!std::regex_match(text.begin(), text.end(), match, k_condition))
+    return std::nullopt;
+  static const std::map<std::string, Condition::Op, std::less<>> k_ops = {
+      {"<", Condition::Op::Less},     {"<=", Condition::Op::LessEqual},
+      {">", Condition::Op::Greater},  {">=", Condition::Op::GreaterEqual},
+      {"==", Condition::Op::Equal},   {"!=", Condition::Op::NotEqual}};
+  Condition condition;
+  condition.op = k_ops.at(match[1].str());
+  std::string number = match[2].str();
+  const char* begin = number.data() + (number[0] == '+' ? 1 : 0);
+  auto [end, error] = std::from_chars(begin, number.data() + number.size(), condition.value);
+  if (error != std::errc() || end != number.data() + number.size() ||
+      !std::isfinite(condition.value))
+    return std::nullopt;
+  condition.text = std::string(text);
+  return condition;
+}
+
+/// Why `name` cannot be part of a git ref, or empty when it can.
+std::string ref_name_problem(const std::string& name) {
+  static const std::regex k_name("[A-Za-z0-9][A-Za-z0-9._-]*");
+  if (!std::regex_match(name, k_name))
+    return "start with a letter or digit, then use only letters, digits, '.', '_' and '-'";
+  if (name.find("..") != std::string::npos)
+    return "it contains '..'";
+  if (name.ends_with(".lock"))
+    return "it ends in '.lock'";
+  if (name.ends_with('.'))
+    return "it ends in '.'";
+  return {};
+}
+
+/// Reads typed values out of a schema-valid tree, collecting what is still wrong.
+class Reader {
+ public:
+  explicit Reader(const YAML::Node& root) : m_root(root) {}
+
+  std::vector<Diagnostic> take_errors() { return std::move(m_errors); }
+  void error(const YamlPath& path, std::string message, bool key = false) {
+    m_errors.push_back({locate(m_root, path, key), std::move(message)});
+  }
+
+  YAML::Node get(const YamlPath& path) const { return node_at(m_root, path); }
+  bool has(const YamlPath& path) const {
+    YAML::Node node = get(path);
+    return node.IsDefined() && !node.IsNull();
+  }
+  std::string text(const YamlPath& path, std::string fallback = {}) const {
+    YAML::Node node = get(path);
+    return node.IsDefined() && node.IsScalar() ? node.Scalar() : fallback;
+  }
+  double number(const YamlPath& path, double fallback) const {
+    return has(path) ? std::strtod(text(path).c_str(), nullptr) : fallback;
+  }
+  int integer(const YamlPath& path, int fallback) const {
+    if (!has(path))
+      return fallback;
+    long long value = std::strtoll(text(path).c_str(), nullptr, 10);
+    return static_cast<int>(std::clamp<long long>(value, std::numeric_limits<int>::min(),
+                                                  std::numeric_limits<int>::max()));
+  }
+  bool boolean(const YamlPath& path, bool fallback) const {
+    return has(path) ? yaml_to_json(get(path)).get<bool>() : fallback;
+  }
+  /// A string or a list of strings, as a list.
+  std::vector<std::string> strings(const YamlPath& path) const {
+    std::vector<std::string> out;
+    YAML::Node node = get(path);
+    if (node.IsScalar())
+      out.push_back(node.Scalar());
+    else if (node.IsSequence())
+      for (const YAML::Node& item : node)
+        out.push_back(item.Scalar());
+    return out;
+  }
+  /// Seconds; 0 (no timeout) when absent.
+  double duration(const YamlPath& path) {
+    if (!has(path))
+      return 0;
+    std::string written = text(path);
+    if (auto seconds = parse_duration(written))
+      return *seconds;
+    std::string field = std::get<std::string>(path.back());
+    error(path, fmt::format("invalid duration '{}' for '{}': write seconds, or a number with s, "
+                            "m or h (90, 90s, 2m, 1.5h)",
+                            written, field));
+    return 0;
+  }
+  /// The keys of the mapping at `path`, in file order.
+  std::vector<std::string> keys(const YamlPath& path) const {
+    std::vector<std::string> out;
+    YAML::Node node = get(path);
+    if (node.IsMap())
+      for (auto it = node.begin(); it != node.end(); ++it)
+        if (std::find(out.begin(), out.end(), it->first.Scalar()) == out.end())
+          out.push_back(it->first.Scalar());
+    return out;
+  }
+  size_t size(const YamlPath& path) const {
+    YAML::Node node = get(path);
+    return node.IsSequence() ? node.size() : 0;
+  }
+
+ private:
+  const YAML::Node& m_root;
+  std::vector<Diagnostic> m_errors;
+};
+
+TuneParam read_tune_param(Reader& in, const YamlPath& path) {
+  TuneParam param;
+  param.file = in.text(path / "file");
+  param.pattern = in.text(path / "pattern");
+  param.min = in.number(path / "min", 0);
+  param.max = in.number(path / "max", 0);
+  param.integer = in.boolean(path / "integer", false);
+  param.loc = locate(in.get({}), path);
+  std::filesystem::path file(param.file);
+  if (file.empty() || file.is_absolute() ||
+      std::any_of(file.begin(), file.end(), [](const auto& part) { return part == ".."; }))
+    in.error(path / "file", fmt::format("tune param file '{}' must be a relative path inside the "
+                                        "repository, without '..'",
+                                        param.file));
+  try {
+    std::regex pattern(param.pattern, std::regex::ECMAScript);
+    if (pattern.mark_count() != 1)
+      in.error(path / "pattern",
+               fmt::format("tune pattern '{}' must have exactly one capture group (the number); "
+                           "it has {}",
+                           param.pattern, pattern.mark_count()));
+  } catch (const std::regex_error& e) {
+    in.error(path / "pattern",
+             fmt::format("tune pattern '{}' is not a valid regular expression: {}", param.pattern,
+                         e.what()));
+  }
+  if (!(param.min < param.max))
+    in.error(path / "min", fmt::format("tune param min ({}) must be less than max ({})", param.min,
+                                       param.max));
+  return param;
+}
+
+Agent read_agent(Reader& in, const YamlPath& path, std::string name) {
+  Agent agent;
+  agent.name = std::move(name);
+  agent.config = yaml_to_json(in.get(path));
+  agent.loc = locate(in.get({}), path);
+  std::string kind = in.text(path / "kind");
+  agent.kind = kind == "api" ? AgentKind::Api : kind == "tune" ? AgentKind::Tune : AgentKind::Command;
+  agent.run = in.text(path / "run");
+  agent.timeout_s = in.duration(path / "timeout");
+  for (size_t i = 0; i < in.size(path / "params"); ++i)
+    agent.params.push_back(read_tune_param(in, path / "params" / i));
+  return agent;
+}
+
+Stage read_stage(Reader& in, const YamlPath& path) {
+  Stage stage;
+  stage.name = in.text(path / "name");
+  stage.run = in.text(path / "run");
+  stage.parse = in.text(path / "parse");
+  stage.repeat = in.integer(path / "repeat", 1);
+  stage.exclusive = in.boolean(path / "exclusive", false);
+  stage.timeout_s = in.duration(path / "timeout");
+  stage.loc = locate(in.get({}), path);
+  if (in.has(path / "keep_if")) {
+    std::string written = in.text(path / "keep_if");
+    stage.keep_if = parse_condition(written);
+    if (!stage.keep_if)
+      in.error(path / "keep_if",
+               fmt::format("invalid keep_if '{}': write an operator (<, <=, >, >=, ==, !=) and a "
+                           "number, e.g. \"< 50\"",
+                           written));
+  }
+  if (in.has(path / "needs"))
+    stage.needs = in.strings(path / "needs");
+  return stage;
+}
+
+Target read_target(Reader& in, const YamlPath& path, const std::string& name) {
+  Target target;
+  target.name = name;
+  target.loc = locate(in.get({}), path, true);
+  if (std::string problem = ref_name_problem(name); !problem.empty())
+    in.error(path, fmt::format("target name '{}' cannot be used in git ref names: {}", name, problem),
+             true);
+  target.needs = in.strings(path / "needs");
+  target.artifact = in.strings(path / "artifact");
+  target.scope.editable = in.strings(path / "scope" / "editable");
+  target.scope.immutable = in.strings(path / "scope" / "immutable");
+  for (const std::string& file : target.artifact)
+    if (std::find(target.scope.editable.begin(), target.scope.editable.end(), file) ==
+        target.scope.editable.end())
+      target.scope.editable.push_back(file);
+
+  // A named agent is resolved by check_annealfile; until then only its name is known.
+  if (in.get(path / "agent").IsMap())
+    target.agent = read_agent(in, path / "agent", name + ".agent");
+  else
+    target.agent.name = in.text(path / "agent");
+
+  target.instructions = in.text(path / "instructions");
+  target.drafts = in.integer(path / "drafts", 1);
+  target.restart_probability = in.number(path / "restart_probability", 0);
+  for (size_t i = 0; i < in.size(path / "verify"); ++i) {
+    YamlPath gate_path = path / "verify" / i;
+    target.verify.push_back(Gate{in.text(gate_path / "name"), in.text(gate_path / "run"),
+                                 in.duration(gate_path / "timeout"),
+                                 locate(in.get({}), gate_path)});
+  }
+  for (size_t i = 0; i < in.size(path / "stages"); ++i)
+    target.stages.push_back(read_stage(in, path / "stages" / i));
+  if (in.has(path / "judge"))
+    target.judge = yaml_to_json(in.get(path / "judge"));
+
+  YamlPath objective = path / "objective";
+  target.objective.metric = in.text(objective / "metric");
+  target.objective.direction =
+      in.text(objective / "direction") == "minimize" ? Direction::Minimize : Direction::Maximize;
+  target.objective.min_improvement = in.number(objective / "min_improvement", 0);
+  target.objective.loc = locate(in.get({}), objective);
+
+  YamlPath search = path / "search";
+  target.search.strategy = in.text(search / "strategy", "greedy");
+  target.search.seed = in.has(search / "seed")
+                           ? std::strtoull(in.text(search / "seed").c_str(), nullptr, 10)
+                           : 0;
+  target.search.config =
+      in.has(search) ? yaml_to_json(in.get(search)) : nlohmann::json::object();
+
+  YamlPath budget = path / "budget";
+  target.budget.experiments = in.integer(budget / "experiments", 20);
+  if (in.has(budget / "usd_per_experiment"))
+    target.budget.usd_per_experiment = in.number(budget / "usd_per_experiment", 0);
+  if (in.has(budget / "usd_per_day"))
+    target.budget.usd_per_day = in.number(budget / "usd_per_day", 0);
+  target.budget.max_consecutive_failures = in.integer(budget / "max_consecutive_failures", 5);
+  return target;
+}
+
+}  // namespace
+
+std::vector<Diagnostic> build_annealfile(const YAML::Node& root, Annealfile& out) {
+  Reader in(root);
+  out.version = in.integer({"annealfile"}, 1);
+  if (out.version != 1) {
+    // Another version may mean anything; checking the rest against version 1 would mislead.
+    in.error({"annealfile"}, fmt::format("unsupported annealfile version {} (this anneal reads "
+                                         "version 1)",
+                                         in.text({"annealfile"})));
+    return in.take_errors();
+  }
+  for (const std::string& name : in.keys({"agents"}))
+    out.agents.emplace(name, read_agent(in, YamlPath{"agents", name}, name));
+  for (const std::string& name : in.keys({"targets"}))
+    out.targets.push_back(read_target(in, YamlPath{"targets", name}, name));
+  out.cache.remote = in.text({"cache", "remote"});
+  out.cache.read_only = in.boolean({"cache", "read_only"}, false);
+  return in.take_errors();
+}
+
+}  // namespace anneal::graph
