@@ -80,7 +80,10 @@ Result<int> run_apply(const std::string& name) {
   }
   std::string message = fmt::format("anneal: apply {} (score {:g}, baseline {:g})\n", name,
                                     position.best_score.value_or(0), position.baseline_score.value_or(0));
-  auto applied = git::bring_into_head(project->workspace.repo(), position.baseline, position.best, message);
+  auto repo = project->workspace.repo();
+  if (!repo)
+    return std::unexpected(repo.error());
+  auto applied = git::bring_into_head(**repo, position.baseline, position.best, message);
   if (!applied)
     return std::unexpected(applied.error());
   fmt::print("{}: applied the best candidate ({}) {}; HEAD is {}\n", name, position.best.substr(0, 12),
@@ -121,9 +124,12 @@ Result<int> run_clean(const CleanArgs& args) {
       return fail(fmt::format("target '{}' is being built ({}); stop it first", target.name, lock.error().message));
     locks.push_back(std::move(*lock));
   }
+  auto repo = ws.repo();
+  if (!repo)
+    return std::unexpected(repo.error());
   int worktrees = 0;
   for (const auto& target : project->annealfile.targets) {
-    auto pruned = git::prune_worktrees(ws.repo(), ws.worktrees_dir(target.name));
+    auto pruned = git::prune_worktrees(**repo, ws.worktrees_dir(target.name));
     if (!pruned)
       return std::unexpected(pruned.error());
     worktrees += *pruned;
@@ -136,7 +142,7 @@ Result<int> run_clean(const CleanArgs& args) {
   fmt::print("anneal: removed {} worktree(s) and the build files\n", worktrees);
   for (const auto& name : args.targets) {
     fs::remove(ws.ledger_path(name), ec);
-    auto deleted = ws.repo().delete_refs(fmt::format("refs/anneal/{}/", name));
+    auto deleted = (*repo)->delete_refs(fmt::format("refs/anneal/{}/", name));
     if (!deleted)
       return std::unexpected(deleted.error());
     fmt::print("anneal: {}: forgot its experiments and {} candidate ref(s); the branch anneal/{} stays\n", name,

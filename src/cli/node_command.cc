@@ -25,7 +25,10 @@ Result<int> run_node(const std::string& key_hex) {
   if (!spec)
     return std::unexpected(spec.error());
   nodes::NodeContext context;
-  context.repo = &workspace->repo();
+  auto repo = workspace->repo();
+  if (!repo)
+    return std::unexpected(repo.error());
+  context.repo = *repo;
   context.store = &workspace->store();
   context.anneal_dir = workspace->anneal_dir();
   // A build killed with -9 cannot stop us; we notice it is gone and stop our command.

@@ -242,7 +242,9 @@ Result<int> run_show(const std::string& hash, bool json) {
       fmt::print("detail: {}\n", r.value("detail", ""));
     fmt::print("decision: {}\n", r.value("decision", nlohmann::json::object()).value("reason", ""));
     if (r.value("commit", nlohmann::json()).is_string() && r.value("parent", nlohmann::json()).is_string()) {
-      auto patch = project->workspace.repo().diff_patch(r.at("parent").get<std::string>(), r.at("commit").get<std::string>());
+      auto repo = project->workspace.repo();
+      auto patch = repo ? (*repo)->diff_patch(r.at("parent").get<std::string>(), r.at("commit").get<std::string>())
+                        : Result<std::string>(std::unexpected(repo.error()));
       if (patch)
         fmt::print("\n{}", *patch);
     }

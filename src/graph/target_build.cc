@@ -50,7 +50,6 @@ class TargetBuild {
   TargetBuild(Workspace& workspace, const Annealfile& annealfile, const Target& target,
               const BuildOptions& options)
       : m_ws(workspace), m_file(annealfile), m_target(target), m_options(options) {
-    m_context.repo = &m_ws.repo();
     m_context.store = &m_ws.store();
     m_context.anneal_dir = m_ws.anneal_dir();
   }
@@ -88,7 +87,7 @@ Result<ExperimentPlan> TargetBuild::plan(int id) {
   if (m_target.agent.kind != AgentKind::Tune) {
     std::optional<std::string> instructions;
     if (!m_target.instructions.empty()) {
-      auto text = m_ws.repo().read_file_at(m_position.incumbent, m_target.instructions);
+      auto text = m_context.repo->read_file_at(m_position.incumbent, m_target.instructions);
       if (!text)
         return std::unexpected(text.error());
       instructions = *text;
@@ -186,7 +185,7 @@ Result<nlohmann::json> TargetBuild::record(const ExperimentPlan& plan, const nod
 }
 
 Result<void> TargetBuild::update_refs(const ExperimentPlan& plan, const nlohmann::json& record) {
-  git::Repository& repo = m_ws.repo();
+  git::Repository& repo = *m_context.repo;
   std::string log = fmt::format("anneal: {} experiment {}", m_target.name, plan.id);
   if (plan.id == 0) {
     if (auto r = repo.set_ref(ref("baseline"), m_state.baseline, log); !r)
@@ -235,6 +234,20 @@ Result<TargetBuildResult> TargetBuild::dry_run(const TargetState& state) {
 }
 
 Result<TargetBuildResult> TargetBuild::run() {
+  // The no-op path reads the ledger's last line and nothing else: no lock, no writes.
+  if (!m_options.fresh && !m_options.dry_run) {
+    auto state = inspect_target(m_ws, m_file, m_target, m_options.experiments);
+    if (state && state->kind == TargetState::Kind::UpToDate) {
+      TargetBuildResult result;
+      result.summary = fmt::format("{}: up to date ({}, best {})", m_target.name, state->reason,
+                                   score_text(SearchPosition::from_json(state->last->value("state", nlohmann::json::object())).best_score));
+      return result;
+    }
+  }
+  auto repo = m_ws.repo();
+  if (!repo)
+    return std::unexpected(repo.error());
+  m_context.repo = *repo;
   if (auto made = make_dirs(m_ws.target_dir(m_target.name)); !made)
     return std::unexpected(made.error());
   auto lock = proc::LockFile::acquire(m_ws.lock_path(m_target.name), [&](const proc::LockHolder& holder) {
@@ -271,14 +284,14 @@ Result<TargetBuildResult> TargetBuild::run() {
                                  score_text(SearchPosition::from_json(m_state.last->value("state", nlohmann::json::object())).best_score));
     return result;
   }
-  if (m_state.kind == TargetState::Kind::New && m_target.needs.empty() && m_ws.repo().has_uncommitted_changes())
+  if (m_state.kind == TargetState::Kind::New && m_target.needs.empty() && m_context.repo->has_uncommitted_changes())
     note(fmt::format("{}: note: uncommitted changes are not seen; the baseline is HEAD ({})", m_target.name,
                      m_state.baseline.substr(0, 12)));
   if (m_state.kind == TargetState::Kind::Replay)
     note(fmt::format("{}: {}; replaying from the baseline (cached results are reused)", m_target.name, m_state.reason));
 
   // Whatever an interrupted build left behind is stale now that we hold the lock.
-  if (auto pruned = git::prune_worktrees(m_ws.repo(), m_ws.worktrees_dir(m_target.name)); !pruned)
+  if (auto pruned = git::prune_worktrees(*m_context.repo, m_ws.worktrees_dir(m_target.name)); !pruned)
     return std::unexpected(pruned.error());
   std::error_code ec;
   fs::remove_all(m_ws.anneal_dir() / "tmp" / m_target.name, ec);
@@ -319,7 +332,7 @@ Result<TargetBuildResult> TargetBuild::run() {
     m_recent.push_back(*record);
     if (m_recent.size() > 8)
       m_recent.erase(m_recent.begin());
-    if (auto pruned = git::prune_worktrees(m_ws.repo(), m_ws.worktrees_dir(m_target.name)); !pruned)
+    if (auto pruned = git::prune_worktrees(*m_context.repo, m_ws.worktrees_dir(m_target.name)); !pruned)
       return std::unexpected(pruned.error());
     ++result.experiments_run;
     if (m_options.on_experiment)

@@ -46,7 +46,10 @@ Result<TargetState> inspect_target(Workspace& workspace, const Annealfile& annea
   else if (state.last)
     state.baseline = state.last->value("baseline", "");
   if (state.baseline.empty()) {
-    auto head = workspace.repo().head_commit();
+    auto repo = workspace.repo();
+    if (!repo)
+      return std::unexpected(repo.error());
+    auto head = (*repo)->head_commit();
     if (!head)
       return std::unexpected(head.error());
     state.baseline = *head;

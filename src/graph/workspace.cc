@@ -8,20 +8,53 @@ namespace anneal::graph {
 
 namespace fs = std::filesystem;
 
-Workspace::Workspace(git::Repository repo, fs::path anneal_dir)
-    : m_repo(std::move(repo)), m_anneal_dir(std::move(anneal_dir)), m_store(m_anneal_dir / "cache") {}
+Workspace::Workspace(fs::path root)
+    : m_root(std::move(root)), m_anneal_dir(m_root / ".anneal"), m_store(m_anneal_dir / "cache") {}
 
 Result<Workspace> Workspace::open(const fs::path& start) {
-  auto repo = git::Repository::open(start);
-  if (!repo)
-    return std::unexpected(repo.error());
-  fs::path dir = repo->workdir() / ".anneal";
-  fs::path ignore = dir / ".gitignore";
-  if (!fs::exists(ignore)) {
+  // Like git: the nearest folder upwards with a .git entry (a worktree's .git is a file).
+  // A candidate worktree inside .anneal/ belongs to the repository around it.
+  std::error_code ec;
+  fs::path dir = fs::absolute(start, ec).lexically_normal();
+  fs::path outside;  // `dir` cut just above its last .anneal component, if any
+  const fs::path full = dir;
+  for (const auto& part : full) {
+    if (part == ".anneal")
+      dir = outside;
+    outside /= part;
+  }
+  fs::path root;
+  for (fs::path p = dir;; p = p.parent_path()) {
+    if (fs::exists(p / ".git", ec)) {
+      root = p;
+      break;
+    }
+    if (p == p.root_path() || p.empty())
+      break;
+  }
+  if (root.empty()) {
+    auto repo = git::Repository::open(start);  // for its message
+    return std::unexpected(repo ? Error{"not a git repository: " + dir.string()} : repo.error());
+  }
+  if (root.has_parent_path() && !root.has_filename())
+    root = root.parent_path();
+  Workspace workspace(root);
+  fs::path ignore = workspace.m_anneal_dir / ".gitignore";
+  if (!fs::exists(ignore, ec)) {
     if (auto written = write_file_atomic(ignore, "# anneal's build directory: never tracked\n*\n"); !written)
       return std::unexpected(written.error());
   }
-  return Workspace(std::move(*repo), dir);
+  return workspace;
+}
+
+Result<git::Repository*> Workspace::repo() {
+  if (!m_repo) {
+    auto opened = git::Repository::open(m_root);
+    if (!opened)
+      return std::unexpected(opened.error());
+    m_repo.emplace(std::move(*opened));
+  }
+  return &*m_repo;
 }
 
 fs::path Workspace::target_dir(std::string_view target) const {

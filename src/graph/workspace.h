@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string_view>
 
 #include "cache/local_store.h"
@@ -25,12 +26,14 @@ namespace anneal::graph {
 /// A repository with its .anneal directory.
 class Workspace {
  public:
-  /// Opens the repository containing `start` and creates .anneal/ with its .gitignore.
+  /// Finds the repository containing `start` and creates .anneal/ with its .gitignore.
+  /// The repository itself is opened on first use: a no-op build never needs libgit2.
   static Result<Workspace> open(const std::filesystem::path& start);
 
-  git::Repository& repo() { return m_repo; }
+  /// The repository, opened on first use.
+  Result<git::Repository*> repo();
   cache::LocalStore& store() { return m_store; }
-  const std::filesystem::path& root() const { return m_repo.workdir(); }
+  const std::filesystem::path& root() const { return m_root; }
   const std::filesystem::path& anneal_dir() const { return m_anneal_dir; }
 
   std::filesystem::path target_dir(std::string_view target) const;
@@ -47,8 +50,9 @@ class Workspace {
   Result<nodes::NodeSpec> load_spec(const cache::Digest& key) const;
 
  private:
-  Workspace(git::Repository repo, std::filesystem::path anneal_dir);
-  git::Repository m_repo;
+  explicit Workspace(std::filesystem::path root);
+  std::filesystem::path m_root;
+  std::optional<git::Repository> m_repo;
   std::filesystem::path m_anneal_dir;
   cache::LocalStore m_store;
 };
