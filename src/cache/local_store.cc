@@ -76,7 +76,8 @@ std::optional<std::string> LocalStore::get_action(const Digest& key) const {
 }
 
 Result<void> LocalStore::put_action(const Digest& key, std::string_view payload) {
-  return write_file_atomic(action_path(key), encode_entry(EntryKind::Action, payload));
+  return write_file_atomic(action_path(key), encode_entry(EntryKind::Action, payload),
+                           Durability::Unsynced);
 }
 
 Result<Digest> LocalStore::put_blob(std::string_view bytes) {
@@ -86,7 +87,7 @@ Result<Digest> LocalStore::put_blob(std::string_view bytes) {
   if (std::optional<std::string> existing = read_entry(path, EntryKind::Blob);
       existing && *existing == bytes)
     return digest;
-  if (Result<void> written = write_file_atomic(path, encode_entry(EntryKind::Blob, bytes));
+  if (Result<void> written = write_file_atomic(path, encode_entry(EntryKind::Blob, bytes), Durability::Unsynced);
       !written)
     return std::unexpected(std::move(written.error()));
   return digest;

@@ -12,12 +12,6 @@ namespace anneal::git {
 
 namespace fs = std::filesystem;
 
-void ensure_libgit2() {
-  static std::once_flag once;
-  // Never shut down: handles may live until static destruction.
-  std::call_once(once, [] { git_libgit2_init(); });
-}
-
 std::string last_git_error() {
   const git_error* error = git_error_last();
   if (error == nullptr || error->message == nullptr)

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "git/handle.h"
+
 namespace anneal::git {
 
 namespace {
@@ -19,7 +21,7 @@ struct RefCloser {
 };
 
 std::unique_ptr<git_repository, RepoCloser> open_exact(const std::filesystem::path& worktree) {
-  git_libgit2_init();  // reference-counted; balanced by the process exit
+  ensure_libgit2();
   git_repository* raw = nullptr;
   if (git_repository_open_ext(&raw, worktree.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0)
     return nullptr;

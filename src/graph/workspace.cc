@@ -79,7 +79,7 @@ Result<void> Workspace::save_spec(const nodes::NodeSpec& spec) const {
   std::error_code ec;
   if (fs::exists(path, ec))
     return {};
-  return write_file_atomic(path, spec.canonical);
+  return write_file_atomic(path, spec.canonical, Durability::Unsynced);
 }
 
 Result<nodes::NodeSpec> Workspace::load_spec(const cache::Digest& key) const {

@@ -96,8 +96,7 @@ Result<void> write_holder(int fd, const std::filesystem::path& path) {
           fmt::format("cannot write lock file {}: {}", path.string(), std::strerror(errno)));
     done += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0)
-    return fail(fmt::format("cannot sync lock file {}: {}", path.string(), std::strerror(errno)));
+  // No fsync: the text only says who holds the lock, and the lock dies with its holder.
   return {};
 }
 

@@ -55,7 +55,7 @@ Result<void> make_dirs(const fs::path& path) {
   return {};
 }
 
-Result<void> write_file_atomic(const fs::path& path, std::string_view contents) {
+Result<void> write_file_atomic(const fs::path& path, std::string_view contents, Durability durability) {
   if (path.has_parent_path()) {
     if (auto made = make_dirs(path.parent_path()); !made)
       return made;
@@ -91,7 +91,7 @@ Result<void> write_file_atomic(const fs::path& path, std::string_view contents) 
     left -= static_cast<size_t>(n);
   }
   // The descriptor is closed whether or not fsync succeeded.
-  int synced = ::fsync(fd) == 0 ? 0 : errno;
+  int synced = durability == Durability::Unsynced || ::fsync(fd) == 0 ? 0 : errno;
   int closed = ::close(fd) == 0 ? 0 : errno;
   if (synced != 0 || closed != 0) {
     ::unlink(tmp.c_str());
