@@ -143,8 +143,9 @@ class Checker {
       agent = it->second.config;
     }
     if (kind != "api")
-      error(agent_path, fmt::format("the judge of target '{}' needs an api agent; '{}' is a {} agent",
-                                    target.name, name, kind));
+      error(agent_path,
+            fmt::format("the judge of target '{}' needs an api agent; '{}' is a {} agent",
+                        target.name, name, kind));
   }
 
   void check_names(const Target& target, const YamlPath& path) {
@@ -152,7 +153,8 @@ class Checker {
       std::map<std::string, int> first_line;
       YamlPath list_path = path;
       list_path.emplace_back(list);
-      const size_t count = std::string(list) == "stages" ? target.stages.size() : target.verify.size();
+      const size_t count =
+          std::string(list) == "stages" ? target.stages.size() : target.verify.size();
       for (size_t i = 0; i < count; ++i) {
         const std::string& name =
             std::string(list) == "stages" ? target.stages[i].name : target.verify[i].name;
@@ -195,9 +197,8 @@ class Checker {
       // Point at the explicit `needs:` of a stage on the cycle (an implicit edge has none).
       YamlPath at = path;
       for (size_t i = 0; i < target.stages.size(); ++i)
-        if (target.stages[i].needs &&
-            std::find(cycle->names.begin(), cycle->names.end(), target.stages[i].name) !=
-                cycle->names.end()) {
+        if (target.stages[i].needs && std::find(cycle->names.begin(), cycle->names.end(),
+                                                target.stages[i].name) != cycle->names.end()) {
           at.insert(at.end(), {std::string("stages"), i, std::string("needs")});
           break;
         }

@@ -49,6 +49,14 @@ TEST_CASE("YAML problems are reported where yaml-cpp finds them", "[annealfile]"
     CHECK(error_of(edit("agent: coder", "agent: [coder")) ==
           "Annealfile:9:11: error: invalid YAML: end of sequence flow not found");
   }
+  SECTION("an unquoted '>' starts a YAML block, not a condition") {
+    std::string block =
+        edit("      - {name: latency, run: ./bench.sh, keep_if: \"< 50\", timeout: 2m}",
+             "      - name: latency\n        run: ./bench.sh\n        keep_if: > 50");
+    CHECK(error_of(block) ==
+          "Annealfile:13:20: error: invalid YAML: unexpected character in block scalar (quote a "
+          "value that starts with '>' or '|', e.g. keep_if: \"> 50\")");
+  }
   SECTION("duplicate key, at the second one") {
     CHECK(error_of(edit("    agent: coder\n", "    agent: coder\n    agent: tuner\n")) ==
           "Annealfile:9:5: error: duplicate key 'agent' (first defined on line 8)");
@@ -70,8 +78,9 @@ TEST_CASE("schema problems are reported once, in words", "[annealfile]") {
   SECTION("unknown field") {
     CHECK(error_of(edit("    stages:", "    stagse:")) ==
           "Annealfile:9:5: error: unknown field 'stagse' in target 'api' (did you mean 'stages'?)");
-    CHECK(error_of(edit("agents:", "agnets:")) ==
-          "Annealfile:2:1: error: unknown field 'agnets' at the top level (did you mean 'agents'?)");
+    CHECK(
+        error_of(edit("agents:", "agnets:")) ==
+        "Annealfile:2:1: error: unknown field 'agnets' at the top level (did you mean 'agents'?)");
     CHECK(error_of(edit("./smoke.sh}", "./smoke.sh, flaky: yes}")) ==
           "Annealfile:10:40: error: unknown field 'flaky' in stage 'smoke' of target 'api'");
   }
@@ -128,8 +137,9 @@ TEST_CASE("semantic problems name what is wrong and what would be right", "[anne
           "Annealfile:8:12: error: unknown agent 'codr' (known: coder, tuner)");
   }
   SECTION("unknown metric") {
-    CHECK(error_of(edit("metric: latency", "metric: speed")) ==
-          "Annealfile:12:25: error: unknown metric 'speed' in target 'api' (known: smoke, latency)");
+    CHECK(
+        error_of(edit("metric: latency", "metric: speed")) ==
+        "Annealfile:12:25: error: unknown metric 'speed' in target 'api' (known: smoke, latency)");
   }
   SECTION("judge is a metric when there is a judge") {
     std::string judged =
@@ -137,8 +147,9 @@ TEST_CASE("semantic problems name what is wrong and what would be right", "[anne
              "    agent: coder\n    judge: {agent: {kind: api, provider: openai, model: m}, "
              "criteria: [\"Is it clear?\"]}\n");
     CHECK(parse_annealfile(edit("metric: latency", "metric: judge", judged), "Annealfile"));
-    CHECK(error_of(edit("metric: latency", "metric: judge")) ==
-          "Annealfile:12:25: error: unknown metric 'judge' in target 'api' (known: smoke, latency)");
+    CHECK(
+        error_of(edit("metric: latency", "metric: judge")) ==
+        "Annealfile:12:25: error: unknown metric 'judge' in target 'api' (known: smoke, latency)");
   }
   SECTION("needs an unknown target or stage") {
     CHECK(error_of(edit("    agent: coder\n", "    agent: coder\n    needs: [db, api]\n")) ==
@@ -156,15 +167,17 @@ TEST_CASE("semantic problems name what is wrong and what would be right", "[anne
     CHECK(error_of(text) == "Annealfile:15:12: error: targets form a cycle: api -> db -> api");
   }
   SECTION("stages form a cycle (the implicit order counts)") {
-    CHECK(error_of(edit("./smoke.sh}", "./smoke.sh, needs: [latency]}")) ==
-          "Annealfile:10:40: error: stages of target 'api' form a cycle: smoke -> latency -> smoke");
+    CHECK(
+        error_of(edit("./smoke.sh}", "./smoke.sh, needs: [latency]}")) ==
+        "Annealfile:10:40: error: stages of target 'api' form a cycle: smoke -> latency -> smoke");
   }
   SECTION("duplicate stage or gate name") {
     CHECK(error_of(edit("name: latency", "name: smoke")) ==
           "Annealfile:11:16: error: duplicate stage name 'smoke' in target 'api' (first on line "
           "10)\nAnnealfile:12:25: error: unknown metric 'latency' in target 'api' (known: smoke)");
-    CHECK(error_of(edit("    stages:", "    verify:\n      - {name: lint, run: a}\n"
-                                      "      - {name: lint, run: b}\n    stages:")) ==
+    CHECK(error_of(edit("    stages:",
+                        "    verify:\n      - {name: lint, run: a}\n"
+                        "      - {name: lint, run: b}\n    stages:")) ==
           "Annealfile:11:16: error: duplicate gate name 'lint' in target 'api' (first on line 10)");
   }
   SECTION("bad keep_if") {
@@ -189,8 +202,8 @@ TEST_CASE("semantic problems name what is wrong and what would be right", "[anne
     CHECK(error_of(edit("PARAM", "{file: cfg.ini, pattern: \"(a)(b)\", min: 1, max: 8}", tuned)) ==
           "Annealfile:8:59: error: tune pattern '(a)(b)' must have exactly one capture group (the "
           "number); it has 2");
-    CHECK(error_of(edit("PARAM", "{file: cfg.ini, pattern: \"x = ([0-9]+\", min: 1, max: 8}",
-                        tuned)) ==
+    CHECK(error_of(
+              edit("PARAM", "{file: cfg.ini, pattern: \"x = ([0-9]+\", min: 1, max: 8}", tuned)) ==
           "Annealfile:8:59: error: tune pattern 'x = ([0-9]+' is not a valid regular expression: "
           "Mismatched '(' and ')' in regular expression");
     CHECK(error_of(edit("PARAM", "{file: ../cfg.ini, pattern: \"(1)\", min: 8, max: 1}", tuned)) ==

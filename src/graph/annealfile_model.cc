@@ -56,9 +56,9 @@ std::optional<Condition> parse_condition(std::string_view text) {
   if (!std::regex_match(text.begin(), text.end(), match, k_condition))
     return std::nullopt;
   static const std::map<std::string, Condition::Op, std::less<>> k_ops = {
-      {"<", Condition::Op::Less},     {"<=", Condition::Op::LessEqual},
-      {">", Condition::Op::Greater},  {">=", Condition::Op::GreaterEqual},
-      {"==", Condition::Op::Equal},   {"!=", Condition::Op::NotEqual}};
+      {"<", Condition::Op::Less},    {"<=", Condition::Op::LessEqual},
+      {">", Condition::Op::Greater}, {">=", Condition::Op::GreaterEqual},
+      {"==", Condition::Op::Equal},  {"!=", Condition::Op::NotEqual}};
   Condition condition;
   condition.op = k_ops.at(match[1].str());
   std::string number = match[2].str();
@@ -188,8 +188,8 @@ TuneParam read_tune_param(Reader& in, const YamlPath& path) {
                          e.what()));
   }
   if (!(param.min < param.max))
-    in.error(path / "min", fmt::format("tune param min ({}) must be less than max ({})", param.min,
-                                       param.max));
+    in.error(path / "min",
+             fmt::format("tune param min ({}) must be less than max ({})", param.min, param.max));
   return param;
 }
 
@@ -199,7 +199,9 @@ Agent read_agent(Reader& in, const YamlPath& path, std::string name) {
   agent.config = yaml_to_json(in.get(path));
   agent.loc = locate(in.get({}), path);
   std::string kind = in.text(path / "kind");
-  agent.kind = kind == "api" ? AgentKind::Api : kind == "tune" ? AgentKind::Tune : AgentKind::Command;
+  agent.kind = kind == "api"    ? AgentKind::Api
+               : kind == "tune" ? AgentKind::Tune
+                                : AgentKind::Command;
   agent.run = in.text(path / "run");
   agent.timeout_s = in.duration(path / "timeout");
   for (size_t i = 0; i < in.size(path / "params"); ++i)
@@ -235,7 +237,8 @@ Target read_target(Reader& in, const YamlPath& path, const std::string& name) {
   target.name = name;
   target.loc = locate(in.get({}), path, true);
   if (std::string problem = ref_name_problem(name); !problem.empty())
-    in.error(path, fmt::format("target name '{}' cannot be used in git ref names: {}", name, problem),
+    in.error(path,
+             fmt::format("target name '{}' cannot be used in git ref names: {}", name, problem),
              true);
   target.needs = in.strings(path / "needs");
   target.artifact = in.strings(path / "artifact");
@@ -275,11 +278,9 @@ Target read_target(Reader& in, const YamlPath& path, const std::string& name) {
 
   YamlPath search = path / "search";
   target.search.strategy = in.text(search / "strategy", "greedy");
-  target.search.seed = in.has(search / "seed")
-                           ? std::strtoull(in.text(search / "seed").c_str(), nullptr, 10)
-                           : 0;
-  target.search.config =
-      in.has(search) ? yaml_to_json(in.get(search)) : nlohmann::json::object();
+  target.search.seed =
+      in.has(search / "seed") ? std::strtoull(in.text(search / "seed").c_str(), nullptr, 10) : 0;
+  target.search.config = in.has(search) ? yaml_to_json(in.get(search)) : nlohmann::json::object();
 
   YamlPath budget = path / "budget";
   target.budget.experiments = in.integer(budget / "experiments", 20);

@@ -24,7 +24,11 @@ std::vector<Diagnostic> read_tree(std::string_view text, Annealfile& out) {
   try {
     root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
-    return {{{e.mark.line + 1, e.mark.column + 1}, "invalid YAML: " + e.msg}};
+    std::string message = "invalid YAML: " + e.msg;
+    // `keep_if: > 50` is the likely cause: YAML reads '>' as the start of a folded block.
+    if (e.msg.find("block scalar") != std::string::npos)
+      message += " (quote a value that starts with '>' or '|', e.g. keep_if: \"> 50\")";
+    return {{{e.mark.line + 1, e.mark.column + 1}, message}};
   }
   if (!root.IsDefined() || root.IsNull())
     return {{{1, 1}, "the Annealfile is empty"}};

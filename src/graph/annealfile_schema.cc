@@ -123,8 +123,7 @@ void expand(const YAML::Node& document, const YAML::Node& schema, const YAML::No
 }
 
 /// The subschemas that apply at `path` of the Annealfile `root`.
-Subschemas subschemas_at(const YAML::Node& document, const YAML::Node& root,
-                         const YamlPath& path) {
+Subschemas subschemas_at(const YAML::Node& document, const YAML::Node& root, const YamlPath& path) {
   Subschemas current;
   expand(document, document, root, current, 0);
   for (size_t depth = 0; depth < path.size(); ++depth) {
@@ -217,8 +216,8 @@ std::string subject(const YamlPath& path) {
 
 std::string type_words(const std::vector<std::string>& types) {
   static const std::map<std::string, std::string> k_words = {
-      {"array", "a list"},       {"boolean", "true or false"}, {"integer", "a whole number"},
-      {"null", "empty"},         {"number", "a number"},       {"object", "a mapping"},
+      {"array", "a list"},   {"boolean", "true or false"}, {"integer", "a whole number"},
+      {"null", "empty"},     {"number", "a number"},       {"object", "a mapping"},
       {"string", "a string"}};
   std::vector<std::string> words;
   // A number includes the integers: say it once.
@@ -351,12 +350,12 @@ std::vector<Diagnostic> to_diagnostics(const YAML::Node& root, const YAML::Node&
   }
   if (text.starts_with("Missing required property"))
     return {Diagnostic{loc, fmt::format("missing required field '{}'{}", quoted_between(text),
-                                       where(root, error.path))}};
+                                        where(root, error.path))}};
   if (text == k_type_error) {
     Subschemas schemas = subschemas_at(document, root, error.path);
     if (schemas.refs.contains("#/definitions/duration"))
       return {Diagnostic{loc, fmt::format("{} must be a duration such as 90, 90s, 2m or 1.5h",
-                                         subject(error.path))}};
+                                          subject(error.path))}};
     std::vector<std::string> types;  // in the schema's order: the usual choice first
     for (const YAML::Node& schema : schemas.nodes)
       for (const std::string& type : scalars_of(member(schema, "type")))
@@ -369,21 +368,21 @@ std::vector<Diagnostic> to_diagnostics(const YAML::Node& root, const YAML::Node&
     for (const YAML::Node& schema : subschemas_at(document, root, error.path).nodes)
       for (const std::string& value : scalars_of(member(schema, "enum")))
         values.push_back(value);
-    return {Diagnostic{loc, fmt::format("{} must be one of {}", subject(error.path),
-                                       fmt::join(values, ", "))}};
+    return {Diagnostic{
+        loc, fmt::format("{} must be one of {}", subject(error.path), fmt::join(values, ", "))}};
   }
   if (text.starts_with("Expected number greater than or equal to"))
-    return {Diagnostic{loc,
-                      fmt::format("{} must be at least {}", subject(error.path), trailing_number(text))}};
+    return {Diagnostic{
+        loc, fmt::format("{} must be at least {}", subject(error.path), trailing_number(text))}};
   if (text.starts_with("Expected number greater than"))
     return {Diagnostic{loc, fmt::format("{} must be greater than {}", subject(error.path),
-                                       trailing_number(text))}};
+                                        trailing_number(text))}};
   if (text.starts_with("Expected number less than or equal to"))
-    return {Diagnostic{loc,
-                      fmt::format("{} must be at most {}", subject(error.path), trailing_number(text))}};
+    return {Diagnostic{
+        loc, fmt::format("{} must be at most {}", subject(error.path), trailing_number(text))}};
   if (text.starts_with("Expected number less than"))
-    return {Diagnostic{loc, fmt::format("{} must be less than {}", subject(error.path),
-                                       trailing_number(text))}};
+    return {Diagnostic{
+        loc, fmt::format("{} must be less than {}", subject(error.path), trailing_number(text))}};
   if (text.starts_with("Array should contain no fewer than"))
     return {Diagnostic{loc, fmt::format("{} must not be empty", subject(error.path))}};
   return {Diagnostic{loc, fmt::format("invalid {}: {}", subject(error.path), text)}};

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include <catch2/catch.hpp>
 #include <yaml-cpp/yaml.h>
+#include <catch2/catch.hpp>
 
 #include "graph/annealfile_schema.h"
 #include "util/file.h"
@@ -252,7 +252,8 @@ targets:
 )yaml";
   auto config = [&](std::string name, std::string run, std::string count) {
     std::string text = base;
-    for (auto [from, to] : {std::pair{"NAME", name}, {"NAME", name}, {"RUN", run}, {"COUNT", count}})
+    for (auto [from, to] :
+         {std::pair{"NAME", name}, {"NAME", name}, {"RUN", run}, {"COUNT", count}})
       text.replace(text.find(from), std::string(from).size(), to);
     return parse_ok(text).targets.at(0).config;
   };
@@ -295,7 +296,8 @@ TEST_CASE("load_annealfile reads the file or says how to make one", "[annealfile
   fs::remove_all(dir);
 }
 
-TEST_CASE("the schema file is valid YAML, a draft-07 schema, and the one built in", "[annealfile]") {
+TEST_CASE("the schema file is valid YAML, a draft-07 schema, and the one built in",
+          "[annealfile]") {
   const fs::path schema_path = fs::path(ANNEAL_SOURCE_DIR) / "annealfile.schema.yaml";
   auto text = anneal::read_file(schema_path);
   REQUIRE(text);
@@ -317,7 +319,7 @@ TEST_CASE("the schema file is valid YAML, a draft-07 schema, and the one built i
     return bool(schema["definitions"][ref.substr(ref.rfind('/') + 1)]["description"]);
   };
   std::function<void(const YAML::Node&, const std::string&)> walk = [&](const YAML::Node& node,
-                                                                          const std::string& at) {
+                                                                        const std::string& at) {
     if (node.IsSequence())
       for (size_t i = 0; i < node.size(); ++i)
         walk(node[i], at + "/" + std::to_string(i));

@@ -141,15 +141,11 @@ nlohmann::json yaml_to_json(const YAML::Node& node) {
   }
   const std::string text = node.IsScalar() ? node.Scalar() : std::string();
   switch (scalar_type(node)) {
-    case ScalarType::Bool:
-      return text == "true" || text == "True" || text == "TRUE";
-    case ScalarType::Integer:
-      return std::stoll(text);
-    case ScalarType::Number:
-      return std::strtod(text.c_str(), nullptr);
+    case ScalarType::Bool: return text == "true" || text == "True" || text == "TRUE";
+    case ScalarType::Integer: return std::stoll(text);
+    case ScalarType::Number: return std::strtod(text.c_str(), nullptr);
     case ScalarType::Null:
-    case ScalarType::String:
-      break;
+    case ScalarType::String: break;
   }
   return text;
 }

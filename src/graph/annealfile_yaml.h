@@ -6,8 +6,8 @@
 #include <variant>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
 #include "graph/annealfile.h"
 #include "graph/diagnostic.h"

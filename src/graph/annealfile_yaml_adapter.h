@@ -12,11 +12,11 @@
 #include <string>
 #include <utility>
 
+#include <yaml-cpp/yaml.h>
 #include <valijson/internal/adapter.hpp>
 #include <valijson/internal/basic_adapter.hpp>
 #include <valijson/internal/frozen_value.hpp>
 #include <valijson/internal/optional.hpp>
-#include <yaml-cpp/yaml.h>
 
 #include "graph/annealfile_yaml.h"
 
@@ -128,19 +128,16 @@ class Value {
   bool isInteger() const {
     return m_value.IsScalar() && scalar_type(m_value) == ScalarType::Integer;
   }
-  bool isDouble() const {
-    return m_value.IsScalar() && scalar_type(m_value) == ScalarType::Number;
-  }
+  bool isDouble() const { return m_value.IsScalar() && scalar_type(m_value) == ScalarType::Number; }
   bool isNumber() const { return isInteger() || isDouble(); }
-  bool isString() const {
-    return m_value.IsScalar() && scalar_type(m_value) == ScalarType::String;
-  }
+  bool isString() const { return m_value.IsScalar() && scalar_type(m_value) == ScalarType::String; }
 
  private:
   YAML::Node m_value;
 };
 
-class Adapter : public valijson::adapters::BasicAdapter<Adapter, Array, ObjectMember, Object, Value> {
+class Adapter
+    : public valijson::adapters::BasicAdapter<Adapter, Array, ObjectMember, Object, Value> {
  public:
   Adapter() = default;
   explicit Adapter(const YAML::Node& value) : BasicAdapter(Value(value)) {}
