@@ -4,10 +4,12 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/commands.h"
 #include "cli/project.h"
 #include "cli/terminal.h"
+#include "graph/build_stamp.h"
 #include "graph/target_build.h"
 
 namespace anneal::cli {
@@ -29,7 +31,19 @@ std::filesystem::path self_path() {
 }  // namespace
 
 Result<int> run_build(const BuildArgs& args) {
-  auto project = open_project();
+  auto workspace = graph::Workspace::open(fs::current_path());
+  if (!workspace)
+    return std::unexpected(workspace.error());
+  // The fast path: nothing that decides what is up to date has changed since last time.
+  std::string arguments = fmt::format("targets={} experiments={}", fmt::join(args.targets, ","),
+                                      args.experiments ? std::to_string(*args.experiments) : "-");
+  fs::path annealfile = annealfile_path(*workspace);
+  bool may_skip = !args.dry_run && !args.fresh;
+  if (may_skip && graph::stamp_matches(*workspace, graph::build_fingerprint(*workspace, annealfile, arguments))) {
+    fmt::print("anneal: no work to do.\n");
+    return 0;
+  }
+  auto project = open_project(std::move(*workspace));
   if (!project)
     return std::unexpected(project.error());
   auto targets = select_targets(project->annealfile, args.targets, true);
@@ -68,6 +82,7 @@ Result<int> run_build(const BuildArgs& args) {
 
   int failures = 0;
   int ran = 0;
+  bool all_done = true;  // every target ended up to date
   std::set<std::string> failed;
   for (const graph::Target* target : *targets) {
     bool blocked = false;
@@ -89,12 +104,15 @@ Result<int> run_build(const BuildArgs& args) {
       continue;
     }
     ran += built->experiments_run;
+    all_done = all_done && (built->status == graph::BuildStatus::UpToDate || built->status == graph::BuildStatus::Built);
     if (!built->summary.empty() && (built->experiments_run > 0 || args.targets.size() > 0 || built->status != graph::BuildStatus::UpToDate))
       status.print(built->summary);
   }
   status.clear();
   if (!failed.empty())
     return 1;
+  if (may_skip && all_done)
+    graph::save_stamp(project->workspace, graph::build_fingerprint(project->workspace, annealfile, arguments));
   if (!args.dry_run && ran == 0)
     fmt::print("anneal: no work to do.\n");
   return 0;

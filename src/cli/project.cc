@@ -11,18 +11,26 @@ namespace anneal::cli {
 
 namespace fs = std::filesystem;
 
+fs::path annealfile_path(const graph::Workspace& workspace) {
+  fs::path path = "Annealfile";
+  std::error_code ec;
+  if (!fs::exists(path, ec) && fs::exists(workspace.root() / "Annealfile", ec))
+    path = fs::relative(workspace.root() / "Annealfile", fs::current_path(), ec);
+  return path;
+}
+
+Result<Project> open_project(graph::Workspace workspace) {
+  auto annealfile = graph::load_annealfile(annealfile_path(workspace), is_terminal(stderr));
+  if (!annealfile)
+    return std::unexpected(annealfile.error());
+  return Project{std::move(workspace), std::move(*annealfile)};
+}
+
 Result<Project> open_project() {
   auto workspace = graph::Workspace::open(fs::current_path());
   if (!workspace)
     return std::unexpected(workspace.error());
-  fs::path path = "Annealfile";
-  std::error_code ec;
-  if (!fs::exists(path, ec) && fs::exists(workspace->root() / "Annealfile", ec))
-    path = fs::relative(workspace->root() / "Annealfile", fs::current_path(), ec);
-  auto annealfile = graph::load_annealfile(path, is_terminal(stderr));
-  if (!annealfile)
-    return std::unexpected(annealfile.error());
-  return Project{std::move(*workspace), std::move(*annealfile)};
+  return open_project(std::move(*workspace));
 }
 
 Result<const graph::Target*> find_target(const graph::Annealfile& annealfile, const std::string& name) {

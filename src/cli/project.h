@@ -17,8 +17,13 @@ struct Project {
   graph::Annealfile annealfile;
 };
 
-/// Opens the repository and reads the Annealfile (from the current directory, else the top
-/// of the repository). Diagnostics get a caret when stderr is a terminal.
+/// The Annealfile to read: the current directory's, else the one at the top of the repository.
+std::filesystem::path annealfile_path(const graph::Workspace& workspace);
+
+/// Reads the Annealfile of `workspace`. Diagnostics get a caret when stderr is a terminal.
+Result<Project> open_project(graph::Workspace workspace);
+
+/// Finds the repository of the current directory and reads its Annealfile.
 Result<Project> open_project();
 
 /// The target called `name`; an unknown name fails with the list of known targets.
