@@ -32,10 +32,15 @@ std::string threshold_text(const SearchConfig& config, double incumbent, double 
                      direction_name(config.direction));
 }
 
-double greedy_scale(const SearchConfig& config, int experiments) {
-  if (config.budget <= 0)
-    return 1;
-  return std::max(0.05, 1.0 - static_cast<double>(experiments) / config.budget);
+// Greedy's step size follows Rechenberg's one-fifth rule: it grows after an accepted
+// candidate and shrinks after a refused one, steady when one in five gets through. It does
+// not depend on the budget, so raising the budget later keeps earlier experiments valid.
+constexpr double k_greedy_grow = 1.22;
+constexpr double k_greedy_shrink = 0.95;
+constexpr double k_greedy_min_scale = 0.05;
+
+double greedy_scale(const SearchState& state) {
+  return state.temperature > 0 ? state.temperature : 1.0;
 }
 
 double current_temperature(const SearchConfig& config, const SearchState& state) {
@@ -54,7 +59,8 @@ SearchState advance(const SearchConfig& config, const SearchState& state, bool a
     next.recent.erase(next.recent.begin());
 
   if (config.strategy != k_annealing) {
-    next.temperature = config.initial_temperature * greedy_scale(config, next.experiments);
+    double scale = greedy_scale(state) * (accepted ? k_greedy_grow : k_greedy_shrink);
+    next.temperature = std::clamp(scale, k_greedy_min_scale, 1.0);
     return next;
   }
 
@@ -222,7 +228,7 @@ nlohmann::json SearchState::to_json() const {
 
 double SearchState::step_scale(const SearchConfig& config) const {
   if (config.strategy != k_annealing)
-    return greedy_scale(config, experiments);
+    return greedy_scale(*this);
   return std::clamp(current_temperature(config, *this) / config.initial_temperature, 0.02, 1.0);
 }
 

@@ -26,7 +26,7 @@ struct SearchConfig {
   double target_acceptance = 0.2;    ///< reheat when the recent acceptance rate falls below
   double reheat = 2.0;               ///< temperature factor on reheat (capped at initial)
   int window = 10;                   ///< experiments in the acceptance-rate window
-  int budget = 0;                    ///< total experiments planned (greedy's cooling schedule)
+  int budget = 0;                    ///< total experiments planned (informational)
 
   /// Reads strategy parameters from a `search:` mapping; unknown keys are ignored here
   /// (the schema rejects them). `direction`, `min_improvement` and `budget` come from the
@@ -41,7 +41,7 @@ struct SearchConfig {
 /// The search's memory between experiments; stored in the ledger after every experiment
 /// and in decide node specs, so a resumed run continues exactly where it was.
 struct SearchState {
-  double temperature = 0;  ///< 0 until the first decision initialises it
+  double temperature = 0;  ///< annealing: the temperature; greedy: the step scale. 0 = unset
   std::vector<bool> recent;  ///< acceptances in the window, oldest first
   int experiments = 0;       ///< decisions made so far
   int reheats = 0;

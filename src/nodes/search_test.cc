@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 using namespace anneal::nodes;
 
 namespace {
@@ -70,23 +72,27 @@ TEST_CASE("better is strict in both directions", "[nodes]") {
   CHECK_FALSE(better(Direction::Minimize, 2, 2));
 }
 
-TEST_CASE("greedy step_scale falls linearly with the budget", "[nodes]") {
+TEST_CASE("greedy step_scale shrinks on refusals and grows on acceptances", "[nodes]") {
   SearchConfig config;
   SearchState state;
-  CHECK(state.step_scale(config) == 1);  // no budget: no schedule
-  config.budget = 10;
   CHECK(state.step_scale(config) == 1);
   for (int i = 0; i < 5; ++i)
-    state = decide(config, state, 1, 0, static_cast<uint64_t>(i)).next;
+    state = decide(config, state, 1, 0, static_cast<uint64_t>(i)).next;  // refused (maximize)
   CHECK(state.experiments == 5);
-  CHECK(state.step_scale(config) == Approx(0.5));
-  state = record_failure(config, state);
-  CHECK(state.experiments == 6);
-  CHECK(state.step_scale(config) == Approx(0.4));
-  for (int i = 0; i < 20; ++i)
-    state = record_failure(config, state);
-  CHECK(state.step_scale(config) == Approx(0.05));
-  CHECK(state.temperature == Approx(config.initial_temperature * 0.05));
+  CHECK(state.step_scale(config) == Approx(std::pow(0.95, 5)));
+  double shrunk = state.step_scale(config);
+  state = decide(config, state, 1, 2, 5).next;  // accepted
+  CHECK(state.step_scale(config) == Approx(std::min(1.0, shrunk * 1.22)));
+  SECTION("the budget does not change the schedule") {
+    SearchConfig budgeted = config;
+    budgeted.budget = 10;
+    CHECK(state.step_scale(budgeted) == state.step_scale(config));
+  }
+  SECTION("failures floor at 0.05") {
+    for (int i = 0; i < 200; ++i)
+      state = record_failure(config, state);
+    CHECK(state.step_scale(config) == Approx(0.05));
+  }
 }
 
 TEST_CASE("annealing decisions are reproducible from the seed", "[nodes]") {

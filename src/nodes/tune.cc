@@ -203,6 +203,20 @@ std::string perturb(const Located& at, double step_scale, Rng& rng) {
   return format_number(target, at);
 }
 
+/// A name for a parameter in messages: the last word before the capture group of its
+/// pattern ("threads = ([0-9]+)" → "threads "), or nothing.
+std::string parameter_label(const std::string& pattern) {
+  size_t group = pattern.find('(');
+  std::string before = pattern.substr(0, group == std::string::npos ? 0 : group);
+  size_t end = before.size();
+  while (end > 0 && !(std::isalnum(static_cast<unsigned char>(before[end - 1])) || before[end - 1] == '_'))
+    --end;
+  size_t start = end;
+  while (start > 0 && (std::isalnum(static_cast<unsigned char>(before[start - 1])) || before[start - 1] == '_'))
+    --start;
+  return start == end ? "" : before.substr(start, end - start) + " ";
+}
+
 }  // namespace
 
 Result<TuneResult> tune(const std::vector<TuneParam>& params, const fs::path& worktree,
@@ -294,7 +308,8 @@ Result<TuneResult> tune(const std::vector<TuneParam>& params, const fs::path& wo
     fs::path path = worktree / key;
     std::error_code ec;
     auto permissions = fs::status(path, ec).permissions();
-    if (auto written = write_file_atomic(path, text); !written)
+    // Unsynced: an interrupted mutation's worktree is thrown away anyway.
+    if (auto written = write_file_atomic(path, text, Durability::Unsynced); !written)
       return fail(fmt::format("tune: {}", written.error().message));
     if (!ec)
       fs::permissions(path, permissions, ec);  // keep an executable script executable
@@ -305,7 +320,8 @@ Result<TuneResult> tune(const std::vector<TuneParam>& params, const fs::path& wo
   for (const Replacement& r : replacements) {
     const Located& at = located[r.index];
     result.edits.push_back({at.param->file, at.text, r.text});
-    changes.push_back(fmt::format("tune: {}: {} -> {}", at.param->file, at.text, r.text));
+    changes.push_back(fmt::format("tune: {}{} -> {} in {}", parameter_label(at.param->pattern), at.text,
+                                  r.text, at.param->file));
   }
   result.hypothesis = fmt::format("{}", fmt::join(changes, "; "));
   return result;

@@ -66,7 +66,7 @@ TEST_CASE("tune changes a parameter in place and describes it", "[nodes]") {
   CHECK(edit.file == "cfg.ini");
   CHECK(edit.old_text == "8");
   CHECK(edit.new_text != "8");
-  CHECK(result->hypothesis == "tune: cfg.ini: 8 -> " + edit.new_text);
+  CHECK(result->hypothesis == "tune: threads 8 -> " + edit.new_text + " in cfg.ini");
   std::string expected = k_config;
   expected.replace(expected.find("8"), 1, edit.new_text);
   CHECK(dir.read("cfg.ini") == expected);  // everything else, trailing newline included
