@@ -26,7 +26,7 @@ struct TuneEdit {
 
 struct TuneResult {
   std::vector<TuneEdit> edits;
-  std::string hypothesis;  ///< e.g. "tune: cfg.ini: 8 -> 12; tune: cfg.ini: 0.5 -> 0.35"
+  std::string hypothesis;  ///< e.g. "tune: threads 8 -> 12 in cfg.ini; tune: ratio 0.5 -> 0.35 in cfg.ini"
 };
 
 /// Perturbs the parameters in the files under `worktree`, in place. Each parameter moves by
