@@ -186,7 +186,9 @@ cache::Digest config_digest(const Target& target, const std::vector<std::string>
 }
 
 uint64_t draft_seed(uint64_t seed, int experiment, int draft) {
-  return mix_seed(mix_seed(seed, static_cast<uint64_t>(experiment)), static_cast<uint64_t>(draft));
+  // 31 bits: agents get it as ANNEAL_SEED, and shells and most tools take such seeds whole.
+  uint64_t mixed = mix_seed(mix_seed(seed, static_cast<uint64_t>(experiment)), static_cast<uint64_t>(draft));
+  return mixed & 0x7fffffffu;
 }
 
 Result<ExperimentPlan> plan_baseline(const Target& target, const std::string& baseline) {

@@ -57,7 +57,7 @@ Result<ExperimentPlan> plan_baseline(const Target& target, const std::string& ba
 Result<ExperimentPlan> plan_experiment(const Target& target, int id, const SearchPosition& position,
                                        const std::string& prompt);
 
-/// The seed of one draft of one experiment.
+/// The seed of one draft of one experiment: a non-negative 31-bit number.
 uint64_t draft_seed(uint64_t seed, int experiment, int draft);
 
 }  // namespace anneal::graph
