@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "graph/workspace.h"
 #include "nodes/node.h"
+#include "proc/lock_file.h"
 
 namespace anneal::cli {
 
@@ -25,6 +26,9 @@ Result<int> run_node(const std::string& key_hex) {
   if (!spec)
     return std::unexpected(spec.error());
   nodes::NodeContext context;
+  auto nodes_lock = proc::SharedLock::acquire(workspace->nodes_lock_path(spec->json.value("target", "")));
+  if (!nodes_lock)
+    return std::unexpected(nodes_lock.error());
   auto repo = workspace->repo();
   if (!repo)
     return std::unexpected(repo.error());

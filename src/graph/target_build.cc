@@ -290,7 +290,10 @@ Result<TargetBuildResult> TargetBuild::run() {
   if (m_state.kind == TargetState::Kind::Replay)
     note(fmt::format("{}: {}; replaying from the baseline (cached results are reused)", m_target.name, m_state.reason));
 
-  // Whatever an interrupted build left behind is stale now that we hold the lock.
+  // Whatever an interrupted build left behind is stale now that we hold the lock, once the
+  // nodes it left running (they notice it is gone within moments) have stopped.
+  if (auto waited = proc::wait_for_shared_holders(m_ws.nodes_lock_path(m_target.name)); !waited)
+    return std::unexpected(waited.error());
   if (auto pruned = git::prune_worktrees(*m_context.repo, m_ws.worktrees_dir(m_target.name)); !pruned)
     return std::unexpected(pruned.error());
   std::error_code ec;

@@ -65,6 +65,7 @@ fs::path Workspace::ledger_path(std::string_view target) const {
 }
 fs::path Workspace::lock_path(std::string_view target) const { return target_dir(target) / "lock"; }
 fs::path Workspace::stop_path(std::string_view target) const { return target_dir(target) / "stop"; }
+fs::path Workspace::nodes_lock_path(std::string_view target) const { return target_dir(target) / "nodes.lock"; }
 fs::path Workspace::worktrees_dir(std::string_view target) const {
   return m_anneal_dir / "worktrees" / std::string(target);
 }

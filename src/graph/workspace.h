@@ -20,6 +20,7 @@ namespace anneal::graph {
 //   .anneal/targets/<name>/experiments.jsonl   the ledger (graph/ledger.h)
 //   .anneal/targets/<name>/lock      held while a build of the target runs
 //   .anneal/targets/<name>/stop      asks the running build to stop after this experiment
+//   .anneal/targets/<name>/nodes.lock  held (shared) by the target's running nodes
 //   .anneal/worktrees/<name>/…       candidate worktrees, removed after each experiment
 //   .anneal/tmp/                     scratch files of running nodes
 
@@ -40,6 +41,9 @@ class Workspace {
   std::filesystem::path ledger_path(std::string_view target) const;
   std::filesystem::path lock_path(std::string_view target) const;
   std::filesystem::path stop_path(std::string_view target) const;
+  /// Held shared by every running node of the target, so a new build can wait out the
+  /// nodes a killed build left running before it cleans up after them.
+  std::filesystem::path nodes_lock_path(std::string_view target) const;
   std::filesystem::path worktrees_dir(std::string_view target) const;
   std::filesystem::path ninja_path() const { return m_anneal_dir / "build.ninja"; }
   std::filesystem::path spec_path(const cache::Digest& key) const;

@@ -187,4 +187,29 @@ std::optional<LockHolder> LockFile::holder(const std::filesystem::path& path) {
   return parse_holder(read_text(fd.get()));
 }
 
+SharedLock::SharedLock(SharedLock&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
+
+SharedLock::~SharedLock() {
+  if (m_fd >= 0)
+    ::close(m_fd);  // closing the descriptor releases the flock
+}
+
+Result<SharedLock> SharedLock::acquire(const std::filesystem::path& path) {
+  auto fd = open_lock(path);
+  if (!fd)
+    return std::unexpected(fd.error());
+  if (flock_retrying(fd->get(), LOCK_SH) != 0)
+    return fail(fmt::format("cannot lock {}: {}", path.string(), std::strerror(errno)));
+  return SharedLock(fd->release());
+}
+
+Result<void> wait_for_shared_holders(const std::filesystem::path& path) {
+  auto fd = open_lock(path);
+  if (!fd)
+    return std::unexpected(fd.error());
+  if (flock_retrying(fd->get(), LOCK_EX) != 0)
+    return fail(fmt::format("cannot lock {}: {}", path.string(), std::strerror(errno)));
+  return {};  // closing the descriptor releases it
+}
+
 }  // namespace anneal::proc

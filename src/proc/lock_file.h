@@ -50,4 +50,25 @@ class LockFile {
   int m_fd = -1;
 };
 
+/// A shared lock on a file, held until destruction; many processes may hold it at once,
+/// and an exclusive taker (wait_for_shared_holders) waits until they have all let go.
+class SharedLock {
+ public:
+  SharedLock(SharedLock&& other) noexcept;
+  SharedLock& operator=(SharedLock&&) = delete;
+  SharedLock(const SharedLock&) = delete;
+  SharedLock& operator=(const SharedLock&) = delete;
+  ~SharedLock();
+
+  /// Takes the lock in shared mode, creating the file (blocks while an exclusive holder has it).
+  static Result<SharedLock> acquire(const std::filesystem::path& path);
+
+ private:
+  explicit SharedLock(int fd) : m_fd(fd) {}
+  int m_fd = -1;
+};
+
+/// Blocks until no process holds a SharedLock on `path` (takes and drops it exclusively).
+Result<void> wait_for_shared_holders(const std::filesystem::path& path);
+
 }  // namespace anneal::proc
