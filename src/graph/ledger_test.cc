@@ -1,0 +1,262 @@
+#include "graph/ledger.h"
+
+#include <stdlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "util/file.h"
+
+using namespace anneal::graph;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+/// A temporary directory, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "anneal-ledger-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    m_path = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(m_path, ec);
+  }
+  const fs::path& path() const { return m_path; }
+
+ private:
+  fs::path m_path;
+};
+
+json record(int id, std::string outcome = "kept") {
+  return {{"v", 1}, {"id", id}, {"outcome", std::move(outcome)}, {"score", 40.0 + id}};
+}
+
+Ledger open_ledger(const fs::path& path) {
+  auto ledger = Ledger::open(path);
+  REQUIRE(ledger);
+  return std::move(*ledger);
+}
+
+void append(Ledger& ledger, const json& r) { REQUIRE(ledger.append(r)); }
+
+std::vector<int> ids(const std::vector<json>& records) {
+  std::vector<int> out;
+  for (const auto& r : records)
+    out.push_back(r.at("id").get<int>());
+  return out;
+}
+
+void append_raw(const fs::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::app);
+  out << bytes;
+}
+
+}  // namespace
+
+TEST_CASE("a new ledger is empty and is created on the first append", "[graph]") {
+  TempDir dir;
+  fs::path path = dir.path() / "targets" / "t" / "experiments.jsonl";
+  Ledger ledger = open_ledger(path);
+  CHECK(fs::is_directory(path.parent_path()));
+  CHECK_FALSE(fs::exists(path));
+
+  auto last = ledger.last();
+  REQUIRE(last);
+  CHECK_FALSE(last->has_value());
+  auto generation = ledger.generation();
+  REQUIRE(generation);
+  CHECK(generation->empty());
+
+  append(ledger, record(0, "baseline"));
+  auto text = anneal::read_file(path);
+  REQUIRE(text);
+  CHECK(*text == record(0, "baseline").dump() + "\n");
+}
+
+TEST_CASE("ledger reads the last record, recent records and the current generation", "[graph]") {
+  TempDir dir;
+  fs::path path = dir.path() / "experiments.jsonl";
+  Ledger ledger = open_ledger(path);
+  append(ledger, record(0, "baseline"));
+  append(ledger, record(1));
+  append(ledger, record(2, "discarded"));
+
+  auto last = ledger.last();
+  REQUIRE(last);
+  REQUIRE(last->has_value());
+  CHECK(**last == record(2, "discarded"));
+
+  auto recent = ledger.recent(2);
+  REQUIRE(recent);
+  CHECK(ids(*recent) == std::vector<int>{1, 2});
+  auto generation = ledger.generation();
+  REQUIRE(generation);
+  CHECK(ids(*generation) == std::vector<int>{0, 1, 2});
+  CHECK((*generation)[1] == record(1));
+
+  SECTION("recent stops at the start of the generation") {
+    auto many = ledger.recent(100);
+    REQUIRE(many);
+    CHECK(ids(*many) == std::vector<int>{0, 1, 2});
+  }
+
+  SECTION("a new id-0 record starts a new generation") {
+    append(ledger, record(0, "baseline"));
+    append(ledger, record(1, "rejected"));
+    auto current = ledger.generation();
+    REQUIRE(current);
+    REQUIRE(current->size() == 2);
+    CHECK(ids(*current) == std::vector<int>{0, 1});
+    CHECK((*current)[1].at("outcome") == "rejected");
+    auto recent5 = ledger.recent(5);
+    REQUIRE(recent5);
+    CHECK(ids(*recent5) == std::vector<int>{0, 1});
+    auto newest = ledger.last();
+    REQUIRE(newest);
+    CHECK((**newest).at("outcome") == "rejected");
+  }
+
+  SECTION("a reopened ledger reads the same records") {
+    Ledger again = open_ledger(path);
+    auto records = again.generation();
+    REQUIRE(records);
+    CHECK(*records == *generation);
+  }
+}
+
+TEST_CASE("opening a ledger cuts off a torn last line and keeps everything before it", "[graph]") {
+  TempDir dir;
+  fs::path path = dir.path() / "experiments.jsonl";
+  {
+    Ledger ledger = open_ledger(path);
+    append(ledger, record(0, "baseline"));
+    append(ledger, record(1));
+  }
+  auto intact = anneal::read_file(path);
+  REQUIRE(intact);
+
+  SECTION("a line without its newline") { append_raw(path, R"({"v":1,"id":2,"outc)"); }
+  SECTION("a complete object whose newline never reached the disk") { append_raw(path, record(2).dump()); }
+  SECTION("a newline-terminated line that is not JSON") { append_raw(path, "{\"v\":1,\"id\":2,\x01garbage\n"); }
+  SECTION("a newline-terminated JSON value that is not an object") { append_raw(path, "[2]\n"); }
+  SECTION("an empty last line") { append_raw(path, "\n"); }
+
+  Ledger ledger = open_ledger(path);
+  auto repaired = anneal::read_file(path);
+  REQUIRE(repaired);
+  CHECK(*repaired == *intact);
+  auto records = ledger.generation();
+  REQUIRE(records);
+  CHECK(ids(*records) == std::vector<int>{0, 1});
+
+  // The next append starts on a fresh line, not glued to the torn one.
+  append(ledger, record(2));
+  auto after = ledger.generation();
+  REQUIRE(after);
+  CHECK(ids(*after) == std::vector<int>{0, 1, 2});
+  CHECK(after->back() == record(2));
+}
+
+TEST_CASE("a damaged record in the middle of the ledger is reported, naming the file", "[graph]") {
+  TempDir dir;
+  fs::path path = dir.path() / "experiments.jsonl";
+  Ledger ledger = open_ledger(path);
+  append(ledger, record(0, "baseline"));
+  append_raw(path, "{not json}\n");
+  append(ledger, record(1));
+
+  // The tail is still readable.
+  auto last = ledger.last();
+  REQUIRE(last);
+  CHECK((**last).at("id") == 1);
+  auto generation = ledger.generation();
+  REQUIRE_FALSE(generation);
+  CHECK_THAT(generation.error().message, Catch::Contains(path.string()) && Catch::Contains("bad record"));
+}
+
+TEST_CASE("records with newlines, quotes and long strings round-trip", "[graph]") {
+  TempDir dir;
+  fs::path path = dir.path() / "experiments.jsonl";
+  Ledger ledger = open_ledger(path);
+  json tricky = record(1);
+  tricky["hypothesis"] = "first line\nsecond line\r\n\t\"quoted\" \\ back\\slash\n";
+  tricky["detail"] = "gate typecheck: exit status 1\nerror: x\n";
+  // Longer than the reader's 64 KiB chunk, so one record spans several chunks.
+  std::string long_text;
+  for (int i = 0; long_text.size() < 200'000; ++i)
+    long_text += "line " + std::to_string(i) + "\n";
+  json huge = record(2);
+  huge["hypothesis"] = long_text;
+
+  append(ledger, record(0, "baseline"));
+  append(ledger, tricky);
+  append(ledger, huge);
+  append(ledger, record(3));
+
+  auto text = anneal::read_file(path);
+  REQUIRE(text);
+  CHECK(std::count(text->begin(), text->end(), '\n') == 4);
+
+  Ledger reopened = open_ledger(path);
+  auto records = reopened.generation();
+  REQUIRE(records);
+  REQUIRE(records->size() == 4);
+  CHECK((*records)[1] == tricky);
+  CHECK((*records)[2] == huge);
+  auto recent = reopened.recent(2);
+  REQUIRE(recent);
+  REQUIRE(recent->size() == 2);
+  CHECK(recent->front() == huge);
+}
+
+TEST_CASE("a 20,000-record ledger answers last() from its tail", "[graph]") {
+  TempDir dir;
+  fs::path path = dir.path() / "experiments.jsonl";
+  constexpr int k_records = 20'000;
+  {
+    // Written in one go (append syncs each record, which is slow for this many).
+    std::string bytes;
+    for (int id = 0; id < k_records; ++id) {
+      json r = record(id, id == 0 ? "baseline" : "discarded");
+      r["hypothesis"] = "try " + std::to_string(id) + std::string(static_cast<size_t>(id % 97), 'x');
+      bytes += r.dump() + "\n";
+    }
+    REQUIRE(anneal::write_file_atomic(path, bytes));
+  }
+  Ledger ledger = open_ledger(path);
+
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 200; ++i) {
+    auto last = ledger.last();
+    REQUIRE(last);
+    REQUIRE(last->has_value());
+    REQUIRE((**last).at("id") == k_records - 1);
+  }
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  // Reading and parsing the whole file 200 times would take far longer than this.
+  CHECK(elapsed < std::chrono::seconds(5));
+
+  auto recent = ledger.recent(3);
+  REQUIRE(recent);
+  CHECK(ids(*recent) == std::vector<int>{k_records - 3, k_records - 2, k_records - 1});
+
+  // Lines that straddle the reader's chunks come back whole and in order.
+  auto all = ledger.generation();
+  REQUIRE(all);
+  REQUIRE(all->size() == static_cast<size_t>(k_records));
+  bool in_order = true;
+  for (int id = 0; id < k_records; ++id)
+    in_order = in_order && (*all)[static_cast<size_t>(id)].at("id") == id &&
+               (*all)[static_cast<size_t>(id)].at("hypothesis").get<std::string>().size() ==
+                   4 + std::to_string(id).size() + static_cast<size_t>(id % 97);
+  CHECK(in_order);
+}
