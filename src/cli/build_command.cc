@@ -103,7 +103,7 @@ Result<int> run_build(const BuildArgs& args) {
         break;
       continue;
     }
-    ran += built->experiments_run;
+    ran += built->experiments_run + (built->status == graph::BuildStatus::Built ? 1 : 0);
     all_done = all_done && (built->status == graph::BuildStatus::UpToDate || built->status == graph::BuildStatus::Built);
     if (!built->summary.empty() && (built->experiments_run > 0 || args.targets.size() > 0 || built->status != graph::BuildStatus::UpToDate))
       status.print(built->summary);

@@ -204,9 +204,16 @@ Result<int> run_history(const std::string& name, bool json) {
     fmt::print("{}: no experiments yet\n", name);
   for (const auto& e : out) {
     std::string commit = e["commit"].is_string() ? e["commit"].get<std::string>().substr(0, 10) : "-";
-    fmt::print("#{:<4} {:<9} {:>12}  {:<10}  {}\n", e["id"].get<int>(), e["outcome"].get<std::string>(),
-               number_text(e["score"]), commit,
-               e["hypothesis"].get<std::string>().empty() ? e["detail"].get<std::string>() : e["hypothesis"].get<std::string>());
+    std::string what = e["hypothesis"].get<std::string>();
+    std::string outcome = e["outcome"].get<std::string>();
+    if (outcome != "kept" && outcome != "discarded" && outcome != "baseline") {
+      std::string why = e["detail"].get<std::string>();
+      for (const auto& v : e["violations"])
+        why += fmt::format("{}{} ({})", why.empty() ? "" : "; ", v.value("path", ""), v.value("reason", ""));
+      why = why.substr(0, why.find('\n'));
+      what += (what.empty() ? "" : " — ") + why;
+    }
+    fmt::print("#{:<4} {:<9} {:>12}  {:<10}  {}\n", e["id"].get<int>(), outcome, number_text(e["score"]), commit, what);
   }
   return 0;
 }

@@ -337,7 +337,8 @@ Result<TargetBuildResult> TargetBuild::run() {
       m_recent.erase(m_recent.begin());
     if (auto pruned = git::prune_worktrees(*m_context.repo, m_ws.worktrees_dir(m_target.name)); !pruned)
       return std::unexpected(pruned.error());
-    ++result.experiments_run;
+    if (id > 0)
+      ++result.experiments_run;
     if (m_options.on_experiment)
       m_options.on_experiment(m_target, *record, m_state.budget);
     int limit = m_target.budget.max_consecutive_failures;
@@ -347,8 +348,9 @@ Result<TargetBuildResult> TargetBuild::run() {
                               m_target.name, m_position.consecutive_failures, limit,
                               record->value("outcome", ""), record->value("detail", "")));
   }
-  result.summary = fmt::format("{}: {} experiment(s) run; best {} (baseline {}), branch anneal/{}", m_target.name,
-                               result.experiments_run, score_text(m_position.best_score),
+  result.summary = fmt::format("{}: {} experiment(s) run{}; best {} (baseline {}), branch anneal/{}", m_target.name,
+                               result.experiments_run, m_state.next_id == 0 ? " after the baseline" : "",
+                               score_text(m_position.best_score),
                                score_text(m_position.baseline_score), m_target.name);
   return result;
 }

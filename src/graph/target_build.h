@@ -30,7 +30,7 @@ enum class BuildStatus { UpToDate, Built, Stopped, DryRun };
 
 struct TargetBuildResult {
   BuildStatus status = BuildStatus::UpToDate;
-  int experiments_run = 0;
+  int experiments_run = 0;  ///< not counting the baseline
   std::string summary;  ///< one line: "api-perf: 20 experiments, best 41.2 (baseline 50.3)"
 };
 
