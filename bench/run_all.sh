@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every benchmark and prints a summary table of their figures against their goals.
+# Usage: bench/run_all.sh [--quick]   (--quick: 100 experiments in the loop benchmark and
+#        50 calls per no-op measurement, for a smoke run; binary: $ANNEAL or build/anneal)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
+export ANNEAL
+
+loop_sizes=(100 1000)
+case ${1:-} in
+  --quick) loop_sizes=(100) && export REPS=${REPS:-50} ;;
+  "") ;;
+  *) echo "usage: bench/run_all.sh [--quick]" >&2 && exit 2 ;;
+esac
+
+export BENCH_SUMMARY=$bench_tmp/summary.tsv
+: >"$BENCH_SUMMARY"
+echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(uname -sr)"
+echo "== anneal: $("$ANNEAL" --version 2>/dev/null || echo '?') ($ANNEAL)"
+echo
+echo "== bench/loop_vs_shell.sh ${loop_sizes[*]}"
+"$here/loop_vs_shell.sh" "${loop_sizes[@]}"
+echo
+echo "== bench/noop_vs_git_status.sh"
+"$here/noop_vs_git_status.sh"
+echo
+echo "== summary (reference: the hand-written shell loop, or git status)"
+awk -F'\t' '
+  BEGIN { printf "%-20s %-17s %12s %12s  %-14s %7s  %-11s %s\n", "benchmark", "case", "anneal", "reference", "unit", "ratio", "goal", "" }
+  {
+    limit = $7; sub(/^<= */, "", limit); sub(/,.*/, "", limit)
+    verdict = ($6 + 0 <= limit + 0) ? "met" : "MISSED"
+    printf "%-20s %-17s %12s %12s  %-14s %7s  %-11s %s\n", $1, $2, $3, $4, $5, $6, $7, verdict
+  }' "$BENCH_SUMMARY"
