@@ -1,0 +1,318 @@
+#include "graph/experiment_plan.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+using namespace anneal;
+using namespace anneal::graph;
+
+namespace {
+
+struct Settings {
+  std::string latency_run = "./bench.sh";
+  int experiments = 10;
+  int drafts = 2;
+  std::string agent = "{kind: command, run: ./improve.sh, timeout: 60}";
+  std::string stages;  ///< replaces the default stages when set
+};
+
+Settings with_latency(std::string run) {
+  Settings s;
+  s.latency_run = std::move(run);
+  return s;
+}
+Settings with_experiments(int experiments) {
+  Settings s;
+  s.experiments = experiments;
+  return s;
+}
+Settings with_drafts(int drafts) {
+  Settings s;
+  s.drafts = drafts;
+  return s;
+}
+Settings with_agent(std::string agent) {
+  Settings s;
+  s.agent = std::move(agent);
+  return s;
+}
+Settings with_stages(std::string stages) {
+  Settings s;
+  s.stages = std::move(stages);
+  return s;
+}
+
+const char* const k_default_stages = R"(
+      - {{name: smoke, run: ./smoke.sh}}
+      - {{name: latency, run: "{}", repeat: 3, keep_if: "< 50", exclusive: true}}
+      - {{name: report, run: ./report.sh}})";
+
+Target target(const Settings& s = {}) {
+  std::string stages = s.stages.empty() ? fmt::format(fmt::runtime(k_default_stages), s.latency_run) : s.stages;
+  std::string text = fmt::format(R"(annealfile: 1
+agents:
+  coder: {{kind: api, provider: openai, model: gpt-4.1-mini}}
+targets:
+  speed:
+    artifact: [cfg.ini]
+    agent: {}
+    drafts: {}
+    verify:
+      - {{name: build, run: make}}
+      - {{name: lint, run: ./lint.sh}}
+    stages:{}
+    objective: {{metric: latency, direction: minimize}}
+    budget: {{experiments: {}}}
+)",
+                                 s.agent, s.drafts, stages, s.experiments);
+  auto file = parse_annealfile(text, "Annealfile");
+  INFO(text);
+  if (!file)
+    FAIL(file.error().message);
+  REQUIRE(file->targets.size() == 1);
+  return file->targets.front();
+}
+
+SearchPosition position() {
+  SearchPosition p;
+  p.baseline = std::string(40, 'a');
+  p.incumbent = std::string(40, 'b');
+  p.incumbent_score = 42;
+  p.baseline_score = 45;
+  return p;
+}
+
+ExperimentPlan plan(const Target& t, int id = 1, const std::string& prompt = "make it faster") {
+  auto planned = plan_experiment(t, id, position(), prompt);
+  if (!planned)
+    FAIL(planned.error().message);
+  return *planned;
+}
+
+/// Node keys by description ("stage latency speed#1.0"), plus "decide".
+std::map<std::string, std::string> keys(const ExperimentPlan& p) {
+  std::map<std::string, std::string> out;
+  for (const auto& n : p.nodes)
+    out[n.description] = n.spec.key.hex();
+  out["decide"] = p.decide.key.hex();
+  return out;
+}
+
+const PlannedNode& find(const ExperimentPlan& p, const std::string& description) {
+  auto it = std::find_if(p.nodes.begin(), p.nodes.end(),
+                         [&](const PlannedNode& n) { return n.description == description; });
+  if (it == p.nodes.end())
+    FAIL("no node " << description);
+  return *it;
+}
+
+std::set<std::string> input_names(const ExperimentPlan& p, const PlannedNode& n) {
+  std::set<std::string> names;
+  for (const auto& input : n.inputs) {
+    auto it = std::find_if(p.nodes.begin(), p.nodes.end(),
+                           [&](const PlannedNode& m) { return m.spec.key == input; });
+    names.insert(it == p.nodes.end() ? "?" + input.hex() : it->description);
+  }
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("experiment keys are the same for the same inputs", "[graph]") {
+  ExperimentPlan a = plan(target());
+  ExperimentPlan b = plan(target());
+  CHECK(keys(a) == keys(b));
+  CHECK(a.mutations == b.mutations);
+  // 2 drafts x (mutate + 2 gates + 3 stages).
+  CHECK(a.nodes.size() == 12);
+
+  SECTION("a new experiment number, parent or prompt gives new mutations") {
+    CHECK(plan(target(), 2).mutations != a.mutations);
+    CHECK(plan(target(), 1, "make it smaller").mutations != a.mutations);
+    SearchPosition moved = position();
+    moved.incumbent = std::string(40, 'c');
+    auto from_elsewhere = plan_experiment(target(), 1, moved, "make it faster");
+    REQUIRE(from_elsewhere);
+    CHECK(from_elsewhere->mutations != a.mutations);
+  }
+}
+
+TEST_CASE("changing a stage command changes that stage, the stages after it and the decision", "[graph]") {
+  auto before = keys(plan(target()));
+  auto after = keys(plan(target(with_latency("./bench.sh --fast"))));
+  REQUIRE(before.size() == after.size());
+  for (int draft = 0; draft < 2; ++draft) {
+    std::string where = fmt::format(" speed#1.{}", draft);
+    INFO("draft " << draft);
+    CHECK(before.at("mutate" + where) == after.at("mutate" + where));
+    CHECK(before.at("verify build" + where) == after.at("verify build" + where));
+    CHECK(before.at("verify lint" + where) == after.at("verify lint" + where));
+    CHECK(before.at("stage smoke" + where) == after.at("stage smoke" + where));
+    CHECK(before.at("stage latency" + where) != after.at("stage latency" + where));
+    CHECK(before.at("stage report" + where) != after.at("stage report" + where));
+  }
+  CHECK(before.at("decide") != after.at("decide"));
+}
+
+TEST_CASE("a stage command change leaves stages that do not need that stage alone", "[graph]") {
+  const char* stages = R"(
+      - {{name: smoke, run: ./smoke.sh}}
+      - {{name: latency, run: "{}", needs: [smoke]}}
+      - {{name: size, run: ./size.sh, needs: [smoke]}})";
+  auto before = keys(plan(target(with_stages(fmt::format(fmt::runtime(stages), "./bench.sh")))));
+  auto after = keys(plan(target(with_stages(fmt::format(fmt::runtime(stages), "./bench.sh -n 5")))));
+  CHECK(before.at("stage smoke speed#1.0") == after.at("stage smoke speed#1.0"));
+  CHECK(before.at("stage latency speed#1.0") != after.at("stage latency speed#1.0"));
+  CHECK(before.at("stage size speed#1.0") == after.at("stage size speed#1.0"));
+}
+
+TEST_CASE("stages run after the previous stage, or after the stages they need", "[graph]") {
+  std::set<std::string> gates_and_mutation = {"mutate speed#1.0", "verify build speed#1.0",
+                                              "verify lint speed#1.0"};
+  auto with = [&](std::set<std::string> more) {
+    more.insert(gates_and_mutation.begin(), gates_and_mutation.end());
+    return more;
+  };
+
+  SECTION("listed order, cheap first") {
+    ExperimentPlan p = plan(target());
+    CHECK(input_names(p, find(p, "verify build speed#1.0")) == std::set<std::string>{"mutate speed#1.0"});
+    CHECK(input_names(p, find(p, "stage smoke speed#1.0")) == with({}));
+    CHECK(input_names(p, find(p, "stage latency speed#1.0")) == with({"stage smoke speed#1.0"}));
+    CHECK(input_names(p, find(p, "stage report speed#1.0")) == with({"stage latency speed#1.0"}));
+    CHECK(find(p, "stage latency speed#1.0").exclusive);
+    CHECK_FALSE(find(p, "stage report speed#1.0").exclusive);
+    CHECK(input_names(p, find(p, "stage report speed#1.1")) ==
+          std::set<std::string>{"mutate speed#1.1", "verify build speed#1.1", "verify lint speed#1.1",
+                                "stage latency speed#1.1"});
+  }
+
+  SECTION("needs, including a stage listed before the one it needs") {
+    ExperimentPlan p = plan(target(with_stages(R"(
+      - {name: latency, run: ./bench.sh, needs: [build, smoke]}
+      - {name: smoke, run: ./smoke.sh, needs: []}
+      - {name: build, run: ./build.sh, needs: []}
+      - {name: report, run: ./report.sh})")));
+    CHECK(input_names(p, find(p, "stage smoke speed#1.0")) == with({}));
+    CHECK(input_names(p, find(p, "stage build speed#1.0")) == with({}));
+    CHECK(input_names(p, find(p, "stage latency speed#1.0")) ==
+          with({"stage build speed#1.0", "stage smoke speed#1.0"}));
+    // Without needs: after the stage listed before it.
+    CHECK(input_names(p, find(p, "stage report speed#1.0")) == with({"stage build speed#1.0"}));
+  }
+
+  SECTION("every node comes after its inputs in the plan") {
+    ExperimentPlan p = plan(target(with_stages(R"(
+      - {name: latency, run: ./bench.sh, needs: [smoke]}
+      - {name: smoke, run: ./smoke.sh, needs: []})")));
+    std::set<cache::Digest> seen;
+    for (const auto& n : p.nodes) {
+      for (const auto& input : n.inputs)
+        CHECK(seen.count(input) == 1);
+      seen.insert(n.spec.key);
+    }
+  }
+}
+
+TEST_CASE("each draft is its own mutation with its own seed", "[graph]") {
+  ExperimentPlan p = plan(target(with_drafts(4)));
+  REQUIRE(p.mutations.size() == 4);
+  std::set<uint64_t> seeds;
+  std::set<cache::Digest> mutation_keys;
+  for (int draft = 0; draft < 4; ++draft) {
+    const PlannedNode& m = find(p, fmt::format("mutate speed#1.{}", draft));
+    CHECK(m.spec.kind() == "mutate");
+    CHECK(m.inputs.empty());
+    CHECK(m.spec.json.at("draft") == draft);
+    CHECK(m.spec.json.at("parent") == position().incumbent);
+    CHECK(m.spec.json.at("prompt") == "make it faster");
+    seeds.insert(m.spec.json.at("seed").get<uint64_t>());
+    mutation_keys.insert(m.spec.key);
+    CHECK(m.spec.key == p.mutations[static_cast<size_t>(draft)]);
+    // The draft's checks start from its own mutation.
+    CHECK(input_names(p, find(p, fmt::format("verify build speed#1.{}", draft))) ==
+          std::set<std::string>{fmt::format("mutate speed#1.{}", draft)});
+  }
+  CHECK(seeds.size() == 4);
+  CHECK(mutation_keys.size() == 4);
+  CHECK(p.nodes.size() == 4 * 6);
+
+  const auto& candidates = p.decide.json.at("candidates");
+  REQUIRE(candidates.size() == 4);
+  for (size_t draft = 0; draft < 4; ++draft) {
+    CHECK(candidates[draft].at("draft") == draft);
+    CHECK(candidates[draft].at("candidate").at("mutate") == p.mutations[draft].hex());
+    CHECK(candidates[draft].at("gates").size() == 2);
+    CHECK(candidates[draft].at("stages").size() == 3);
+  }
+  CHECK(p.decide.json.at("baseline") == false);
+  CHECK(p.decide.json.at("metric") == "latency");
+  CHECK(p.decide.json.at("direction") == "minimize");
+  CHECK(p.decide.json.at("incumbent_score") == 42.0);
+  CHECK(draft_seed(7, 1, 0) != draft_seed(7, 1, 1));
+  CHECK(draft_seed(7, 1, 0) != draft_seed(7, 2, 0));
+  CHECK(draft_seed(7, 1, 0) == draft_seed(7, 1, 0));
+}
+
+TEST_CASE("the config digest ignores the experiment budget but not the commands", "[graph]") {
+  cache::Digest reference = config_digest(target(), {});
+  CHECK(config_digest(target(), {}) == reference);
+  CHECK(config_digest(target(with_experiments(50)), {}) == reference);
+  CHECK(config_digest(target(with_latency("./bench.sh --fast")), {}) != reference);
+  CHECK(config_digest(target(with_drafts(3)), {}) != reference);
+  CHECK(config_digest(target(), {std::string(40, 'c')}) != reference);
+}
+
+TEST_CASE("the baseline plan evaluates the baseline commit without a mutation", "[graph]") {
+  std::string commit = std::string(40, 'a');
+  auto baseline = plan_baseline(target(), commit);
+  REQUIRE(baseline);
+  CHECK(baseline->id == 0);
+  CHECK(baseline->mutations.empty());
+  REQUIRE(baseline->nodes.size() == 5);  // 2 gates + 3 stages, one candidate
+  for (const auto& n : baseline->nodes) {
+    INFO(n.description);
+    CHECK(n.spec.kind() != "mutate");
+    CHECK(n.spec.json.at("candidate") == nlohmann::json{{"commit", commit}});
+    CHECK_THAT(n.description, Catch::EndsWith(" speed#0.0"));
+  }
+  CHECK(input_names(*baseline, find(*baseline, "stage smoke speed#0.0")) ==
+        std::set<std::string>{"verify build speed#0.0", "verify lint speed#0.0"});
+  CHECK(baseline->decide.json.at("baseline") == true);
+  CHECK(baseline->decide.json.at("candidates").size() == 1);
+
+  auto again = plan_baseline(target(), commit);
+  REQUIRE(again);
+  CHECK(again->decide.key == baseline->decide.key);
+  auto other = plan_baseline(target(), std::string(40, 'f'));
+  REQUIRE(other);
+  CHECK(other->decide.key != baseline->decide.key);
+  CHECK(other->nodes.front().spec.key != baseline->nodes.front().spec.key);
+}
+
+TEST_CASE("an api agent is refused with a message that says what to use instead", "[graph]") {
+  Target t = target(with_agent("coder"));
+  auto planned = plan_experiment(t, 1, position(), "prompt");
+  REQUIRE_FALSE(planned);
+  CHECK(planned.error().message ==
+        "agent 'coder': api agents are not available in this version of anneal; use a command or tune agent");
+  // The baseline needs no agent.
+  CHECK(plan_baseline(t, std::string(40, 'a')));
+}
+
+TEST_CASE("a tune agent's mutation does not depend on the prompt", "[graph]") {
+  Target t = target(with_agent(
+      R"y({kind: tune, params: [{file: cfg.ini, pattern: "threads = ([0-9]+)", min: 1, max: 64, integer: true}]})y"));
+  ExperimentPlan a = plan(t, 1, "one prompt");
+  ExperimentPlan b = plan(t, 1, "another prompt");
+  CHECK(a.mutations == b.mutations);
+  const PlannedNode& m = find(a, "mutate speed#1.0");
+  CHECK_FALSE(m.spec.json.contains("prompt"));
+  CHECK(m.spec.json.at("agent").at("kind") == "tune");
+  CHECK(m.spec.json.contains("step_scale"));
+}
