@@ -79,13 +79,17 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 TEST_CASE("an agent past its timeout is killed with its whole process group and the build goes on",
           "[system]") {
+  std::string prologue;
+  SECTION("an agent that lets itself be stopped") {}
+  SECTION("an agent that ignores SIGTERM, SIGINT and SIGHUP") { prologue = "  trap '' TERM INT HUP\n"; }
+
   TempRepo repo;
   PidReaper reaper{repo, "agent.pid"};
   repo.write("app.txt", "a\n");
   // Experiment 1 hangs with a background sleep; experiment 2 makes an ordinary edit.
   std::ofstream(repo.scratch() / "agent.sh") << with_scratch(
       "echo run >> SCRATCH/agent.count\n"
-      "if [ \"$ANNEAL_EXPERIMENT\" = 1 ]; then\n"
+      "if [ \"$ANNEAL_EXPERIMENT\" = 1 ]; then\n" + prologue +
       "  echo $$ >> SCRATCH/agent.pid\n"
       "  sleep 30 & echo $! >> SCRATCH/agent.pid\n"
       "  sleep 30\n"
