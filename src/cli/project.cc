@@ -43,6 +43,12 @@ Result<const graph::Target*> find_target(const graph::Annealfile& annealfile, co
                           known.empty() ? "none" : known));
 }
 
+Result<graph::Ledger> open_ledger(Project& project, const std::string& name) {
+  if (auto target = find_target(project.annealfile, name); !target)
+    return std::unexpected(target.error());
+  return graph::Ledger::open(project.workspace.ledger_path(name));
+}
+
 Result<std::vector<const graph::Target*>> select_targets(const graph::Annealfile& annealfile,
                                                          const std::vector<std::string>& names,
                                                          bool with_needs) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "graph/annealfile.h"
+#include "graph/ledger.h"
 #include "graph/workspace.h"
 #include "util/error.h"
 
@@ -28,6 +29,9 @@ Result<Project> open_project();
 
 /// The target called `name`; an unknown name fails with the list of known targets.
 Result<const graph::Target*> find_target(const graph::Annealfile& annealfile, const std::string& name);
+
+/// The ledger of the target called `name` (which must be in the Annealfile).
+Result<graph::Ledger> open_ledger(Project& project, const std::string& name);
 
 /// The targets named (all when `names` is empty), each after the targets it needs.
 /// Unknown names fail with the list of known targets.

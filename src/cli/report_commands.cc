@@ -185,9 +185,7 @@ Result<int> run_history(const std::string& name, bool json) {
   auto project = open_project();
   if (!project)
     return std::unexpected(project.error());
-  if (auto target = find_target(project->annealfile, name); !target)
-    return std::unexpected(target.error());
-  auto ledger = graph::Ledger::open(project->workspace.ledger_path(name));
+  auto ledger = open_ledger(*project, name);
   if (!ledger)
     return std::unexpected(ledger.error());
   auto records = ledger->generation();
