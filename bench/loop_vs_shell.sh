@@ -16,6 +16,7 @@ source "$(dirname "$0")/lib.sh"
 
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(100 1000)
+for n in "${sizes[@]}"; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "N must be a positive integer, not '$n'"; done
 
 # Reads a stage's output; prints "<score> kept|discarded", or "- crashed" without a number.
 parse_and_compare='
@@ -91,7 +92,6 @@ breakdowns=()
 printf '%7s  %10s  %10s  %12s  %12s  %12s  %s\n' \
   N anneal_s loop_s anneal_ms/exp loop_ms/exp anneal/loop "outcomes (kept)"
 for n in "${sizes[@]}"; do
-  [[ $n =~ ^[1-9][0-9]*$ ]] || die "N must be a positive integer, not '$n'"
   make_project "$bench_tmp/anneal-$n"
   make_project "$bench_tmp/loop-$n"
 

@@ -14,6 +14,7 @@ source "$(dirname "$0")/lib.sh"
 
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(100 1000 10000)
+for size in "${sizes[@]}"; do [[ $size =~ ^[1-9][0-9]*$ ]] || die "SIZE must be a positive integer, not '$size'"; done
 reps=${REPS:-200}
 rounds=5
 [[ $reps =~ ^[1-9][0-9]*$ ]] || die "REPS must be a positive integer, not '$reps'"
@@ -55,7 +56,6 @@ echo "noop_vs_git_status: mean wall clock per call over $reps calls; $(git ls-fi
   "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%11s  %14s  %14s  %10s  %22s\n' experiments anneal_noop_ms git_status_ms anneal/git "first no-op after growth"
 for size in "${sizes[@]}"; do
-  [[ $size =~ ^[1-9][0-9]*$ ]] || die "SIZE must be a positive integer, not '$size'"
   last=$(wc -l <"$ledger")
   last=$((last - 1))
   [ "$size" -ge "$last" ] || die "sizes must grow: the ledger already holds $last experiments"
