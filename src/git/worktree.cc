@@ -184,7 +184,8 @@ Result<void> add_worktree(Repository& repo, const fs::path& path, std::string_vi
       {worktree / ".git", "gitdir: " + admin.string() + "\n"},
   };
   for (const auto& [file, contents] : files) {
-    if (auto written = write_file_atomic(file, contents); !written)
+    // Unsynced: a worktree is scratch space, rebuilt from its commit after a crash.
+    if (auto written = write_file_atomic(file, contents, Durability::Unsynced); !written)
       return written;
   }
 

@@ -47,20 +47,47 @@ std::optional<ObjectId> worktree_head(const std::filesystem::path& worktree) {
   return ObjectId(git_oid_tostr_s(oid));
 }
 
-Result<void> move_worktree_head(const std::filesystem::path& worktree, std::string_view commit) {
-  auto repo = open_exact(worktree);
-  if (!repo)
-    return fail(fmt::format("cannot open worktree {}: {}", worktree.string(), last_git_error()));
+namespace {
+
+Result<std::unique_ptr<git_object, ObjectCloser>> lookup(git_repository* repo, std::string_view commit) {
   git_oid oid;
   std::string id(commit);
   if (git_oid_fromstr(&oid, id.c_str()) != 0)
     return fail(fmt::format("'{}' is not a commit id", id));
   git_object* target = nullptr;
-  if (git_object_lookup(&target, repo.get(), &oid, GIT_OBJECT_COMMIT) != 0)
+  if (git_object_lookup(&target, repo, &oid, GIT_OBJECT_COMMIT) != 0)
     return fail(fmt::format("commit {} not found: {}", id, last_git_error()));
-  std::unique_ptr<git_object, ObjectCloser> owned(target);
-  if (git_reset(repo.get(), target, GIT_RESET_MIXED, nullptr) != 0)
-    return fail(fmt::format("cannot move worktree {} to {}: {}", worktree.string(), id,
+  return std::unique_ptr<git_object, ObjectCloser>(target);
+}
+
+}  // namespace
+
+Result<void> reset_worktree(const std::filesystem::path& worktree, std::string_view commit) {
+  auto repo = open_exact(worktree);
+  if (!repo)
+    return fail(fmt::format("cannot open worktree {}: {}", worktree.string(), last_git_error()));
+  auto target = lookup(repo.get(), commit);
+  if (!target)
+    return std::unexpected(target.error());
+  // Not git_reset: for a hard reset it replaces the checkout strategy with a plain FORCE,
+  // which keeps untracked files.
+  git_checkout_options checkout = GIT_CHECKOUT_OPTIONS_INIT;
+  checkout.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_REMOVE_UNTRACKED | GIT_CHECKOUT_REMOVE_IGNORED;
+  if (git_checkout_tree(repo.get(), target->get(), &checkout) != 0 ||
+      git_repository_set_head_detached(repo.get(), git_object_id(target->get())) != 0)
+    return fail(fmt::format("cannot reset worktree {} to {}: {}", worktree.string(), commit, last_git_error()));
+  return {};
+}
+
+Result<void> move_worktree_head(const std::filesystem::path& worktree, std::string_view commit) {
+  auto repo = open_exact(worktree);
+  if (!repo)
+    return fail(fmt::format("cannot open worktree {}: {}", worktree.string(), last_git_error()));
+  auto target = lookup(repo.get(), commit);
+  if (!target)
+    return std::unexpected(target.error());
+  if (git_reset(repo.get(), target->get(), GIT_RESET_MIXED, nullptr) != 0)
+    return fail(fmt::format("cannot move worktree {} to {}: {}", worktree.string(), commit,
                             last_git_error()));
   return {};
 }

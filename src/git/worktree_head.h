@@ -18,4 +18,9 @@ std::optional<ObjectId> worktree_head(const std::filesystem::path& worktree);
 /// worktree is a clean checkout of the candidate.
 Result<void> move_worktree_head(const std::filesystem::path& worktree, std::string_view commit);
 
+/// Makes an existing worktree a clean checkout of `commit` (`git reset --hard` plus
+/// `git clean -fdx`): a worktree is reused from one candidate to the next, and only the files
+/// that differ are rewritten.
+Result<void> reset_worktree(const std::filesystem::path& worktree, std::string_view commit);
+
 }  // namespace anneal::git

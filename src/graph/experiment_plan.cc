@@ -237,7 +237,8 @@ Result<ExperimentPlan> plan_experiment(const Target& target, int id, const Searc
     auto spec = nodes::make_spec(std::move(mutate));
     plan.nodes.push_back({spec, {}, false, fmt::format("mutate {}#{}.{}", target.name, id, draft)});
     plan.mutations.push_back(spec.key);
-    candidates.push_back(plan_evaluation(target, plan, {{"mutate", spec.key.hex()}}, spec.key, draft));
+    candidates.push_back(
+        plan_evaluation(target, plan, {{"mutate", spec.key.hex()}, {"slot", draft}}, spec.key, draft));
   }
   decide["candidates"] = std::move(candidates);
   plan.decide = nodes::make_spec(std::move(decide));

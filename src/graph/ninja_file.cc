@@ -104,7 +104,7 @@ std::string render_ninja(const std::vector<PlannedNode>& nodes, const cache::Loc
 Result<bool> write_if_changed(const fs::path& path, const std::string& contents) {
   if (auto existing = read_file_if_exists(path); existing && *existing == contents)
     return false;
-  if (auto written = write_file_atomic(path, contents); !written)
+  if (auto written = write_file_atomic(path, contents, Durability::Unsynced); !written)
     return std::unexpected(written.error());
   return true;
 }

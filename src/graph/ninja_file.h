@@ -37,7 +37,8 @@ inline constexpr int k_ninja_format = 1;
 std::string render_ninja(const std::vector<PlannedNode>& nodes, const cache::LocalStore& store,
                          const std::filesystem::path& anneal_dir, const std::filesystem::path& anneal_exe);
 
-/// Writes `contents` to `path` only when it differs from what is there. True if written.
+/// Writes `contents` to `path` only when it differs from what is there (not synced to disk:
+/// the file is derived and rewritten by the next build). True if written.
 Result<bool> write_if_changed(const std::filesystem::path& path, const std::string& contents);
 
 }  // namespace anneal::graph

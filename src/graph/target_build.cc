@@ -335,8 +335,6 @@ Result<TargetBuildResult> TargetBuild::run() {
     m_recent.push_back(*record);
     if (m_recent.size() > 8)
       m_recent.erase(m_recent.begin());
-    if (auto pruned = git::prune_worktrees(*m_context.repo, m_ws.worktrees_dir(m_target.name)); !pruned)
-      return std::unexpected(pruned.error());
     if (id > 0)
       ++result.experiments_run;
     if (m_options.on_experiment)
@@ -348,6 +346,9 @@ Result<TargetBuildResult> TargetBuild::run() {
                               m_target.name, m_position.consecutive_failures, limit,
                               record->value("outcome", ""), record->value("detail", "")));
   }
+  // Worktrees are reused between experiments; none outlives the build.
+  if (auto pruned = git::prune_worktrees(*m_context.repo, m_ws.worktrees_dir(m_target.name)); !pruned)
+    return std::unexpected(pruned.error());
   result.summary = fmt::format("{}: {} experiment(s) run{}; best {} (baseline {}), branch anneal/{}", m_target.name,
                                result.experiments_run, m_state.next_id == 0 ? " after the baseline" : "",
                                score_text(m_position.best_score),

@@ -16,7 +16,7 @@ Result<Candidate> resolve_candidate(NodeContext& context, const nlohmann::json& 
   Candidate candidate;
   if (ref.contains("commit")) {
     candidate.commit = ref.at("commit").get<std::string>();
-    candidate.worktree_name = "base-" + candidate.commit.substr(0, 16);
+    candidate.worktree_name = "base";
     return candidate;
   }
   std::string key_hex = ref.value("mutate", "");
@@ -26,7 +26,7 @@ Result<Candidate> resolve_candidate(NodeContext& context, const nlohmann::json& 
   auto mutation = cached_result(*context.store, *key);
   if (!mutation)
     return fail(fmt::format("the result of mutate node {} is not in the cache", key_hex));
-  candidate.worktree_name = key_hex.substr(0, 16);
+  candidate.worktree_name = fmt::format("d{}", ref.value("slot", 0));
   if (mutation->ok())
     candidate.commit = mutation->commit;
   candidate.mutation = std::move(mutation);
@@ -78,6 +78,23 @@ Result<void> ensure_commit(NodeContext& context, const NodeResult& mutation) {
   return {};
 }
 
+Result<fs::path> checkout_worktree(NodeContext& context, std::string_view target, std::string_view name,
+                                   std::string_view commit) {
+  fs::path path = worktree_path(context, target, name);
+  if (git::worktree_head(path)) {
+    if (auto reset = git::reset_worktree(path, commit); !reset)
+      return std::unexpected(reset.error());
+    return path;
+  }
+  // Not a usable worktree (never made, or broken by a crash): make it anew.
+  if (auto removed = git::remove_worktree(*context.repo, path); !removed)
+    return std::unexpected(removed.error());
+  std::string admin_name = fmt::format("anneal-{}-{}", target, name);
+  if (auto added = git::add_worktree(*context.repo, path, admin_name, commit); !added)
+    return std::unexpected(added.error());
+  return path;
+}
+
 Result<fs::path> ensure_worktree(NodeContext& context, std::string_view target,
                                  const Candidate& candidate) {
   fs::path path = worktree_path(context, target, candidate.worktree_name);
@@ -85,7 +102,7 @@ Result<fs::path> ensure_worktree(NodeContext& context, std::string_view target,
     return path;
   if (auto made = make_dirs(path.parent_path()); !made)
     return std::unexpected(made.error());
-  // Stages of one candidate may start together; one of them builds the worktree.
+  // Gates and stages of one candidate may start together; one of them moves the worktree.
   auto lock = proc::LockFile::acquire(fs::path(path.string() + ".lock"));
   if (!lock)
     return std::unexpected(lock.error());
@@ -95,10 +112,7 @@ Result<fs::path> ensure_worktree(NodeContext& context, std::string_view target,
     if (auto made = ensure_commit(context, *candidate.mutation); !made)
       return std::unexpected(made.error());
   }
-  std::string name = fmt::format("anneal-{}-{}", target, candidate.worktree_name);
-  if (auto added = git::add_worktree(*context.repo, path, name, candidate.commit); !added)
-    return std::unexpected(added.error());
-  return path;
+  return checkout_worktree(context, target, candidate.worktree_name, candidate.commit);
 }
 
 }  // namespace anneal::nodes

@@ -12,12 +12,13 @@ namespace anneal::nodes {
 
 // A candidate reference inside verify, stage and decide specs:
 //
-//   {"commit": SHA}   a commit known when the experiment is planned (the baseline)
-//   {"mutate": KEY}   the commit a mutate node produced
+//   {"commit": SHA}              a commit known when the experiment is planned (the baseline)
+//   {"mutate": KEY, "slot": N}   the commit a mutate node produced, in worktree slot N
 //
-// Worktrees live in <anneal_dir>/worktrees/<target>/<name>, where name is "base-<sha16>" or
-// the first 16 hex digits of the mutate key, and are registered with git as
-// "anneal-<target>-<name>".
+// Worktrees live in <anneal_dir>/worktrees/<target>/<name>, where name is "base" or "d<N>"
+// (one per draft), and are registered with git as "anneal-<target>-<name>". A worktree is
+// reused from one experiment to the next: moving it to another commit rewrites only the
+// files that differ.
 
 /// A resolved candidate: its commit, and the mutation that made it (if any).
 struct Candidate {
@@ -29,12 +30,16 @@ struct Candidate {
 /// Resolves a reference. A mutation that did not succeed is returned with an empty commit.
 Result<Candidate> resolve_candidate(NodeContext& context, const nlohmann::json& ref);
 
+/// Makes the worktree `name` a clean checkout of `commit`, creating it when missing.
+Result<std::filesystem::path> checkout_worktree(NodeContext& context, std::string_view target,
+                                                std::string_view name, std::string_view commit);
+
 /// The folder of a candidate's worktree.
 std::filesystem::path worktree_path(const NodeContext& context, std::string_view target,
                                     std::string_view name);
 
-/// A worktree checked out at the candidate's commit, created (or re-created) when missing
-/// or at another commit. Recreates the commit from its mutation's patch when the object is
+/// A worktree checked out at the candidate's commit: as it is when already there, else
+/// reset to it (or created). Recreates the commit from its mutation's patch when the object is
 /// not in the repository (a result that came from another machine's cache).
 Result<std::filesystem::path> ensure_worktree(NodeContext& context, std::string_view target,
                                               const Candidate& candidate);

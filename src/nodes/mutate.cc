@@ -29,7 +29,7 @@ Result<AgentRun> run_command_agent(NodeContext& context, const nlohmann::json& s
   const auto& agent = spec.at("agent");
   fs::path prompt_file = scratch / "prompt.md";
   fs::path hypothesis_file = scratch / "hypothesis.txt";
-  if (auto written = write_file_atomic(prompt_file, spec.value("prompt", "")); !written)
+  if (auto written = write_file_atomic(prompt_file, spec.value("prompt", ""), Durability::Unsynced); !written)
     return std::unexpected(written.error());
   proc::RunOptions options;
   options.command = agent.at("run").get<std::string>();
@@ -111,16 +111,13 @@ Result<NodeResult> execute_mutate(NodeContext& context, const NodeSpec& spec) {
   auto started = std::chrono::steady_clock::now();
   std::string target = j.at("target").get<std::string>();
   std::string parent = j.at("parent").get<std::string>();
-  Candidate base;
-  base.commit = parent;
-  base.worktree_name = spec.key.hex().substr(0, 16);
-  fs::path worktree = worktree_path(context, target, base.worktree_name);
-  // A worktree left by an interrupted run may hold half an agent's work: start afresh.
-  if (auto removed = git::remove_worktree(*context.repo, worktree); !removed)
-    return std::unexpected(removed.error());
-  auto made = ensure_worktree(context, target, base);
+  // The draft's worktree, clean at the parent: whatever an earlier candidate or an
+  // interrupted run left there is gone.
+  std::string slot = fmt::format("d{}", j.at("draft").get<int>());
+  auto made = checkout_worktree(context, target, slot, parent);
   if (!made)
     return std::unexpected(made.error());
+  fs::path worktree = *made;
   fs::path scratch = context.anneal_dir / "tmp" / target / spec.key.hex();
   if (auto dirs = make_dirs(scratch); !dirs)
     return std::unexpected(dirs.error());
@@ -138,6 +135,8 @@ Result<NodeResult> execute_mutate(NodeContext& context, const NodeSpec& spec) {
   auto finish = [&]() {
     result.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
+  // A failed or blocked attempt must not linger for the next user of the slot, and a reset
+  // cannot undo everything an agent may do (a nested repository survives it): start over.
   auto discard_worktree = [&]() { (void)git::remove_worktree(*context.repo, worktree); };
   if (!result.ok()) {
     discard_worktree();

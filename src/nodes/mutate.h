@@ -18,8 +18,8 @@ namespace anneal::nodes {
 // "message", "stdout", "stderr"; a change outside the scope is "blocked" with
 // "violations", and no change at all is "blocked" with detail "no change".
 
-/// Runs the agent in a fresh worktree of the parent, checks the scope and commits the
-/// candidate.
+/// Runs the agent in the draft's worktree (slot "d<draft>", reset to the parent), checks the
+/// scope and commits the candidate.
 Result<NodeResult> execute_mutate(NodeContext& context, const NodeSpec& spec);
 
 }  // namespace anneal::nodes
