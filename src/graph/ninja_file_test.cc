@@ -12,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "graph/annealfile.h"
 #include "util/file.h"
 
 using namespace anneal;
@@ -246,4 +247,56 @@ TEST_CASE("write_if_changed leaves an unchanged file alone and rewrites a change
   CHECK(*changed);
   CHECK(read_file(path).value() == "build b: node\n");
   CHECK(fs::last_write_time(path) > old_time);
+}
+
+TEST_CASE("a planned experiment with several drafts and an exclusive stage is a valid ninja file", "[graph]") {
+  auto file = parse_annealfile(R"(annealfile: 1
+targets:
+  speed:
+    artifact: [cfg.ini]
+    agent: {kind: command, run: ./improve.sh}
+    drafts: 3
+    verify:
+      - {name: build, run: make}
+    stages:
+      - {name: smoke, run: ./smoke.sh}
+      - {name: latency, run: ./bench.sh, exclusive: true}
+      - {name: report, run: ./report.sh}
+    objective: {metric: latency, direction: minimize}
+)",
+                               "Annealfile");
+  REQUIRE(file);
+  SearchPosition position;
+  position.incumbent = std::string(40, 'b');
+  position.incumbent_score = 42;
+  auto plan = plan_experiment(file->targets.front(), 1, position, "prompt");
+  REQUIRE(plan);
+
+  TempDir dir;
+  fs::path anneal_dir = dir.path() / ".anneal";
+  cache::LocalStore store(anneal_dir / "cache");
+  std::string text = render_ninja(plan->nodes, store, anneal_dir, "/usr/bin/anneal");
+  size_t exclusive = 0;
+  for (const auto& n : plan->nodes) {
+    std::string block = edge_block(text, output_of(store, anneal_dir, n));
+    CHECK((block.find("pool = exclusive") != std::string::npos) == n.exclusive);
+    exclusive += n.exclusive;
+  }
+  CHECK(exclusive == 3);
+
+  REQUIRE(write_file_atomic(anneal_dir / "build.ninja", text));
+  CommandOutput dry = run("cd " + quoted(anneal_dir) + " && ninja -n -v -j1 -f build.ninja");
+  INFO(dry.text);
+  REQUIRE(dry.status == 0);
+  CHECK_THAT(dry.text, Catch::Contains("[" + std::to_string(plan->nodes.size()) + "/"));
+  // Every mutation, gate and smoke stage is done before the first exclusive stage starts.
+  size_t first_exclusive = std::string::npos;
+  for (const auto& n : plan->nodes)
+    if (n.exclusive)
+      first_exclusive = std::min(first_exclusive, dry.text.find("node " + n.spec.key.hex()));
+  REQUIRE(first_exclusive != std::string::npos);
+  for (const auto& n : plan->nodes)
+    if (n.description.starts_with("mutate") || n.description.starts_with("verify") ||
+        n.description.starts_with("stage smoke"))
+      CHECK(dry.text.find("node " + n.spec.key.hex()) < first_exclusive);
 }
