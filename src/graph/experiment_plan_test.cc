@@ -5,8 +5,8 @@
 #include <set>
 #include <string>
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 using namespace anneal;
 using namespace anneal::graph;
@@ -53,7 +53,8 @@ const char* const k_default_stages = R"(
       - {{name: report, run: ./report.sh}})";
 
 Target target(const Settings& s = {}) {
-  std::string stages = s.stages.empty() ? fmt::format(fmt::runtime(k_default_stages), s.latency_run) : s.stages;
+  std::string stages =
+      s.stages.empty() ? fmt::format(fmt::runtime(k_default_stages), s.latency_run) : s.stages;
   std::string text = fmt::format(R"(annealfile: 1
 agents:
   coder: {{kind: api, provider: openai, model: gpt-4.1-mini}}

@@ -46,7 +46,9 @@ Ledger open_ledger(const fs::path& path) {
   return std::move(*ledger);
 }
 
-void append(Ledger& ledger, const json& r) { REQUIRE(ledger.append(r)); }
+void append(Ledger& ledger, const json& r) {
+  REQUIRE(ledger.append(r));
+}
 
 std::vector<int> ids(const std::vector<json>& records) {
   std::vector<int> out;
@@ -144,11 +146,21 @@ TEST_CASE("opening a ledger cuts off a torn last line and keeps everything befor
   auto intact = anneal::read_file(path);
   REQUIRE(intact);
 
-  SECTION("a line without its newline") { append_raw(path, R"({"v":1,"id":2,"outc)"); }
-  SECTION("a complete object whose newline never reached the disk") { append_raw(path, record(2).dump()); }
-  SECTION("a newline-terminated line that is not JSON") { append_raw(path, "{\"v\":1,\"id\":2,\x01garbage\n"); }
-  SECTION("a newline-terminated JSON value that is not an object") { append_raw(path, "[2]\n"); }
-  SECTION("an empty last line") { append_raw(path, "\n"); }
+  SECTION("a line without its newline") {
+    append_raw(path, R"({"v":1,"id":2,"outc)");
+  }
+  SECTION("a complete object whose newline never reached the disk") {
+    append_raw(path, record(2).dump());
+  }
+  SECTION("a newline-terminated line that is not JSON") {
+    append_raw(path, "{\"v\":1,\"id\":2,\x01garbage\n");
+  }
+  SECTION("a newline-terminated JSON value that is not an object") {
+    append_raw(path, "[2]\n");
+  }
+  SECTION("an empty last line") {
+    append_raw(path, "\n");
+  }
 
   Ledger ledger = open_ledger(path);
   auto repaired = anneal::read_file(path);

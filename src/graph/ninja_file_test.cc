@@ -87,7 +87,9 @@ CommandOutput run(const std::string& command) {
   return out;
 }
 
-std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
+std::string quoted(const fs::path& path) {
+  return "'" + path.string() + "'";
+}
 
 }  // namespace
 
@@ -122,9 +124,9 @@ TEST_CASE("build.ninja is sorted and does not depend on the order of the nodes",
     CHECK_THAT(block, Catch::Contains("\n  desc = " + n->description));
     CHECK_THAT(block, !Catch::Contains("pool"));
   }
-  CHECK(build_line(text, output_of(store, anneal_dir, c)) ==
-        "build " + output_of(store, anneal_dir, c) + ": node " + output_of(store, anneal_dir, a) + " " +
-            output_of(store, anneal_dir, b));
+  CHECK(build_line(text, output_of(store, anneal_dir, c)) == "build " + output_of(store, anneal_dir, c) +
+                                                                 ": node " + output_of(store, anneal_dir, a) +
+                                                                 " " + output_of(store, anneal_dir, b));
 }
 
 TEST_CASE("build.ninja leaves out inputs that are not planned (already in the cache)", "[graph]") {
@@ -168,7 +170,8 @@ TEST_CASE("exclusive stages run alone, without a dependency cycle", "[graph]") {
   CHECK_THAT(order_only, !Catch::Contains(out(after0)));
   CHECK_THAT(order_only, !Catch::Contains(out(later0)));
   CHECK_THAT(order_only, !Catch::Contains(out(latency0)));
-  CHECK_THAT(edge_block(text, out(latency0)), Catch::EndsWith("  pool = exclusive\n") || Catch::EndsWith("  pool = exclusive"));
+  CHECK_THAT(edge_block(text, out(latency0)),
+             Catch::EndsWith("  pool = exclusive\n") || Catch::EndsWith("  pool = exclusive"));
   CHECK_THAT(edge_block(text, out(after0)), !Catch::Contains("pool"));
   CHECK_THAT(build_line(text, out(after0)), !Catch::Contains("||"));
   CHECK_THAT(text, Catch::Contains("pool exclusive\n  depth = 1\n"));
@@ -202,8 +205,10 @@ TEST_CASE("build.ninja escapes '$', spaces and ':' in paths", "[graph]") {
   std::string text = render_ninja({a, b}, store, anneal_dir, exe);
   std::string raw_b = output_of(store, anneal_dir, b);
   REQUIRE_THAT(raw_b, Catch::StartsWith("../../odd $dir: x/cache/ac/"));
-  std::string escaped_b = "../../odd$ $$dir$:$ x/cache/ac/" + b.spec.key.hex().substr(0, 2) + "/" + b.spec.key.hex();
-  std::string escaped_a = "../../odd$ $$dir$:$ x/cache/ac/" + a.spec.key.hex().substr(0, 2) + "/" + a.spec.key.hex();
+  std::string escaped_b =
+      "../../odd$ $$dir$:$ x/cache/ac/" + b.spec.key.hex().substr(0, 2) + "/" + b.spec.key.hex();
+  std::string escaped_a =
+      "../../odd$ $$dir$:$ x/cache/ac/" + a.spec.key.hex().substr(0, 2) + "/" + a.spec.key.hex();
   CHECK(build_line(text, escaped_b) == "build " + escaped_b + ": node " + escaped_a);
   CHECK_THAT(text, Catch::Contains("anneal = " + (dir.path() / "bin $$HOME" / "anneal").string() + "\n"));
   CHECK_THAT(text, Catch::Contains("  desc = stage costs $$5second line\n"));
@@ -249,7 +254,8 @@ TEST_CASE("write_if_changed leaves an unchanged file alone and rewrites a change
   CHECK(fs::last_write_time(path) > old_time);
 }
 
-TEST_CASE("a planned experiment with several drafts and an exclusive stage is a valid ninja file", "[graph]") {
+TEST_CASE("a planned experiment with several drafts and an exclusive stage is a valid ninja file",
+          "[graph]") {
   auto file = parse_annealfile(R"(annealfile: 1
 targets:
   speed:

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <string>
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 using namespace anneal;
 using namespace anneal::nodes;
@@ -60,7 +60,7 @@ NodeResult mutation(int draft, Outcome outcome = Outcome::Ok) {
 
 /// One draft's upstream results, as the decide node finds them in the cache.
 struct Draft {
-  std::optional<NodeResult> mutate;       ///< unset: the baseline commit
+  std::optional<NodeResult> mutate;  ///< unset: the baseline commit
   std::vector<NodeResult> gates = {ok()};
   NodeResult smoke = ok();
   NodeResult latency = ok(42);
@@ -93,8 +93,9 @@ class Fixture {
   }
 
   /// Decides experiment `experiment` over `drafts`; id 0 is the baseline.
-  NodeResult decide(const std::vector<Draft>& drafts, int experiment = 1, const std::string& direction = "minimize",
-                    double incumbent = 42, double min_improvement = 0) {
+  NodeResult decide(const std::vector<Draft>& drafts, int experiment = 1,
+                    const std::string& direction = "minimize", double incumbent = 42,
+                    double min_improvement = 0) {
     json candidates = json::array();
     for (size_t i = 0; i < drafts.size(); ++i)
       candidates.push_back(candidate(static_cast<int>(i), drafts[i]));

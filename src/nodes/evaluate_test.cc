@@ -10,7 +10,9 @@ using Approx = Catch::Detail::Approx;
 namespace {
 
 /// The number last_number found in `output`, or NaN (which equals nothing) when none.
-double number_in(std::string_view output) { return last_number(output).value_or(std::nan("")); }
+double number_in(std::string_view output) {
+  return last_number(output).value_or(std::nan(""));
+}
 
 }  // namespace
 

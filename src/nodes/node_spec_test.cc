@@ -106,8 +106,8 @@ TEST_CASE("a stored spec is accepted only when its bytes hash to its key", "[nod
     edited.replace(edited.find("./bench.sh"), 10, "./other.sh");
     auto parsed = parse_spec(edited, spec.key);
     REQUIRE_FALSE(parsed);
-    CHECK_THAT(parsed.error().message, Catch::StartsWith("node " + spec.key.hex() + ": ") &&
-                                           Catch::Contains("changed or damaged"));
+    CHECK_THAT(parsed.error().message,
+               Catch::StartsWith("node " + spec.key.hex() + ": ") && Catch::Contains("changed or damaged"));
   }
   SECTION("the same JSON in other bytes") {
     auto parsed = parse_spec(json::parse(spec.canonical).dump(2), spec.key);
@@ -138,6 +138,7 @@ TEST_CASE("a stored spec is accepted only when its bytes hash to its key", "[nod
 TEST_CASE("describe_spec names the node's kind, target and experiment", "[nodes]") {
   CHECK(describe_spec({{"kind", "mutate"}, {"target", "api-perf"}, {"experiment", 3}, {"draft", 1}}) ==
         "mutate api-perf#3.1");
-  CHECK(describe_spec({{"kind", "decide"}, {"target", "api-perf"}, {"experiment", 3}}) == "decide api-perf#3");
+  CHECK(describe_spec({{"kind", "decide"}, {"target", "api-perf"}, {"experiment", 3}}) ==
+        "decide api-perf#3");
   CHECK_THAT(describe_spec(stage_fields()), Catch::StartsWith("stage latency speed"));
 }
