@@ -1,4 +1,5 @@
 #include "graph/experiment_plan.h"
+#include "util/json_text.h"
 
 #include <functional>
 #include <map>
@@ -182,7 +183,7 @@ cache::Digest config_digest(const Target& target, const std::vector<std::string>
   nlohmann::json j = {{"target", target.config},
                       {"upstream", upstream_commits},
                       {"spec", nodes::k_spec_version}};
-  return cache::digest_of(j.dump(), k_config_salt);
+  return cache::digest_of(dump_json(j), k_config_salt);
 }
 
 uint64_t draft_seed(uint64_t seed, int experiment, int draft) {

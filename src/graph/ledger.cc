@@ -1,4 +1,5 @@
 #include "graph/ledger.h"
+#include "util/json_text.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -178,7 +179,7 @@ Result<std::vector<nlohmann::json>> Ledger::generation() const {
 }
 
 Result<void> Ledger::append(const nlohmann::json& record) {
-  std::string line = record.dump() + "\n";
+  std::string line = dump_json(record) + "\n";
   Fd file{::open(m_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)};
   if (file.fd < 0)
     return fail(fmt::format("cannot open {}: {}", m_path.string(), std::strerror(errno)));

@@ -27,8 +27,11 @@ namespace anneal::graph {
 //
 // One edge per planned node, sorted by output path; an edge's output is its action entry
 // in the local cache, so ninja sees a node as done exactly when its result is stored.
-// Exclusive stages also wait (order-only) for every other edge, and share a pool of depth
-// 1, so nothing runs beside them. No secret and no environment value is written here.
+// Exclusive stages share a pool of depth 1 and wait (order-only) for every edge that does not
+// come after an exclusive stage, so the experiment's agents, gates and ordinary stages are
+// done before one starts. Edges downstream of an exclusive stage cannot be waited for (that
+// would be a cycle); with several drafts, one of them may run beside another draft's
+// exclusive stage. No secret and no environment value is written here.
 
 inline constexpr int k_ninja_format = 1;
 

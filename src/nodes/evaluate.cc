@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -79,6 +80,15 @@ std::optional<double> last_number(std::string_view output) {
     if (start == i)
       break;
     std::string token(output.substr(start, i - start));
+    // Sentence punctuation after a number ("93.5%.", "41.2ms,") is not part of it.
+    while (!token.empty() && std::strchr(".,;:!?)]}\"'", token.back()))
+      token.pop_back();
+    size_t digits = token.find_first_not_of("+-");
+    if (token.empty() || digits == std::string::npos || !(std::isdigit(static_cast<unsigned char>(token[digits])) ||
+                                                          token[digits] == '.'))
+      continue;
+    if (token.find_first_of("xX") != std::string::npos && token.find_first_of("xX") < 3)
+      continue;  // hexadecimal ("0xdeadbeef") is an id, not a score
     char* end = nullptr;
     double value = std::strtod(token.c_str(), &end);
     if (end != token.c_str() && std::isfinite(value) &&

@@ -29,7 +29,8 @@ Result<NodeResult> execute_verify(NodeContext& context, const NodeSpec& spec);
 Result<NodeResult> execute_stage(NodeContext& context, const NodeSpec& spec);
 
 /// The score a command printed: the last whitespace-separated token that starts with a
-/// number ("41.2", "41.2ms", "72%"), or nullopt.
+/// decimal number ("41.2", "41.2ms", "72%", "93.5%." — trailing punctuation is dropped),
+/// or nullopt. Hexadecimal tokens ("0x1f") are ids, not scores.
 std::optional<double> last_number(std::string_view output);
 
 /// The median of a non-empty list.

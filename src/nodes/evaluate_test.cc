@@ -41,6 +41,10 @@ TEST_CASE("last_number reads the score a command printed", "[nodes]") {
     // A token must start with the number: "score=3" and "p50" are labels, not scores.
     CHECK_FALSE(last_number("score=3").has_value());
     CHECK(number_in("score=3 and 5") == Approx(5));
+    // Sentence punctuation after a number is dropped; hexadecimal ids are not scores.
+    CHECK(number_in("Accuracy: 93.5%.") == Approx(93.5));
+    CHECK(number_in("p50 41.2ms, p99 80ms;") == Approx(80));
+    CHECK(number_in("score 7 at commit 0xdeadbeef") == Approx(7));
     CHECK(last_number("p50 p99") == std::nullopt);
     CHECK(number_in("41.2 p50") == Approx(41.2));
     // A number with other punctuation after it is not a score either.

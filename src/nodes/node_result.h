@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/error.h"
+#include "util/json_text.h"
 
 namespace anneal::nodes {
 
@@ -59,7 +60,7 @@ struct NodeResult {
 
   nlohmann::json to_json() const;
   static Result<NodeResult> from_json(const nlohmann::json& j);
-  std::string serialize() const { return to_json().dump(); }
+  std::string serialize() const { return dump_json(to_json()); }
   static Result<NodeResult> parse(std::string_view payload);
 };
 

@@ -1,4 +1,5 @@
 #include "nodes/node_spec.h"
+#include "util/json_text.h"
 
 #include <fmt/format.h>
 
@@ -7,7 +8,7 @@ namespace anneal::nodes {
 NodeSpec make_spec(nlohmann::json json) {
   json["v"] = k_spec_version;
   NodeSpec spec;
-  spec.canonical = json.dump();
+  spec.canonical = dump_json(json);
   spec.key = cache::digest_of(spec.canonical, k_spec_salt);
   spec.json = std::move(json);
   return spec;
@@ -37,9 +38,9 @@ std::string describe_spec(const nlohmann::json& spec) {
   int experiment = spec.value("experiment", 0);
   if (kind == "mutate")
     return fmt::format("mutate {}#{}.{}", target, experiment, spec.value("draft", 0));
+  // Gates and stages are keyed by their candidate, not by an experiment number.
   if (kind == "verify" || kind == "stage")
-    return fmt::format("{} {} {}#{}.{}", kind, spec.value("name", "?"), target, experiment,
-                       spec.value("draft", 0));
+    return fmt::format("{} {} of {}", kind, spec.value("name", "?"), target);
   return fmt::format("{} {}#{}", kind, target, experiment);
 }
 

@@ -44,7 +44,7 @@ NodeSpec make_spec(nlohmann::json json);
 /// damaged is refused rather than run under the wrong key).
 Result<NodeSpec> parse_spec(std::string_view canonical, const cache::Digest& expected);
 
-/// A short, human-readable name for a node: "mutate api-perf#3.0", "stage latency api-perf#3".
+/// A short, human-readable name for a node: "mutate api-perf#3.0", "stage latency of api-perf".
 std::string describe_spec(const nlohmann::json& spec);
 
 }  // namespace anneal::nodes
