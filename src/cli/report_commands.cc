@@ -235,7 +235,8 @@ Result<int> run_show(const std::string& hash, bool json) {
     }
     fmt::print("experiment {} #{} ({})\n", target, r.value("id", 0), r.value("key", ""));
     fmt::print("outcome: {}\nscore: {}\n", r.value("outcome", ""), number_text(r.value("score", nlohmann::json())));
-    for (const auto& [stage, score] : r.value("scores", nlohmann::json::object()).items())
+    const nlohmann::json scores = r.value("scores", nlohmann::json::object());
+    for (const auto& [stage, score] : scores.items())
       fmt::print("  {}: {}\n", stage, number_text(score));
     if (r.value("commit", nlohmann::json()).is_string())
       fmt::print("commit: {}\n", r.at("commit").get<std::string>());
@@ -262,7 +263,8 @@ Result<int> run_show(const std::string& hash, bool json) {
             keys.push_back({"mutate", c.at("candidate").at("mutate").get<std::string>()});
           for (const auto& g : c.value("gates", nlohmann::json::array()))
             keys.push_back({"verify", g.get<std::string>()});
-          for (const auto& [name, k] : c.value("stages", nlohmann::json::object()).items())
+          const nlohmann::json stages = c.value("stages", nlohmann::json::object());
+          for (const auto& [name, k] : stages.items())
             keys.push_back({"stage " + name, k.get<std::string>()});
           for (const auto& [what, k] : keys) {
             auto digest = cache::Digest::from_hex(k);

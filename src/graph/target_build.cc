@@ -266,7 +266,7 @@ Result<TargetBuildResult> TargetBuild::run() {
   if (m_options.fresh && m_state.kind != TargetState::Kind::New) {
     m_state.kind = TargetState::Kind::Replay;
     m_state.next_id = 0;
-    m_state.reason = "--fresh";
+    m_state.reason = "--fresh: every node runs again";
   }
   if (m_state.kind == TargetState::Kind::Resume) {
     m_position = SearchPosition::from_json(m_state.last->value("state", nlohmann::json::object()));
@@ -288,7 +288,8 @@ Result<TargetBuildResult> TargetBuild::run() {
     note(fmt::format("{}: note: uncommitted changes are not seen; the baseline is HEAD ({})", m_target.name,
                      m_state.baseline.substr(0, 12)));
   if (m_state.kind == TargetState::Kind::Replay)
-    note(fmt::format("{}: {}; replaying from the baseline (cached results are reused)", m_target.name, m_state.reason));
+    note(fmt::format("{}: {}; replaying from the baseline{}", m_target.name, m_state.reason,
+                     m_options.fresh ? "" : " (cached results are reused)"));
 
   // Whatever an interrupted build left behind is stale now that we hold the lock, once the
   // nodes it left running (they notice it is gone within moments) have stopped.

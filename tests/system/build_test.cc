@@ -233,7 +233,7 @@ TEST_CASE("a changed stage re-runs only itself and the stages after it; --fresh 
   CHECK(repo.fsck_problems().empty());
 }
 
-TEST_CASE("--experiments extends a finished target and a smaller count is up to date", "[system]") {
+TEST_CASE("a larger --experiments extends a finished target and a smaller one is up to date", "[system]") {
   TempRepo repo;
   set_up(repo);
   REQUIRE(repo.anneal("build --experiments 3").status == 0);

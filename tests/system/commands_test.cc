@@ -117,6 +117,13 @@ TEST_CASE("show prints an experiment, a mutation with its patch and a stage with
     CHECK(json["outcome"] == "kept");
     CHECK(json["commit"] == second["commit"]);
     CHECK(json["score"] == 80.0);
+    Outcome shown = repo.anneal("show " + key.substr(0, 10));
+    INFO(shown.out << shown.err);
+    REQUIRE(shown.status == 0);
+    CHECK(contains(shown.out, "#2"));
+    CHECK(contains(shown.out, "kept"));
+    CHECK(contains(shown.out, second["commit"].get<std::string>()));
+    CHECK(contains(shown.out, "-90\n+80\n"));
   }
   SECTION("a mutation node: its patch") {
     auto decide = parsed(repo.anneal("explain " + key + " --json"));
