@@ -11,6 +11,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "temp_dir.h"
+
 #include "cache/entry.h"
 #include "util/file.h"
 
@@ -23,21 +25,7 @@ using anneal::cache::LocalStore;
 
 namespace {
 
-/// A fresh directory under the system temp dir, removed with everything in it.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "anneal-cache-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
+using anneal::testing::TempDir;
 
 std::string read_bytes(const fs::path& path) { return anneal::read_file(path).value(); }
 
@@ -64,7 +52,7 @@ std::vector<std::string> stray_files(const fs::path& dir) {
 
 TEST_CASE("action results round trip", "[cache]") {
   TempDir dir;
-  LocalStore store(dir.path / "cache");
+  LocalStore store(dir.path() / "cache");
   Digest key = digest_of("node spec", "test-v1");
 
   CHECK_FALSE(store.get_action(key));
@@ -73,7 +61,7 @@ TEST_CASE("action results round trip", "[cache]") {
 
   SECTION("the entry lives at ac/XX/<hex>") {
     std::string hex = key.hex();
-    CHECK(store.action_path(key) == dir.path / "cache" / "ac" / hex.substr(0, 2) / hex);
+    CHECK(store.action_path(key) == dir.path() / "cache" / "ac" / hex.substr(0, 2) / hex);
     CHECK(fs::is_regular_file(store.action_path(key)));
   }
   SECTION("a second put replaces the result") {
@@ -84,14 +72,14 @@ TEST_CASE("action results round trip", "[cache]") {
     CHECK_FALSE(store.get_action(digest_of("other spec", "test-v1")));
   }
   SECTION("a second store on the same root sees the result") {
-    LocalStore again(dir.path / "cache");
+    LocalStore again(dir.path() / "cache");
     CHECK(again.get_action(key) == R"({"outcome":"kept"})");
   }
 }
 
 TEST_CASE("a corrupt action entry is a miss and is removed", "[cache]") {
   TempDir dir;
-  LocalStore store(dir.path);
+  LocalStore store(dir.path());
   Digest key = digest_of("spec");
   REQUIRE(store.put_action(key, "an action result payload"));
   fs::path path = store.action_path(key);
@@ -134,7 +122,7 @@ TEST_CASE("a corrupt action entry is a miss and is removed", "[cache]") {
 
 TEST_CASE("an unusable store root is a miss on read and an error on write", "[cache]") {
   TempDir dir;
-  fs::path root = dir.path / "not-a-directory";
+  fs::path root = dir.path() / "not-a-directory";
   write_bytes(root, "a file where the cache should be");
   LocalStore store(root);
   Digest key = digest_of("spec");
@@ -151,7 +139,7 @@ TEST_CASE("an unusable store root is a miss on read and an error on write", "[ca
 
 TEST_CASE("blobs are content addressed", "[cache]") {
   TempDir dir;
-  LocalStore store(dir.path);
+  LocalStore store(dir.path());
   const std::string bytes = "diff --git a/x b/x\n+hello\n";
 
   auto digest = store.put_blob(bytes);
@@ -159,7 +147,7 @@ TEST_CASE("blobs are content addressed", "[cache]") {
   CHECK(*digest == digest_of(bytes));
   CHECK(store.get_blob(*digest) == bytes);
   std::string hex = digest->hex();
-  fs::path path = dir.path / "cas" / hex.substr(0, 2) / hex;
+  fs::path path = dir.path() / "cas" / hex.substr(0, 2) / hex;
   REQUIRE(fs::is_regular_file(path));
 
   SECTION("a missing blob is a miss") { CHECK_FALSE(store.get_blob(digest_of("never stored"))); }
@@ -205,7 +193,7 @@ TEST_CASE("blobs are content addressed", "[cache]") {
 
 TEST_CASE("stats counts entries and their bytes", "[cache]") {
   TempDir dir;
-  LocalStore store(dir.path);
+  LocalStore store(dir.path());
 
   SECTION("an empty or absent store") {
     auto stats = store.stats();
@@ -221,7 +209,7 @@ TEST_CASE("stats counts entries and their bytes", "[cache]") {
     REQUIRE(store.put_blob("two"));
     REQUIRE(store.put_blob("two"));  // deduplicated
     // A writer that died between create and rename leaves a temporary file behind.
-    write_bytes(dir.path / "cas" / "ab" / "abababababababababababababababab.tmp.1234", "junk");
+    write_bytes(dir.path() / "cas" / "ab" / "abababababababababababababababab.tmp.1234", "junk");
 
     auto stats = store.stats();
     CHECK(stats.actions == 5);
@@ -233,7 +221,7 @@ TEST_CASE("stats counts entries and their bytes", "[cache]") {
 
 TEST_CASE("concurrent writers of one key from two processes leave one valid entry", "[cache]") {
   TempDir dir;
-  LocalStore store(dir.path);
+  LocalStore store(dir.path());
   Digest key = digest_of("contended spec");
   // Writing once before forking gives both children the same inherited process state, which
   // is where a shared temporary-file name would come from.
@@ -266,6 +254,6 @@ TEST_CASE("concurrent writers of one key from two processes leave one valid entr
   auto result = store.get_action(key);
   REQUIRE(result);
   CHECK((*result == payloads[0] || *result == payloads[1]));
-  CHECK(stray_files(dir.path).empty());
+  CHECK(stray_files(dir.path()).empty());
   CHECK(store.stats().actions == 1);
 }

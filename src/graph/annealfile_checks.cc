@@ -2,6 +2,8 @@
 // duplicates; and each target's config digest input.
 #include "graph/annealfile_checks.h"
 
+#include "git/scope.h"
+
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -235,6 +237,17 @@ class Checker {
                         "'scope.editable'",
                         target.name),
             true);
+    // Every change to an artifact that is also immutable would be blocked.
+    YamlPath artifact_path = path;
+    artifact_path.emplace_back("artifact");
+    for (const auto& file : target.artifact)
+      for (const auto& glob : target.scope.immutable)
+        if (git::glob_match(glob, file)) {
+          error(artifact_path, fmt::format("artifact '{}' of target '{}' is also immutable (scope.immutable "
+                                           "'{}'), so every change to it would be blocked",
+                                           file, target.name, glob));
+          break;
+        }
   }
 
   void check_target_needs(const Target& target, const YamlPath& path) {

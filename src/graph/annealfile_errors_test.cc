@@ -266,3 +266,9 @@ TEST_CASE("the caret points at the column, clang-style", "[annealfile]") {
         "   12 |       agent: codr\n"
         "      |              ^");
 }
+
+TEST_CASE("an artifact that is also immutable is refused before anything runs", "[annealfile]") {
+  CHECK(error_of(edit("    artifact: handler.py\n", "    artifact: handler.py\n    scope: {immutable: [\"*.py\"]}\n")) ==
+        "Annealfile:7:15: error: artifact 'handler.py' of target 'api' is also immutable (scope.immutable "
+        "'*.py'), so every change to it would be blocked");
+}

@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "temp_dir.h"
+
 #include "util/file.h"
 
 using namespace anneal::graph;
@@ -18,23 +20,7 @@ using nlohmann::json;
 
 namespace {
 
-/// A temporary directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "anneal-ledger-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    m_path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  const fs::path& path() const { return m_path; }
-
- private:
-  fs::path m_path;
-};
+using anneal::testing::TempDir;
 
 json record(int id, std::string outcome = "kept") {
   return {{"v", 1}, {"id", id}, {"outcome", std::move(outcome)}, {"score", 40.0 + id}};

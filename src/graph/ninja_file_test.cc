@@ -12,6 +12,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "temp_dir.h"
+
 #include "graph/annealfile.h"
 #include "util/file.h"
 
@@ -21,23 +23,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// A temporary directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "anneal-ninja-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    m_path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  const fs::path& path() const { return m_path; }
-
- private:
-  fs::path m_path;
-};
+using anneal::testing::TempDir;
 
 PlannedNode node(const std::string& name, std::vector<cache::Digest> inputs = {}, bool exclusive = false) {
   PlannedNode n;

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
 
+#include "temp_dir.h"
+
 using namespace anneal;
 using namespace anneal::nodes;
 namespace fs = std::filesystem;
@@ -16,23 +18,7 @@ using Approx = Catch::Detail::Approx;
 
 namespace {
 
-/// A temporary directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "anneal-decide-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    m_path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  const fs::path& path() const { return m_path; }
-
- private:
-  fs::path m_path;
-};
+using anneal::testing::TempDir;
 
 NodeResult ok(std::optional<double> score = std::nullopt) {
   NodeResult r;

@@ -144,6 +144,12 @@ Result<NodeResult> execute_mutate(NodeContext& context, const NodeSpec& spec) {
     return result;
   }
 
+  // An agent that committed (or checked out) in its worktree moved HEAD: the candidate is
+  // what the files say, compared with the parent, never with where the agent left HEAD.
+  if (auto head = git::worktree_head(worktree); head && *head != parent) {
+    if (auto moved = git::move_worktree_head(worktree, parent); !moved)
+      return std::unexpected(moved.error());
+  }
   auto changes = git::worktree_changes(worktree);
   if (!changes)
     return std::unexpected(changes.error());

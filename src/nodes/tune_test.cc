@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "temp_dir.h"
+
 #include "util/file.h"
 
 using namespace anneal::nodes;
@@ -15,32 +17,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// A temporary directory removed with everything in it at the end of the test.
-class TempDir {
+/// A memory-backed scratch folder when possible (the bounds test writes a thousand times).
+class TempDir : public anneal::testing::TempDir {
  public:
-  TempDir() {
-    // Memory-backed when possible: the tuner fsyncs every write, and the bounds test
-    // writes a thousand times.
-    std::error_code ec;
-    fs::path base =
-        fs::is_directory("/dev/shm", ec) ? fs::path("/dev/shm") : fs::temp_directory_path();
-    std::string pattern = (base / "anneal-tune-XXXXXX").string();
-    m_path = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return m_path; }
+  TempDir() : anneal::testing::TempDir(shm_or_tmp()) {}
   void write(const std::string& name, const std::string& text) const {
-    REQUIRE(anneal::write_file_atomic(m_path / name, text));
+    REQUIRE(anneal::write_file_atomic(path() / name, text));
   }
-  std::string read(const std::string& name) const { return *anneal::read_file(m_path / name); }
+  std::string read(const std::string& name) const { return *anneal::read_file(path() / name); }
 
  private:
-  fs::path m_path;
+  static fs::path shm_or_tmp() {
+    std::error_code ec;
+    return fs::is_directory("/dev/shm", ec) ? fs::path("/dev/shm") : fs::temp_directory_path();
+  }
 };
 
 const std::string k_config = "# tuning\nthreads = 8\nratio = 0.5\nname = fast\n";

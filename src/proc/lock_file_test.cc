@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+
+#include "temp_dir.h"
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -17,19 +19,7 @@ using anneal::proc::LockHolder;
 
 namespace {
 
-/// A fresh directory under /tmp, removed with everything in it.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char pattern[] = "/tmp/anneal-lock-XXXXXX";
-    REQUIRE(::mkdtemp(pattern) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using anneal::testing::TempDir;
 
 /// A forked process that takes the lock, reports on `ready`, and releases it (by exiting
 /// normally) when a byte arrives on its release pipe.
@@ -87,7 +77,7 @@ struct Holder {
 
 TEST_CASE("a free lock is taken and records its holder", "[proc]") {
   TempDir dir;
-  const fs::path path = dir.path / "lock";
+  const fs::path path = dir.path() / "lock";
   CHECK_FALSE(LockFile::holder(path).has_value());
   {
     auto lock = LockFile::try_acquire(path);
@@ -124,18 +114,18 @@ TEST_CASE("a free lock is taken and records its holder", "[proc]") {
 
 TEST_CASE("move assignment releases the lock it replaces", "[proc]") {
   TempDir dir;
-  auto first = LockFile::try_acquire(dir.path / "a");
-  auto second = LockFile::try_acquire(dir.path / "b");
+  auto first = LockFile::try_acquire(dir.path() / "a");
+  auto second = LockFile::try_acquire(dir.path() / "b");
   REQUIRE(first.has_value());
   REQUIRE(second.has_value());
   *first = std::move(*second);
-  CHECK_FALSE(LockFile::holder(dir.path / "a").has_value());
-  CHECK(LockFile::holder(dir.path / "b").has_value());
+  CHECK_FALSE(LockFile::holder(dir.path() / "a").has_value());
+  CHECK(LockFile::holder(dir.path() / "b").has_value());
 }
 
 TEST_CASE("a lock held by another process", "[proc]") {
   TempDir dir;
-  const fs::path path = dir.path / "lock";
+  const fs::path path = dir.path() / "lock";
   Holder other(path);
   const std::string other_pid = std::to_string(other.pid);
 
@@ -180,7 +170,7 @@ TEST_CASE("a lock held by another process", "[proc]") {
 TEST_CASE("acquire does not call on_wait for a free lock", "[proc]") {
   TempDir dir;
   int calls = 0;
-  auto lock = LockFile::acquire(dir.path / "lock", [&](const LockHolder&) { ++calls; });
+  auto lock = LockFile::acquire(dir.path() / "lock", [&](const LockHolder&) { ++calls; });
   REQUIRE(lock.has_value());
   CHECK(calls == 0);
 }

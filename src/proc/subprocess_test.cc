@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+
+#include "temp_dir.h"
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -21,19 +23,7 @@ using anneal::proc::RunResult;
 
 namespace {
 
-/// A fresh directory under /tmp, removed with everything in it.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char pattern[] = "/tmp/anneal-proc-XXXXXX";
-    REQUIRE(::mkdtemp(pattern) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using anneal::testing::TempDir;
 
 RunResult run_ok(const RunOptions& options) {
   auto result = anneal::proc::run(options);
@@ -123,25 +113,25 @@ TEST_CASE("run captures stdout and stderr or sends them to files", "[proc]") {
   }
   SECTION("to files, truncating what was there") {
     TempDir dir;
-    REQUIRE(anneal::write_file_atomic(dir.path / "out.txt", std::string(1000, 'x')));
+    REQUIRE(anneal::write_file_atomic(dir.path() / "out.txt", std::string(1000, 'x')));
     RunOptions options;
     options.command = "echo out; echo err >&2";
-    options.stdout_path = dir.path / "out.txt";
-    options.stderr_path = dir.path / "err.txt";
+    options.stdout_path = dir.path() / "out.txt";
+    options.stderr_path = dir.path() / "err.txt";
     RunResult result = run_ok(options);
     CHECK(result.ok());
     CHECK(result.out.empty());
     CHECK(result.err.empty());
-    CHECK(anneal::read_file(dir.path / "out.txt").value() == "out\n");
-    CHECK(anneal::read_file(dir.path / "err.txt").value() == "err\n");
+    CHECK(anneal::read_file(dir.path() / "out.txt").value() == "out\n");
+    CHECK(anneal::read_file(dir.path() / "err.txt").value() == "err\n");
   }
   SECTION("both to one file") {
     TempDir dir;
     RunOptions options;
     options.command = "echo one; echo two >&2; echo three";
-    options.stdout_path = options.stderr_path = dir.path / "log.txt";
+    options.stdout_path = options.stderr_path = dir.path() / "log.txt";
     REQUIRE(run_ok(options).ok());
-    CHECK(anneal::read_file(dir.path / "log.txt").value() == "one\ntwo\nthree\n");
+    CHECK(anneal::read_file(dir.path() / "log.txt").value() == "one\ntwo\nthree\n");
   }
   SECTION("an output file that cannot be opened is an error") {
     RunOptions options;
@@ -203,8 +193,8 @@ TEST_CASE("run sets environment and working directory", "[proc]") {
     TempDir dir;
     RunOptions options;
     options.command = "pwd -P";
-    options.cwd = dir.path;
-    CHECK(run_ok(options).out == fs::canonical(dir.path).string() + "\n");
+    options.cwd = dir.path();
+    CHECK(run_ok(options).out == fs::canonical(dir.path()).string() + "\n");
   }
   SECTION("a missing working directory fails the command") {
     RunOptions options;
@@ -241,25 +231,25 @@ TEST_CASE("run kills the whole group on timeout", "[proc]") {
   RunOptions options;
   options.timeout_s = 0.5;
   SECTION("the group stops on SIGTERM") {
-    options.command = "sleep 30 & echo $! > " + (dir.path / "pid").string() + "; wait";
+    options.command = "sleep 30 & echo $! > " + (dir.path() / "pid").string() + "; wait";
     RunResult result = run_ok(options);
     CHECK(result.timed_out);
     CHECK_FALSE(result.ok());
     CHECK(result.describe() == "timed out after 0.5s");
     CHECK(result.duration_s >= 0.45);
     CHECK(result.duration_s < 1.5);
-    CHECK(gone_soon(read_pid(dir.path / "pid")));
+    CHECK(gone_soon(read_pid(dir.path() / "pid")));
   }
   SECTION("a group that ignores SIGTERM gets SIGKILL after the grace period") {
     options.kill_grace_s = 0.3;
-    options.command = "trap '' TERM; sleep 30 & echo $! > " + (dir.path / "pid").string() +
+    options.command = "trap '' TERM; sleep 30 & echo $! > " + (dir.path() / "pid").string() +
                       "; while :; do wait; done";
     RunResult result = run_ok(options);
     CHECK(result.timed_out);
     CHECK(result.signal == SIGKILL);
     CHECK(result.duration_s >= 0.75);
     CHECK(result.duration_s < 2);
-    CHECK(gone_soon(read_pid(dir.path / "pid")));
+    CHECK(gone_soon(read_pid(dir.path() / "pid")));
   }
 }
 
@@ -267,11 +257,11 @@ TEST_CASE("run returns when the leader exits and kills what it left behind", "[p
   TempDir dir;
   // The background sleep holds the output pipes open; run must not wait for it.
   RunResult result =
-      run_command("sleep 30 & echo $! > " + (dir.path / "pid").string() + "; echo done");
+      run_command("sleep 30 & echo $! > " + (dir.path() / "pid").string() + "; echo done");
   CHECK(result.ok());
   CHECK(result.out == "done\n");
   CHECK(result.duration_s < 1);
-  CHECK(gone_soon(read_pid(dir.path / "pid")));
+  CHECK(gone_soon(read_pid(dir.path() / "pid")));
 }
 
 TEST_CASE("should_abort stops the command", "[proc]") {
@@ -279,7 +269,7 @@ TEST_CASE("should_abort stops the command", "[proc]") {
   auto start = std::chrono::steady_clock::now();
   int calls = 0;
   RunOptions options;
-  options.command = "sleep 30 & echo $! > " + (dir.path / "pid").string() + "; wait";
+  options.command = "sleep 30 & echo $! > " + (dir.path() / "pid").string() + "; wait";
   options.should_abort = [&] {
     ++calls;
     return std::chrono::steady_clock::now() - start > std::chrono::milliseconds(300);
@@ -290,7 +280,7 @@ TEST_CASE("should_abort stops the command", "[proc]") {
   CHECK(result.describe() == "aborted");
   CHECK(result.duration_s < 1.5);
   CHECK(calls >= 3);
-  CHECK(gone_soon(read_pid(dir.path / "pid")));
+  CHECK(gone_soon(read_pid(dir.path() / "pid")));
 }
 
 TEST_CASE("an interrupt stops the command and later runs", "[proc]") {
@@ -303,7 +293,7 @@ TEST_CASE("an interrupt stops the command and later runs", "[proc]") {
     anneal::proc::install_interrupt_handlers();
     RunOptions options;
     options.command =
-        "sleep 30 & echo $! > " + (dir.path / "pid").string() + "; kill -INT $PPID; wait";
+        "sleep 30 & echo $! > " + (dir.path() / "pid").string() + "; kill -INT $PPID; wait";
     options.stop_signal = SIGINT;
     auto first = anneal::proc::run(options);
     options.command = "true";
@@ -316,12 +306,12 @@ TEST_CASE("an interrupt stops the command and later runs", "[proc]") {
   REQUIRE(::waitpid(pid, &status, 0) == pid);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
-  CHECK(gone_soon(read_pid(dir.path / "pid")));
+  CHECK(gone_soon(read_pid(dir.path() / "pid")));
 }
 
 TEST_CASE("die_with_parent kills the command when its parent dies", "[proc]") {
   TempDir dir;
-  const fs::path pid_file = dir.path / "pid";
+  const fs::path pid_file = dir.path() / "pid";
   pid_t parent = ::fork();
   REQUIRE(parent >= 0);
   if (parent == 0) {

@@ -11,6 +11,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "temp_dir.h"
+
 namespace fs = std::filesystem;
 using anneal::make_dirs;
 using anneal::read_file;
@@ -19,21 +21,7 @@ using anneal::write_file_atomic;
 
 namespace {
 
-/// A fresh directory under the system temp dir, removed with everything in it.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "anneal-util-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
+using anneal::testing::TempDir;
 
 /// Everything in `dir`, so a test can see that no temporary file was left behind.
 std::vector<std::string> listing(const fs::path& dir) {
@@ -48,7 +36,7 @@ std::vector<std::string> listing(const fs::path& dir) {
 
 TEST_CASE("write_file_atomic writes what read_file reads", "[util]") {
   TempDir dir;
-  fs::path path = dir.path / "out.txt";
+  fs::path path = dir.path() / "out.txt";
 
   SECTION("text") {
     REQUIRE(write_file_atomic(path, "hello\n"));
@@ -65,28 +53,28 @@ TEST_CASE("write_file_atomic writes what read_file reads", "[util]") {
     REQUIRE(write_file_atomic(path, big));
     CHECK(read_file(path).value() == big);
   }
-  CHECK(listing(dir.path) == std::vector<std::string>{"out.txt"});
+  CHECK(listing(dir.path()) == std::vector<std::string>{"out.txt"});
 }
 
 TEST_CASE("write_file_atomic replaces the whole contents", "[util]") {
   TempDir dir;
-  fs::path path = dir.path / "out.txt";
+  fs::path path = dir.path() / "out.txt";
   REQUIRE(write_file_atomic(path, "a much longer first version\n"));
   REQUIRE(write_file_atomic(path, "short\n"));
   CHECK(read_file(path).value() == "short\n");
-  CHECK(listing(dir.path) == std::vector<std::string>{"out.txt"});
+  CHECK(listing(dir.path()) == std::vector<std::string>{"out.txt"});
 }
 
 TEST_CASE("write_file_atomic creates missing parents", "[util]") {
   TempDir dir;
-  fs::path path = dir.path / "a" / "b" / "c" / "out.txt";
+  fs::path path = dir.path() / "a" / "b" / "c" / "out.txt";
   REQUIRE(write_file_atomic(path, "nested"));
   CHECK(read_file(path).value() == "nested");
 }
 
 TEST_CASE("write_file_atomic fails with a message naming the path", "[util]") {
   TempDir dir;
-  fs::path blocker = dir.path / "blocker";
+  fs::path blocker = dir.path() / "blocker";
   REQUIRE(write_file_atomic(blocker, "a file, not a directory"));
 
   SECTION("parent is a file") {
@@ -95,19 +83,19 @@ TEST_CASE("write_file_atomic fails with a message naming the path", "[util]") {
     CHECK_THAT(written.error().message, Catch::Contains(blocker.string()));
   }
   SECTION("target is a directory") {
-    fs::path target = dir.path / "target";
+    fs::path target = dir.path() / "target";
     fs::create_directory(target);
     auto written = write_file_atomic(target, "x");
     REQUIRE_FALSE(written);
     CHECK_THAT(written.error().message, Catch::Contains(target.string()));
     CHECK(fs::is_directory(target));
-    CHECK(listing(dir.path) == std::vector<std::string>{"blocker", "target"});
+    CHECK(listing(dir.path()) == std::vector<std::string>{"blocker", "target"});
   }
 }
 
 TEST_CASE("writers in two processes never share a temporary file", "[util]") {
   TempDir dir;
-  fs::path path = dir.path / "contended";
+  fs::path path = dir.path() / "contended";
   // Writing once before forking hands both children the same inherited state.
   REQUIRE(write_file_atomic(path, "seed"));
 
@@ -132,12 +120,12 @@ TEST_CASE("writers in two processes never share a temporary file", "[util]") {
   }
   std::string final_contents = read_file(path).value();
   CHECK((final_contents == contents[0] || final_contents == contents[1]));
-  CHECK(listing(dir.path) == std::vector<std::string>{"contended"});
+  CHECK(listing(dir.path()) == std::vector<std::string>{"contended"});
 }
 
 TEST_CASE("reading a missing file", "[util]") {
   TempDir dir;
-  fs::path path = dir.path / "missing.txt";
+  fs::path path = dir.path() / "missing.txt";
 
   SECTION("read_file is an error naming the path and the cause") {
     auto contents = read_file(path);
@@ -150,15 +138,15 @@ TEST_CASE("reading a missing file", "[util]") {
 TEST_CASE("make_dirs", "[util]") {
   TempDir dir;
   SECTION("creates nested directories") {
-    REQUIRE(make_dirs(dir.path / "x" / "y" / "z"));
-    CHECK(fs::is_directory(dir.path / "x" / "y" / "z"));
+    REQUIRE(make_dirs(dir.path() / "x" / "y" / "z"));
+    CHECK(fs::is_directory(dir.path() / "x" / "y" / "z"));
   }
   SECTION("an existing directory is fine") {
-    REQUIRE(make_dirs(dir.path / "x"));
-    CHECK(make_dirs(dir.path / "x"));
+    REQUIRE(make_dirs(dir.path() / "x"));
+    CHECK(make_dirs(dir.path() / "x"));
   }
   SECTION("a file in the way is an error naming the path") {
-    fs::path blocker = dir.path / "blocker";
+    fs::path blocker = dir.path() / "blocker";
     REQUIRE(write_file_atomic(blocker, "x"));
     auto made = make_dirs(blocker / "sub");
     REQUIRE_FALSE(made);

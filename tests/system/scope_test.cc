@@ -124,6 +124,11 @@ TEST_CASE("a command agent that leaves its scope gets the whole candidate blocke
   SECTION("modifying an immutable file") {
     run_scope_case({"echo 'exit 1' >> tests/check.sh", {"tests/check.sh"}});
   }
+  SECTION("committing an immutable change inside the worktree, then an allowed edit") {
+    run_scope_case({"echo 'exit 1' >> tests/check.sh && git add -A && git -c user.name=x -c user.email=x@x "
+                    "commit -qm sneaky && echo more >> app.txt",
+                    {"tests/check.sh"}});
+  }
   SECTION("a symlink to an absolute path outside the worktree") {
     run_scope_case({"ln -s /etc/passwd link", {"link"}});
   }
