@@ -11,14 +11,6 @@ using namespace anneal::system_test;
 
 namespace {
 
-/// Replaces every "SCRATCH" in `text` with the scratch folder of `repo`.
-std::string with_scratch(std::string text, const TempRepo& repo) {
-  const std::string marker = "SCRATCH";
-  for (size_t at = text.find(marker); at != std::string::npos; at = text.find(marker, at))
-    text.replace(at, marker.size(), repo.scratch().string());
-  return text;
-}
-
 /// An agent that counts its runs, and a stage, for the Annealfiles below.
 const char* const k_agent = R"({kind: command, run: "echo run >> SCRATCH/agent.count; echo x >> app.txt"})";
 

@@ -206,6 +206,18 @@ TEST_CASE("apply fast-forwards the user's branch to the best candidate", "[syste
     CHECK(repo.read("score.txt") == "70\n");
     CHECK(repo.status().empty());
   }
+  SECTION("onto a HEAD that moved on: the change is committed on top") {
+    repo.write("NOTES", "unrelated work\n");
+    std::string moved = repo.commit("unrelated work");
+    Outcome applied = repo.anneal("apply t");
+    INFO(applied.out << applied.err);
+    REQUIRE(applied.status == 0);
+    CHECK(contains(applied.out, "new commit"));
+    CHECK(git(repo, "rev-parse HEAD~1").substr(0, 40) == moved);
+    CHECK(repo.read("score.txt") == "70\n");
+    CHECK(repo.read("NOTES") == "unrelated work\n");
+    CHECK(repo.status().empty());
+  }
   CHECK(repo.fsck_problems().empty());
 }
 

@@ -12,14 +12,6 @@ using namespace anneal::system_test;
 
 namespace {
 
-/// Replaces every "SCRATCH" in `text` with the scratch folder of `repo`.
-std::string with_scratch(std::string text, const TempRepo& repo) {
-  const std::string marker = "SCRATCH";
-  for (size_t at = text.find(marker); at != std::string::npos; at = text.find(marker, at))
-    text.replace(at, marker.size(), repo.scratch().string());
-  return text;
-}
-
 /// A target whose agent appends "markerN" to app.txt in experiment N (counting its runs in
 /// SCRATCH/agent.count), with the given `verify:` list and stage (the objective, `size`,
 /// maximized), and one experiment. Commits it.

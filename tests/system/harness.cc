@@ -105,6 +105,13 @@ nlohmann::json TempRepo::history(const std::string& target) const {
   return nlohmann::json::parse(o.out);
 }
 
+std::string with_scratch(std::string text, const TempRepo& repo) {
+  const std::string marker = "SCRATCH";
+  for (size_t at = text.find(marker); at != std::string::npos; at = text.find(marker, at))
+    text.replace(at, marker.size(), repo.scratch().string());
+  return text;
+}
+
 int count_lines(const fs::path& file) {
   std::ifstream in(file);
   int n = 0;

@@ -55,6 +55,10 @@ class TempRepo {
   std::filesystem::path m_scratch;
 };
 
+/// Replaces every "SCRATCH" in `text` with the scratch folder of `repo` (for commands that
+/// count their runs outside the repository).
+std::string with_scratch(std::string text, const TempRepo& repo);
+
 /// Counts lines in a file (0 when missing): tests make commands append one line per run.
 int count_lines(const std::filesystem::path& file);
 

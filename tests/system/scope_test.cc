@@ -15,14 +15,6 @@ using namespace anneal::system_test;
 
 namespace {
 
-/// Replaces every "SCRATCH" in `text` with the scratch folder of `repo`.
-std::string with_scratch(std::string text, const TempRepo& repo) {
-  const std::string marker = "SCRATCH";
-  for (size_t at = text.find(marker); at != std::string::npos; at = text.find(marker, at))
-    text.replace(at, marker.size(), repo.scratch().string());
-  return text;
-}
-
 void write_scratch(const TempRepo& repo, const std::string& name, const std::string& text) {
   std::ofstream(repo.scratch() / name, std::ios::binary) << text;
 }
