@@ -79,6 +79,8 @@ make_project() {
   cat >"$dir/agent.sh" <<'EOF'
 #!/bin/sh
 # Moves x by a step in [-20, 20] derived from the experiment number, kept within [0, 999].
+# BENCH_AGENT_MS models the wait of a real agent (an LLM call takes seconds): 0 by default.
+if [ "${BENCH_AGENT_MS:-0}" -gt 0 ]; then sleep "$(awk -v ms="$BENCH_AGENT_MS" 'BEGIN { print ms / 1000 }')"; fi
 awk -v n="$ANNEAL_EXPERIMENT" '
   /^x = / { step = (n * 7919) % 41 - 20; if (step == 0) step = 1
             x = $3 + step; if (x < 0) x = 0; if (x > 999) x = 999
