@@ -217,8 +217,11 @@ Result<TargetBuildResult> TargetBuild::dry_run(const TargetState& state) {
   auto plan = this->plan(state.next_id);
   if (!plan)
     return std::unexpected(plan.error());
-  int to_run = state.budget - state.next_id + 1;
-  note(fmt::format("{}: {}; {} experiment(s) to run, from #{}", m_target.name, state.reason, to_run, state.next_id));
+  if (state.next_id == 0)
+    note(fmt::format("{}: {}; the baseline and {} experiment(s) to run", m_target.name, state.reason, state.budget));
+  else
+    note(fmt::format("{}: {}; {} experiment(s) to run, from #{}", m_target.name, state.reason,
+                     state.budget - state.next_id + 1, state.next_id));
   int cached = 0;
   for (const auto& node : plan->nodes) {
     if (nodes::cached_result(m_ws.store(), node.spec.key))
