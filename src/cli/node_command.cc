@@ -29,10 +29,7 @@ Result<int> run_node(const std::string& key_hex) {
   auto nodes_lock = proc::SharedLock::acquire(workspace->nodes_lock_path(spec->json.value("target", "")));
   if (!nodes_lock)
     return std::unexpected(nodes_lock.error());
-  auto repo = workspace->repo();
-  if (!repo)
-    return std::unexpected(repo.error());
-  context.repo = *repo;
+  context.repo = [&workspace]() { return workspace->repo(); };
   context.store = &workspace->store();
   context.anneal_dir = workspace->anneal_dir();
   // A build killed with -9 cannot stop us; we notice it is gone and stop our command.

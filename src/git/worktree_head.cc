@@ -1,8 +1,12 @@
 #include "git/worktree_head.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <fmt/format.h>
 
 #include "git/handle.h"
+#include "util/file.h"
 
 namespace anneal::git {
 
@@ -39,17 +43,31 @@ git_object* as_object(const CommitHandle& commit) { return reinterpret_cast<git_
 }  // namespace
 
 std::optional<ObjectId> worktree_head(const std::filesystem::path& worktree) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(worktree / ".git", ec))
+  // Read the two small files git itself reads (`.git` → admin dir → HEAD): a gate or stage
+  // asks this once per run, and opening the repository with libgit2 costs far more.
+  auto link = read_file_if_exists(worktree / ".git");
+  constexpr std::string_view k_prefix = "gitdir: ";
+  if (!link || !link->starts_with(k_prefix))
     return std::nullopt;
+  std::string admin = link->substr(k_prefix.size());
+  while (!admin.empty() && (admin.back() == '\n' || admin.back() == '\r'))
+    admin.pop_back();
+  auto head = read_file_if_exists(std::filesystem::path(admin) / "HEAD");
+  if (!head || head->size() < 40)
+    return std::nullopt;
+  std::string id = head->substr(0, 40);
+  bool detached = std::all_of(id.begin(), id.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  if (detached)
+    return id;
+  // A symbolic HEAD (someone checked out a branch there): let libgit2 resolve it.
   auto repo = open_exact(worktree);
   if (!repo)
     return std::nullopt;
   git_reference* raw = nullptr;
   if (git_repository_head(&raw, repo.get()) != 0)
     return std::nullopt;
-  ReferenceHandle head(raw);
-  const git_oid* oid = git_reference_target(head.get());
+  ReferenceHandle resolved(raw);
+  const git_oid* oid = git_reference_target(resolved.get());
   if (!oid)
     return std::nullopt;
   return to_hex(*oid);

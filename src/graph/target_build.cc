@@ -74,6 +74,7 @@ class TargetBuild {
   const Target& m_target;
   const BuildOptions& m_options;
   nodes::NodeContext m_context;
+  git::Repository* m_repo = nullptr;  ///< opened when the build has work to do
   std::optional<Ledger> m_ledger;
   TargetState m_state;
   SearchPosition m_position;
@@ -87,7 +88,7 @@ Result<ExperimentPlan> TargetBuild::plan(int id) {
   if (m_target.agent.kind != AgentKind::Tune) {
     std::optional<std::string> instructions;
     if (!m_target.instructions.empty()) {
-      auto text = m_context.repo->read_file_at(m_position.incumbent, m_target.instructions);
+      auto text = m_repo->read_file_at(m_position.incumbent, m_target.instructions);
       if (!text)
         return std::unexpected(text.error());
       instructions = *text;
@@ -185,7 +186,7 @@ Result<nlohmann::json> TargetBuild::record(const ExperimentPlan& plan, const nod
 }
 
 Result<void> TargetBuild::update_refs(const ExperimentPlan& plan, const nlohmann::json& record) {
-  git::Repository& repo = *m_context.repo;
+  git::Repository& repo = *m_repo;
   std::string log = fmt::format("anneal: {} experiment {}", m_target.name, plan.id);
   if (plan.id == 0) {
     if (auto r = repo.set_ref(ref("baseline"), m_state.baseline, log); !r)
@@ -250,7 +251,8 @@ Result<TargetBuildResult> TargetBuild::run() {
   auto repo = m_ws.repo();
   if (!repo)
     return std::unexpected(repo.error());
-  m_context.repo = *repo;
+  m_context.repo = [repo = *repo]() -> Result<git::Repository*> { return repo; };
+  m_repo = *repo;
   if (auto made = make_dirs(m_ws.target_dir(m_target.name)); !made)
     return std::unexpected(made.error());
   auto lock = proc::LockFile::acquire(m_ws.lock_path(m_target.name), [&](const proc::LockHolder& holder) {
@@ -287,7 +289,7 @@ Result<TargetBuildResult> TargetBuild::run() {
                                  score_text(SearchPosition::from_json(m_state.last->value("state", nlohmann::json::object())).best_score));
     return result;
   }
-  if (m_state.kind == TargetState::Kind::New && m_target.needs.empty() && m_context.repo->has_uncommitted_changes())
+  if (m_state.kind == TargetState::Kind::New && m_target.needs.empty() && m_repo->has_uncommitted_changes())
     note(fmt::format("{}: note: uncommitted changes are not seen; the baseline is HEAD ({})", m_target.name,
                      m_state.baseline.substr(0, 12)));
   if (m_state.kind == TargetState::Kind::Replay)
@@ -298,7 +300,7 @@ Result<TargetBuildResult> TargetBuild::run() {
   // nodes it left running (they notice it is gone within moments) have stopped.
   if (auto waited = proc::wait_for_shared_holders(m_ws.nodes_lock_path(m_target.name)); !waited)
     return std::unexpected(waited.error());
-  if (auto pruned = git::prune_worktrees(*m_context.repo, m_ws.worktrees_dir(m_target.name)); !pruned)
+  if (auto pruned = git::prune_worktrees(*m_repo, m_ws.worktrees_dir(m_target.name)); !pruned)
     return std::unexpected(pruned.error());
   std::error_code ec;
   fs::remove_all(m_ws.anneal_dir() / "tmp" / m_target.name, ec);
@@ -351,7 +353,7 @@ Result<TargetBuildResult> TargetBuild::run() {
                               record->value("outcome", ""), record->value("detail", "")));
   }
   // Worktrees are reused between experiments; none outlives the build.
-  if (auto pruned = git::prune_worktrees(*m_context.repo, m_ws.worktrees_dir(m_target.name)); !pruned)
+  if (auto pruned = git::prune_worktrees(*m_repo, m_ws.worktrees_dir(m_target.name)); !pruned)
     return std::unexpected(pruned.error());
   result.summary = fmt::format("{}: {} experiment(s) run{}; best {} (baseline {}), branch anneal/{}", m_target.name,
                                result.experiments_run, m_state.next_id == 0 ? " after the baseline" : "",

@@ -46,7 +46,10 @@ std::string candidate_message(std::string_view target, int experiment, int draft
 }
 
 Result<void> ensure_commit(NodeContext& context, const NodeResult& mutation) {
-  git::Repository& repo = *context.repo;
+  auto opened = context.repo();
+  if (!opened)
+    return std::unexpected(opened.error());
+  git::Repository& repo = **opened;
   if (repo.has_object(mutation.commit))
     return {};
   auto blob = [&](const char* name) -> Result<std::string> {
@@ -81,16 +84,16 @@ Result<void> ensure_commit(NodeContext& context, const NodeResult& mutation) {
 Result<fs::path> checkout_worktree(NodeContext& context, std::string_view target, std::string_view name,
                                    std::string_view commit) {
   fs::path path = worktree_path(context, target, name);
-  if (git::worktree_head(path)) {
-    if (auto reset = git::reset_worktree(path, commit); !reset)
-      return std::unexpected(reset.error());
+  if (git::worktree_head(path) && git::reset_worktree(path, commit))
     return path;
-  }
   // Not a usable worktree (never made, or broken by a crash): make it anew.
-  if (auto removed = git::remove_worktree(*context.repo, path); !removed)
+  auto repo = context.repo();
+  if (!repo)
+    return std::unexpected(repo.error());
+  if (auto removed = git::remove_worktree(**repo, path); !removed)
     return std::unexpected(removed.error());
   std::string admin_name = fmt::format("anneal-{}-{}", target, name);
-  if (auto added = git::add_worktree(*context.repo, path, admin_name, commit); !added)
+  if (auto added = git::add_worktree(**repo, path, admin_name, commit); !added)
     return std::unexpected(added.error());
   return path;
 }

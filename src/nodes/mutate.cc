@@ -27,6 +27,8 @@ struct AgentRun {
 Result<AgentRun> run_command_agent(NodeContext& context, const nlohmann::json& spec,
                                    const fs::path& worktree, const fs::path& scratch) {
   const auto& agent = spec.at("agent");
+  if (auto dirs = make_dirs(scratch); !dirs)
+    return std::unexpected(dirs.error());
   fs::path prompt_file = scratch / "prompt.md";
   fs::path hypothesis_file = scratch / "hypothesis.txt";
   if (auto written = write_file_atomic(prompt_file, spec.value("prompt", ""), Durability::Unsynced); !written)
@@ -119,8 +121,6 @@ Result<NodeResult> execute_mutate(NodeContext& context, const NodeSpec& spec) {
     return std::unexpected(made.error());
   fs::path worktree = *made;
   fs::path scratch = context.anneal_dir / "tmp" / target / spec.key.hex();
-  if (auto dirs = make_dirs(scratch); !dirs)
-    return std::unexpected(dirs.error());
 
   std::string kind = j.at("agent").at("kind").get<std::string>();
   Result<AgentRun> agent = kind == "tune" ? run_tune_agent(j, worktree)
@@ -137,7 +137,10 @@ Result<NodeResult> execute_mutate(NodeContext& context, const NodeSpec& spec) {
   };
   // A failed or blocked attempt must not linger for the next user of the slot, and a reset
   // cannot undo everything an agent may do (a nested repository survives it): start over.
-  auto discard_worktree = [&]() { (void)git::remove_worktree(*context.repo, worktree); };
+  auto repo = context.repo();
+  if (!repo)
+    return std::unexpected(repo.error());
+  auto discard_worktree = [&]() { (void)git::remove_worktree(**repo, worktree); };
   if (!result.ok()) {
     discard_worktree();
     finish();
@@ -167,15 +170,15 @@ Result<NodeResult> execute_mutate(NodeContext& context, const NodeSpec& spec) {
   auto tree = git::snapshot_tree(worktree, *changes);
   if (!tree)
     return std::unexpected(tree.error());
-  auto time = context.repo->commit_time(parent);
+  auto time = (*repo)->commit_time(parent);
   if (!time)
     return std::unexpected(time.error());
   std::string message = candidate_message(target, j.at("experiment").get<int>(),
                                           j.at("draft").get<int>(), result.hypothesis);
-  auto commit = context.repo->commit_tree(*tree, parent, message, *time);
+  auto commit = (*repo)->commit_tree(*tree, parent, message, *time);
   if (!commit)
     return std::unexpected(commit.error());
-  auto patch = context.repo->diff_patch(parent, *commit);
+  auto patch = (*repo)->diff_patch(parent, *commit);
   if (!patch)
     return std::unexpected(patch.error());
   if (auto a = attach_blob(context, result, "patch", *patch); !a)

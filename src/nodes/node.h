@@ -15,7 +15,9 @@ namespace anneal::nodes {
 
 /// Where nodes run: the repository, the local cache and the `.anneal` directory.
 struct NodeContext {
-  git::Repository* repo = nullptr;
+  /// The repository, opened on first use: a gate or stage whose worktree is ready never
+  /// needs libgit2, and every node is a process of its own.
+  std::function<Result<git::Repository*>()> repo;
   cache::LocalStore* store = nullptr;
   std::filesystem::path anneal_dir;
   /// Polled while user commands run; true stops them (the build that started us is gone).
