@@ -148,6 +148,11 @@ Result<void> Repository::set_ref(std::string_view refname, std::string_view comm
     return std::unexpected(resolved.error());
   std::string name(refname);
   std::string message(log_message);
+  // Setting a reference to where it already points would only grow its reflog.
+  git_oid current;
+  if (git_reference_name_to_id(&current, m_repo, name.c_str()) == 0 &&
+      git_oid_equal(&current, git_commit_id(resolved->get())))
+    return {};
   git_reference* ref = nullptr;
   if (git_reference_create(&ref, m_repo, name.c_str(), git_commit_id(resolved->get()), 1,
                            message.c_str()) != 0)

@@ -40,7 +40,8 @@ class Repository {
 
   /// The commit a reference (full name, e.g. "refs/heads/anneal/t") points at, or nullopt.
   Result<std::optional<ObjectId>> resolve_ref(std::string_view refname) const;
-  /// Creates or moves a direct reference to `commit`.
+  /// Creates or moves a direct reference to `commit` (nothing is written when it already
+  /// points there).
   Result<void> set_ref(std::string_view refname, std::string_view commit, std::string_view log_message);
   /// Removes every reference whose name starts with `prefix` (e.g. "refs/anneal/t/").
   Result<int> delete_refs(std::string_view prefix);
