@@ -67,6 +67,9 @@ class TargetBuild {
   Result<nlohmann::json> record(const ExperimentPlan& plan, const nodes::NodeResult& decided);
   Result<void> update_refs(const ExperimentPlan& plan, const nlohmann::json& record);
   Result<TargetBuildResult> dry_run(const TargetState& state);
+  /// Reads the ledger's end and decides what is to be done (m_state, m_position, m_recent).
+  Result<void> load_state();
+  TargetBuildResult up_to_date() const;
   std::string ref(const std::string& leaf) const { return fmt::format("refs/anneal/{}/{}", m_target.name, leaf); }
 
   Workspace& m_ws;
@@ -237,29 +240,7 @@ Result<TargetBuildResult> TargetBuild::dry_run(const TargetState& state) {
   return result;
 }
 
-Result<TargetBuildResult> TargetBuild::run() {
-  // The no-op path reads the ledger's last line and nothing else: no lock, no writes.
-  if (!m_options.fresh && !m_options.dry_run) {
-    auto state = inspect_target(m_ws, m_file, m_target, m_options.experiments);
-    if (state && state->kind == TargetState::Kind::UpToDate) {
-      TargetBuildResult result;
-      result.summary = fmt::format("{}: up to date ({}, best {})", m_target.name, state->reason,
-                                   score_text(SearchPosition::from_json(state->last->value("state", nlohmann::json::object())).best_score));
-      return result;
-    }
-  }
-  auto repo = m_ws.repo();
-  if (!repo)
-    return std::unexpected(repo.error());
-  m_context.repo = [repo = *repo]() -> Result<git::Repository*> { return repo; };
-  m_repo = *repo;
-  if (auto made = make_dirs(m_ws.target_dir(m_target.name)); !made)
-    return std::unexpected(made.error());
-  auto lock = proc::LockFile::acquire(m_ws.lock_path(m_target.name), [&](const proc::LockHolder& holder) {
-    note(fmt::format("{}: waiting for the build held by {}", m_target.name, holder.describe()));
-  });
-  if (!lock)
-    return std::unexpected(lock.error());
+Result<void> TargetBuild::load_state() {
   auto ledger = Ledger::open(m_ws.ledger_path(m_target.name));
   if (!ledger)
     return std::unexpected(ledger.error());
@@ -280,15 +261,46 @@ Result<TargetBuildResult> TargetBuild::run() {
       return std::unexpected(recent.error());
     m_recent = std::move(*recent);
   }
+  return {};
+}
+
+TargetBuildResult TargetBuild::up_to_date() const {
+  TargetBuildResult result;
+  auto position = SearchPosition::from_json(m_state.last->value("state", nlohmann::json::object()));
+  result.summary = fmt::format("{}: up to date ({}, best {})", m_target.name, m_state.reason,
+                               score_text(position.best_score));
+  return result;
+}
+
+Result<TargetBuildResult> TargetBuild::run() {
+  // A dry run and an up-to-date target read the ledger's end and take no lock; an
+  // up-to-date one does not even open the repository.
+  if (auto loaded = load_state(); !loaded)
+    return std::unexpected(loaded.error());
+  if (m_state.kind == TargetState::Kind::UpToDate && !m_options.dry_run)
+    return up_to_date();
+  auto repo = m_ws.repo();
+  if (!repo)
+    return std::unexpected(repo.error());
+  m_context.repo = [repo = *repo]() -> Result<git::Repository*> { return repo; };
+  m_repo = *repo;
   if (m_options.dry_run)
     return dry_run(m_state);
 
+  if (auto made = make_dirs(m_ws.target_dir(m_target.name)); !made)
+    return std::unexpected(made.error());
+  auto lock = proc::LockFile::acquire(m_ws.lock_path(m_target.name), [&](const proc::LockHolder& holder) {
+    note(fmt::format("{}: waiting for the build held by {}", m_target.name, holder.describe()));
+  });
+  if (!lock)
+    return std::unexpected(lock.error());
+  // The build we waited for may have moved the target on.
+  if (auto loaded = load_state(); !loaded)
+    return std::unexpected(loaded.error());
+  if (m_state.kind == TargetState::Kind::UpToDate)
+    return up_to_date();
+
   TargetBuildResult result;
-  if (m_state.kind == TargetState::Kind::UpToDate) {
-    result.summary = fmt::format("{}: up to date ({}, best {})", m_target.name, m_state.reason,
-                                 score_text(SearchPosition::from_json(m_state.last->value("state", nlohmann::json::object())).best_score));
-    return result;
-  }
   if (m_state.kind == TargetState::Kind::New && m_target.needs.empty() && m_repo->has_uncommitted_changes())
     note(fmt::format("{}: note: uncommitted changes are not seen; the baseline is HEAD ({})", m_target.name,
                      m_state.baseline.substr(0, 12)));
