@@ -78,7 +78,7 @@ std::string render_ninja(const std::vector<PlannedNode>& nodes, const cache::Loc
       "ninja_required_version = 1.5\n"
       "anneal = {}\n\n"
       "pool exclusive\n  depth = 1\n\n"
-      "rule node\n  command = \"$anneal\" node $key\n  description = $desc\n",
+      "rule node\n  command = exec \"$anneal\" node $key\n  description = $desc\n",
       k_ninja_format, escape_value(anneal_exe.string()));
   for (const PlannedNode* n : sorted) {
     std::string line = fmt::format("\nbuild {}: node", output(n->spec.key));

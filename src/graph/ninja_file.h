@@ -18,7 +18,7 @@ namespace anneal::graph {
 //   pool exclusive
 //     depth = 1
 //   rule node
-//     command = "$anneal" node $key
+//     command = exec "$anneal" node $key
 //     description = $desc
 //   build cache/ac/XX/<key>: node [<input outputs>...] [|| <order-only outputs>...]
 //     key = <key>
