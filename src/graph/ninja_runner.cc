@@ -10,6 +10,11 @@
 namespace anneal::graph {
 
 Result<void> run_ninja(const NinjaOptions& options) {
+  // build.ninja only ever lists nodes whose results are missing, so ninja's own log of past
+  // commands tells it nothing; left alone it would grow by every node ever run and be
+  // re-read on every experiment.
+  std::error_code ec;
+  std::filesystem::remove(options.dir / ".ninja_log", ec);
   proc::RunOptions run;
   run.command = fmt::format("exec ninja --quiet -f build.ninja -k {}", options.keep_going);
   if (options.jobs > 0)
