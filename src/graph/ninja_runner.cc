@@ -11,10 +11,13 @@ namespace anneal::graph {
 
 Result<void> run_ninja(const NinjaOptions& options) {
   // build.ninja only ever lists nodes whose results are missing, so ninja's own log of past
-  // commands tells it nothing; left alone it would grow by every node ever run and be
-  // re-read on every experiment.
+  // commands never decides anything; left alone it would grow by every node ever run and be
+  // re-read on every experiment. Kept while small: its timings are worth a look.
+  constexpr std::uintmax_t k_max_ninja_log = 256 * 1024;
   std::error_code ec;
-  std::filesystem::remove(options.dir / ".ninja_log", ec);
+  std::filesystem::path log = options.dir / ".ninja_log";
+  if (std::filesystem::file_size(log, ec) > k_max_ninja_log && !ec)
+    std::filesystem::remove(log, ec);
   proc::RunOptions run;
   run.command = fmt::format("exec ninja --quiet -f build.ninja -k {}", options.keep_going);
   if (options.jobs > 0)
