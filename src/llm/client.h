@@ -1,0 +1,53 @@
+// Sends a Request to its provider and returns the Reply, retrying what is worth retrying.
+#pragma once
+
+#include <chrono>
+#include <functional>
+
+#include "llm/api_key.h"
+#include "llm/http_client.h"
+#include "llm/request.h"
+#include "util/error.h"
+
+namespace anneal::llm {
+
+/// When and how long to wait before trying again.
+struct RetryPolicy {
+  int max_attempts = 5;                                 ///< tries in all, the first included
+  std::chrono::milliseconds initial_backoff{1'000};     ///< the wait after the first failure
+  std::chrono::milliseconds max_backoff{60'000};        ///< the cap on exponential growth
+  std::chrono::milliseconds max_retry_after{120'000};   ///< the cap on a server's Retry-After
+};
+
+/// Everything about a client except the request and the key.
+struct ClientOptions {
+  HttpTimeouts timeouts;
+  RetryPolicy retry;
+  /// Waits between tries; tests pass a recorder so they never really wait.
+  std::function<void(std::chrono::milliseconds)> sleep;
+  /// A uniform number in [0, 1) for jitter; default: a generator seeded from the clock.
+  std::function<double()> uniform;
+};
+
+/// A connection to LLM providers. Retries 429, 5xx (529 "overloaded" included) and network
+/// failures with exponential backoff and jitter, honouring Retry-After; never retries another
+/// 4xx. Error messages name the provider, status and the provider's own message, and never
+/// contain the key. Not thread-safe: one per thread.
+class Client {
+ public:
+  explicit Client(ClientOptions options = {});
+
+  /// The model's reply to `request`, authenticated with `key`.
+  Result<Reply> send(const Request& request, const ApiKey& key);
+
+ private:
+  std::chrono::milliseconds backoff(int failed_attempts);
+
+  ClientOptions m_options;
+  HttpClient m_http;
+};
+
+/// The wait a Retry-After header asks for (delta-seconds or an HTTP date), if it is readable.
+std::optional<std::chrono::milliseconds> parse_retry_after(const std::string& value);
+
+}  // namespace anneal::llm

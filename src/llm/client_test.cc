@@ -1,0 +1,253 @@
+#include "llm/client.h"
+
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "llm/fake_llm_server.h"
+
+namespace anneal::llm {
+namespace {
+
+using std::chrono::milliseconds;
+using test::FakeLlmServer;
+using test::Scripted;
+
+const std::string k_key = "sk-test-SECRET-0123456789";
+
+// A client that records the waits it would make instead of making them.
+struct RecordingClient {
+  std::vector<milliseconds> waits;
+  Client client;
+
+  explicit RecordingClient(int max_attempts = 4, HttpTimeouts timeouts = {})
+      : client(ClientOptions{timeouts, RetryPolicy{max_attempts, milliseconds(1000), milliseconds(60'000), milliseconds(30'000)},
+                             [this](milliseconds wait) { waits.push_back(wait); }, [] { return 0.5; }}) {}
+};
+
+Request request_for(Provider provider, const FakeLlmServer& server) {
+  Request request;
+  request.provider = provider;
+  request.model = provider == Provider::anthropic ? "claude-test" : "gpt-test";
+  request.base_url = server.base_url();
+  request.system = "You improve code.";
+  request.messages = {{"user", "Make it faster."}};
+  request.temperature = 0.7;
+  request.max_tokens = 256;
+  request.seed = 42;
+  return request;
+}
+
+ApiKey key_for(Provider provider) { return ApiKey(k_key, std::string(default_key_env(provider))); }
+
+// A loopback port that was free a moment ago and now refuses connections.
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+void check_no_key(const Result<Reply>& reply) {
+  REQUIRE_FALSE(reply);
+  CHECK(reply.error().message.find(k_key) == std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("client sends the documented OpenAI request and reads the reply", "[llm]") {
+  FakeLlmServer server(Provider::openai, k_key);
+  RecordingClient recording;
+  auto reply = recording.client.send(request_for(Provider::openai, server), key_for(Provider::openai));
+  REQUIRE(reply);
+  CHECK(reply->text == "hello");
+  CHECK(reply->stop_reason == "stop");
+  CHECK(reply->id == "chatcmpl-01");
+  CHECK(reply->input_tokens == 7);
+  CHECK(reply->output_tokens == 3);
+
+  auto received = server.received();
+  REQUIRE(received.size() == 1);
+  CHECK(received[0].method == "POST");
+  CHECK(received[0].path == "/v1/chat/completions");
+  CHECK(received[0].header("Authorization") == "Bearer " + k_key);
+  CHECK(received[0].header("Content-Type") == "application/json");
+  const auto& body = received[0].body;
+  CHECK(body["model"] == "gpt-test");
+  CHECK(body["messages"] == nlohmann::json::parse(R"([{"role":"system","content":"You improve code."},
+                                                      {"role":"user","content":"Make it faster."}])"));
+  CHECK(body["temperature"] == 0.7);
+  CHECK(body["max_tokens"] == 256);  // a compatible server, not api.openai.com
+  CHECK(body["seed"] == 42);
+  CHECK(recording.waits.empty());
+}
+
+TEST_CASE("client sends the documented Anthropic request and reads the reply", "[llm]") {
+  FakeLlmServer server(Provider::anthropic, k_key);
+  RecordingClient recording;
+  auto reply = recording.client.send(request_for(Provider::anthropic, server), key_for(Provider::anthropic));
+  REQUIRE(reply);
+  CHECK(reply->text == "hello");
+  CHECK(reply->stop_reason == "end_turn");
+  CHECK(reply->input_tokens == 7);
+  CHECK(reply->output_tokens == 3);
+
+  auto received = server.received();
+  REQUIRE(received.size() == 1);
+  CHECK(received[0].method == "POST");
+  CHECK(received[0].path == "/v1/messages");
+  CHECK(received[0].header("x-api-key") == k_key);
+  CHECK(received[0].header("anthropic-version") == "2023-06-01");
+  CHECK(received[0].header("content-type") == "application/json");
+  CHECK(received[0].header("Authorization").empty());
+  const auto& body = received[0].body;
+  CHECK(body["model"] == "claude-test");
+  CHECK(body["max_tokens"] == 256);
+  CHECK(body["system"] == "You improve code.");
+  CHECK(body["messages"] == nlohmann::json::parse(R"([{"role":"user","content":"Make it faster."}])"));
+  CHECK(body["temperature"] == 0.7);
+  CHECK_FALSE(body.contains("seed"));
+}
+
+TEST_CASE("a rejected key fails at once, naming the variable that holds it", "[llm]") {
+  Provider provider = GENERATE(Provider::openai, Provider::anthropic);
+  FakeLlmServer server(provider, "sk-the-right-one");
+  RecordingClient recording;
+  auto reply = recording.client.send(request_for(provider, server), key_for(provider));
+  check_no_key(reply);
+  CHECK(reply.error().message.find("HTTP 401") != std::string::npos);
+  CHECK(reply.error().message.find(std::string(default_key_env(provider))) != std::string::npos);
+  CHECK(server.received().size() == 1);
+  CHECK(recording.waits.empty());
+}
+
+TEST_CASE("client retries what the server says is temporary", "[llm]") {
+  SECTION("429 with Retry-After: waits what it says, then succeeds") {
+    FakeLlmServer server(Provider::openai, k_key);
+    server.script({test::answer(429, test::openai_error_body("requests", "rate_limit_exceeded", "Rate limit reached"), {{"Retry-After", "2"}})});
+    RecordingClient recording;
+    auto reply = recording.client.send(request_for(Provider::openai, server), key_for(Provider::openai));
+    REQUIRE(reply);
+    CHECK(reply->text == "hello");
+    CHECK(recording.waits == std::vector<milliseconds>{milliseconds(2000)});
+    CHECK(server.received().size() == 2);
+  }
+  SECTION("a Retry-After longer than the cap is capped") {
+    FakeLlmServer server(Provider::anthropic, k_key);
+    server.script({test::answer(429, test::anthropic_error_body("rate_limit_error", "slow down"), {{"retry-after", "3600"}})});
+    RecordingClient recording;
+    REQUIRE(recording.client.send(request_for(Provider::anthropic, server), key_for(Provider::anthropic)));
+    CHECK(recording.waits == std::vector<milliseconds>{milliseconds(30'000)});
+  }
+  SECTION("500 then success, after a jittered backoff") {
+    FakeLlmServer server(Provider::openai, k_key);
+    server.script({test::answer(500, test::openai_error_body("server_error", "", "The server had an error"))});
+    RecordingClient recording;
+    auto reply = recording.client.send(request_for(Provider::openai, server), key_for(Provider::openai));
+    REQUIRE(reply);
+    // initial backoff 1 s with equal jitter at u = 0.5: 0.5 s + 0.25 s
+    CHECK(recording.waits == std::vector<milliseconds>{milliseconds(750)});
+  }
+  SECTION("529 overloaded then success") {
+    FakeLlmServer server(Provider::anthropic, k_key);
+    server.script({test::answer(529, test::anthropic_error_body("overloaded_error", "Overloaded")),
+                   test::answer(529, test::anthropic_error_body("overloaded_error", "Overloaded"))});
+    RecordingClient recording;
+    auto reply = recording.client.send(request_for(Provider::anthropic, server), key_for(Provider::anthropic));
+    REQUIRE(reply);
+    CHECK(reply->text == "hello");
+    CHECK(recording.waits == std::vector<milliseconds>{milliseconds(750), milliseconds(1500)});
+    CHECK(server.received().size() == 3);
+  }
+}
+
+TEST_CASE("client gives up with the last status after the last try", "[llm]") {
+  FakeLlmServer server(Provider::anthropic, k_key);
+  server.script({test::answer(529, test::anthropic_error_body("overloaded_error", "Overloaded")),
+                 test::answer(503, test::anthropic_error_body("api_error", "Internal")),
+                 test::answer(529, test::anthropic_error_body("overloaded_error", "Overloaded, " + k_key))});
+  RecordingClient recording(3);
+  auto reply = recording.client.send(request_for(Provider::anthropic, server), key_for(Provider::anthropic));
+  check_no_key(reply);
+  const std::string& message = reply.error().message;
+  CHECK(message.find("failed after 3 attempts") != std::string::npos);
+  CHECK(message.find("HTTP 529 overloaded_error: Overloaded") != std::string::npos);
+  CHECK(server.received().size() == 3);
+  CHECK(recording.waits.size() == 2);
+}
+
+TEST_CASE("client does not retry a request the server refuses", "[llm]") {
+  FakeLlmServer server(Provider::openai, k_key);
+  server.script({test::answer(400, test::openai_error_body("invalid_request_error", "model_not_found", "The model `gpt-x` does not exist"))});
+  RecordingClient recording;
+  auto reply = recording.client.send(request_for(Provider::openai, server), key_for(Provider::openai));
+  check_no_key(reply);
+  CHECK(reply.error().message.find("HTTP 400 invalid_request_error: The model `gpt-x` does not exist") != std::string::npos);
+  CHECK(server.received().size() == 1);
+}
+
+TEST_CASE("a reply slower than the total timeout fails fast, saying so", "[llm]") {
+  FakeLlmServer server(Provider::openai, k_key);
+  server.script({test::hang(), test::hang()});
+  RecordingClient recording(2, HttpTimeouts{milliseconds(1000), milliseconds(200)});
+  auto started = std::chrono::steady_clock::now();
+  auto reply = recording.client.send(request_for(Provider::openai, server), key_for(Provider::openai));
+  check_no_key(reply);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(3));
+  CHECK(reply.error().message.find("timed out") != std::string::npos);
+  CHECK(reply.error().message.find("total timeout 0.2 s") != std::string::npos);
+  CHECK(server.received().size() == 2);
+}
+
+TEST_CASE("a network failure is retried, then reported", "[llm]") {
+  int port = free_port();
+  Request request;
+  request.model = "gpt-test";
+  request.base_url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
+  request.messages = {{"user", "hi"}};
+  RecordingClient recording(3);
+  auto reply = recording.client.send(request, key_for(Provider::openai));
+  check_no_key(reply);
+  CHECK(reply.error().message.find("failed after 3 attempts") != std::string::npos);
+  CHECK(recording.waits.size() == 2);
+}
+
+TEST_CASE("an unreadable reply fails that call with the reason", "[llm]") {
+  Provider provider = GENERATE(Provider::openai, Provider::anthropic);
+  FakeLlmServer server(provider, k_key);
+  std::string good = server.reply_body("hello");
+  SECTION("truncated JSON") {
+    server.script({test::answer(200, good.substr(0, good.size() / 2))});
+    auto reply = RecordingClient().client.send(request_for(provider, server), key_for(provider));
+    check_no_key(reply);
+    CHECK(reply.error().message.find("not valid JSON") != std::string::npos);
+  }
+  SECTION("no choices or content") {
+    auto body = nlohmann::json::parse(good);
+    body.erase(provider == Provider::anthropic ? "content" : "choices");
+    server.script({test::answer(200, body.dump())});
+    auto reply = RecordingClient().client.send(request_for(provider, server), key_for(provider));
+    check_no_key(reply);
+    CHECK(reply.error().message.find(provider == Provider::anthropic ? "no content" : "no choices") != std::string::npos);
+  }
+  CHECK(server.received().size() == 1);
+}
+
+TEST_CASE("Retry-After is read as seconds or as an HTTP date", "[llm]") {
+  CHECK(parse_retry_after("2") == milliseconds(2000));
+  CHECK(parse_retry_after("0.5") == milliseconds(500));
+  CHECK(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == milliseconds(0));  // in the past: no wait
+  CHECK_FALSE(parse_retry_after("soon"));
+}
+
+}  // namespace anneal::llm

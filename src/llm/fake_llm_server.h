@@ -1,0 +1,194 @@
+// A loopback stand-in for an OpenAI-compatible or Anthropic endpoint, for tests only: it speaks
+// the documented request, reply and error formats (see wire_format.h), records every request
+// it receives and answers from a script.
+#pragma once
+
+#include <httplib.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "llm/request.h"
+
+namespace anneal::llm::test {
+
+/// One request as the fake saw it.
+struct Received {
+  std::string method;
+  std::string path;
+  httplib::Headers headers;  ///< case-insensitive lookup via header()
+  std::string raw_body;
+  nlohmann::json body;  ///< null when the body is not JSON
+
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+/// One scripted answer.
+struct Scripted {
+  int status = 200;
+  std::string body;  ///< empty with status 200: a well-formed reply
+  httplib::Headers headers;
+  bool hang = false;  ///< never answer (until the fake stops): for timeouts
+};
+
+/// An answer with `status` and `body` (and any extra headers).
+inline Scripted answer(int status, std::string body, httplib::Headers headers = {}) {
+  return Scripted{status, std::move(body), std::move(headers), false};
+}
+
+/// No answer until the fake stops.
+inline Scripted hang() { return Scripted{200, "", {}, true}; }
+
+/// An OpenAI error body, as api.openai.com sends it.
+inline std::string openai_error_body(const std::string& type, const std::string& code, const std::string& message) {
+  return nlohmann::json{{"error", {{"message", message}, {"type", type}, {"param", nullptr}, {"code", code}}}}.dump();
+}
+
+/// An Anthropic error body, as api.anthropic.com sends it.
+inline std::string anthropic_error_body(const std::string& type, const std::string& message) {
+  return nlohmann::json{{"type", "error"}, {"error", {{"type", type}, {"message", message}}}, {"request_id", "req_011"}}.dump();
+}
+
+class FakeLlmServer {
+ public:
+  /// Starts on 127.0.0.1 at a free port; requests must carry `key` (empty: no auth checked).
+  FakeLlmServer(Provider provider, std::string key) : m_provider(provider), m_key(std::move(key)) {
+    const char* path = provider == Provider::anthropic ? "/v1/messages" : "/v1/chat/completions";
+    m_server.Post(path, [this](const httplib::Request& request, httplib::Response& response) { answer(request, response); });
+    m_port = m_server.bind_to_any_port("127.0.0.1");
+    m_thread = std::thread([this] { m_server.listen_after_bind(); });
+  }
+
+  ~FakeLlmServer() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_stopping = true;
+    }
+    m_release.notify_all();
+    while (!m_server.is_running()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    m_server.stop();
+    m_thread.join();
+  }
+
+  FakeLlmServer(const FakeLlmServer&) = delete;
+  FakeLlmServer& operator=(const FakeLlmServer&) = delete;
+
+  /// The base_url an agent would configure: ".../v1" for OpenAI, the bare origin for Anthropic.
+  std::string base_url() const {
+    std::string origin = "http://127.0.0.1:" + std::to_string(m_port);
+    return m_provider == Provider::anthropic ? origin : origin + "/v1";
+  }
+
+  /// Queues answers, used in order; once the script runs out, every request is answered well.
+  void script(std::vector<Scripted> answers) {
+    std::lock_guard lock(m_mutex);
+    m_script.insert(m_script.end(), answers.begin(), answers.end());
+  }
+
+  std::vector<Received> received() const {
+    std::lock_guard lock(m_mutex);
+    return m_received;
+  }
+
+  /// A well-formed reply with `text` and the usage the fake reports (7 in, 3 out).
+  std::string reply_body(const std::string& text) const {
+    if (m_provider == Provider::anthropic) {
+      return nlohmann::json{{"id", "msg_01"},
+                            {"type", "message"},
+                            {"role", "assistant"},
+                            {"model", "claude-test"},
+                            {"content", {{{"type", "text"}, {"text", text}}}},
+                            {"stop_reason", "end_turn"},
+                            {"stop_sequence", nullptr},
+                            {"usage", {{"input_tokens", 7}, {"output_tokens", 3}}}}
+          .dump();
+    }
+    return nlohmann::json{{"id", "chatcmpl-01"},
+                          {"object", "chat.completion"},
+                          {"created", 1700000000},
+                          {"model", "gpt-test"},
+                          {"choices",
+                           {{{"index", 0},
+                             {"message", {{"role", "assistant"}, {"content", text}, {"refusal", nullptr}}},
+                             {"logprobs", nullptr},
+                             {"finish_reason", "stop"}}}},
+                          {"usage", {{"prompt_tokens", 7}, {"completion_tokens", 3}, {"total_tokens", 10}}}}
+        .dump();
+  }
+
+ private:
+  void answer(const httplib::Request& request, httplib::Response& response) {
+    Scripted next;
+    {
+      std::unique_lock lock(m_mutex);
+      m_received.push_back({request.method, request.path, request.headers, request.body,
+                            nlohmann::json::parse(request.body, nullptr, false)});
+      if (m_received.back().body.is_discarded()) {
+        m_received.back().body = nullptr;
+      }
+      if (!m_key.empty() && !authenticated(request)) {
+        reject_key(request, response);
+        return;
+      }
+      if (!m_script.empty()) {
+        next = m_script.front();
+        m_script.pop_front();
+      }
+      if (next.hang) {
+        m_release.wait_for(lock, std::chrono::seconds(10), [this] { return m_stopping; });
+        return;
+      }
+    }
+    for (const auto& [name, value] : next.headers) {
+      response.set_header(name, value);
+    }
+    response.status = next.status;
+    response.set_content(next.body.empty() && next.status == 200 ? reply_body("hello") : next.body, "application/json");
+  }
+
+  bool authenticated(const httplib::Request& request) const {
+    if (m_provider == Provider::anthropic) {
+      return request.get_header_value("x-api-key") == m_key;
+    }
+    return request.get_header_value("Authorization") == "Bearer " + m_key;
+  }
+
+  // Both providers answer 401; OpenAI's message quotes the key it was given.
+  void reject_key(const httplib::Request& request, httplib::Response& response) const {
+    response.status = 401;
+    if (m_provider == Provider::anthropic) {
+      response.set_content(anthropic_error_body("authentication_error", "invalid x-api-key"), "application/json");
+      return;
+    }
+    std::string given = request.get_header_value("Authorization");
+    given = given.starts_with("Bearer ") ? given.substr(7) : given;
+    response.set_content(openai_error_body("invalid_request_error", "invalid_api_key",
+                                           "Incorrect API key provided: " + given + ". You can find your API key at "
+                                                                                    "https://platform.openai.com/account/api-keys."),
+                         "application/json");
+  }
+
+  Provider m_provider;
+  std::string m_key;
+  httplib::Server m_server;
+  int m_port = 0;
+  std::thread m_thread;
+  mutable std::mutex m_mutex;
+  std::condition_variable m_release;
+  bool m_stopping = false;
+  std::deque<Scripted> m_script;
+  std::vector<Received> m_received;
+};
+
+}  // namespace anneal::llm::test
