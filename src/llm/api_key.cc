@@ -35,8 +35,8 @@ Result<ApiKey> read_api_key(const Request& request, std::string_view key_env) {
   if (is_loopback_url(base_url)) {
     return ApiKey("", variable);
   }
-  return fail("no API key for " + std::string(provider_name(request.provider)) + " at " + base_url + ": set the environment variable " +
-              variable);
+  return fail("no API key for " + std::string(provider_name(request.provider)) + " at " + base_url +
+              ": set the environment variable " + variable);
 }
 
 }  // namespace anneal::llm

@@ -14,7 +14,9 @@ TEST_CASE("the API key comes from the variable the agent names", "[llm]") {
   SECTION("a missing key names the variable to set") {
     auto key = read_api_key(request, "ANNEAL_TEST_LLM_KEY");
     REQUIRE_FALSE(key);
-    CHECK(key.error().message == "no API key for anthropic at https://api.anthropic.com: set the environment variable ANNEAL_TEST_LLM_KEY");
+    CHECK(key.error().message ==
+          "no API key for anthropic at https://api.anthropic.com: set the environment variable "
+          "ANNEAL_TEST_LLM_KEY");
   }
   SECTION("an empty variable counts as missing") {
     ::setenv("ANNEAL_TEST_LLM_KEY", "", 1);

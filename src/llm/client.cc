@@ -16,7 +16,9 @@ namespace {
 
 using std::chrono::milliseconds;
 
-bool is_retryable_status(long status) { return status == 429 || (status >= 500 && status <= 599); }
+bool is_retryable_status(long status) {
+  return status == 429 || (status >= 500 && status <= 599);
+}
 
 // Replaces every occurrence of the key, so a server that echoes it cannot leak it into a log.
 std::string redact(std::string text, const std::string& key) {
@@ -89,20 +91,24 @@ Result<Reply> Client::send(const Request& request, const ApiKey& key) {
     if (!response) {
       last_failure = response.error().message;
       if (!response.error().transient) {
-        return fail(redact(provider + " request failed: " + last_failure, key.value()));
+        return fail(redact(provider + " request to " + wire.url + " failed: " + last_failure, key.value()));
       }
     } else if (response->status >= 200 && response->status < 300) {
       auto reply = parse_reply(request.provider, response->body);
       if (!reply) {
-        return fail(redact(provider + " reply from " + wire.url + " cannot be read: " + reply.error().message, key.value()));
+        return fail(redact(provider + " reply from " + wire.url + " cannot be read: " + reply.error().message,
+                           key.value()));
       }
       return reply;
     } else if (response->status == 401) {
-      return fail(redact(provider + " rejected the API key at " + wire.url + " (" + describe_status(*response) +
-                             "); check the key in the environment variable " + key.env_var(),
+      return fail(redact(provider + " rejected the API key at " + wire.url + " (" +
+                             describe_status(*response) + "); check the key in the environment variable " +
+                             key.env_var(),
                          key.value()));
     } else if (!is_retryable_status(response->status)) {
-      return fail(redact(provider + " refused the request to " + wire.url + " (" + describe_status(*response) + ")", key.value()));
+      return fail(
+          redact(provider + " refused the request to " + wire.url + " (" + describe_status(*response) + ")",
+                 key.value()));
     } else {
       last_failure = describe_status(*response);
       if (auto header = response->header("retry-after")) {
@@ -110,7 +116,8 @@ Result<Reply> Client::send(const Request& request, const ApiKey& key) {
       }
     }
     if (attempt < attempts) {
-      milliseconds wait = asked_wait ? std::min(*asked_wait, m_options.retry.max_retry_after) : backoff(attempt);
+      milliseconds wait =
+          asked_wait ? std::min(*asked_wait, m_options.retry.max_retry_after) : backoff(attempt);
       m_options.sleep(wait);
     }
   }

@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
+#include <string>
 
 #include "llm/api_key.h"
 #include "llm/http_client.h"
@@ -13,10 +15,10 @@ namespace anneal::llm {
 
 /// When and how long to wait before trying again.
 struct RetryPolicy {
-  int max_attempts = 5;                                 ///< tries in all, the first included
-  std::chrono::milliseconds initial_backoff{1'000};     ///< the wait after the first failure
-  std::chrono::milliseconds max_backoff{60'000};        ///< the cap on exponential growth
-  std::chrono::milliseconds max_retry_after{120'000};   ///< the cap on a server's Retry-After
+  int max_attempts = 5;                                ///< tries in all, the first included
+  std::chrono::milliseconds initial_backoff{1'000};    ///< the wait after the first failure
+  std::chrono::milliseconds max_backoff{60'000};       ///< the cap on exponential growth
+  std::chrono::milliseconds max_retry_after{120'000};  ///< the cap on a server's Retry-After
 };
 
 /// Everything about a client except the request and the key.

@@ -14,6 +14,7 @@
 namespace anneal::llm {
 namespace {
 
+using Catch::Matchers::Contains;
 using std::chrono::milliseconds;
 using test::FakeLlmServer;
 using test::Scripted;
@@ -26,8 +27,10 @@ struct RecordingClient {
   Client client;
 
   explicit RecordingClient(int max_attempts = 4, HttpTimeouts timeouts = {})
-      : client(ClientOptions{timeouts, RetryPolicy{max_attempts, milliseconds(1000), milliseconds(60'000), milliseconds(30'000)},
-                             [this](milliseconds wait) { waits.push_back(wait); }, [] { return 0.5; }}) {}
+      : client(ClientOptions{
+            timeouts,
+            RetryPolicy{max_attempts, milliseconds(1000), milliseconds(60'000), milliseconds(30'000)},
+            [this](milliseconds wait) { waits.push_back(wait); }, [] { return 0.5; }}) {}
 };
 
 Request request_for(Provider provider, const FakeLlmServer& server) {
@@ -43,7 +46,9 @@ Request request_for(Provider provider, const FakeLlmServer& server) {
   return request;
 }
 
-ApiKey key_for(Provider provider) { return ApiKey(k_key, std::string(default_key_env(provider))); }
+ApiKey key_for(Provider provider) {
+  return ApiKey(k_key, std::string(default_key_env(provider)));
+}
 
 // A loopback port that was free a moment ago and now refuses connections.
 int free_port() {
@@ -60,7 +65,7 @@ int free_port() {
 
 void check_no_key(const Result<Reply>& reply) {
   REQUIRE_FALSE(reply);
-  CHECK(reply.error().message.find(k_key) == std::string::npos);
+  CHECK_THAT(reply.error().message, !Contains(k_key));
 }
 
 }  // namespace
@@ -125,8 +130,12 @@ TEST_CASE("a rejected key fails at once, naming the variable that holds it", "[l
   RecordingClient recording;
   auto reply = recording.client.send(request_for(provider, server), key_for(provider));
   check_no_key(reply);
-  CHECK(reply.error().message.find("HTTP 401") != std::string::npos);
-  CHECK(reply.error().message.find(std::string(default_key_env(provider))) != std::string::npos);
+  CHECK(reply.error().message.find("HTTP 401"));
+  CHECK_THAT(reply.error().message, Contains(std::string(default_key_env(provider))));
+  if (provider == Provider::openai) {
+    CHECK_THAT(reply.error().message,
+               Contains("Incorrect API key provided: [redacted]"));  // OpenAI echoes the key
+  }
   CHECK(server.received().size() == 1);
   CHECK(recording.waits.empty());
 }
@@ -134,7 +143,9 @@ TEST_CASE("a rejected key fails at once, naming the variable that holds it", "[l
 TEST_CASE("client retries what the server says is temporary", "[llm]") {
   SECTION("429 with Retry-After: waits what it says, then succeeds") {
     FakeLlmServer server(Provider::openai, k_key);
-    server.script({test::answer(429, test::openai_error_body("requests", "rate_limit_exceeded", "Rate limit reached"), {{"Retry-After", "2"}})});
+    server.script(
+        {test::answer(429, test::openai_error_body("requests", "rate_limit_exceeded", "Rate limit reached"),
+                      {{"Retry-After", "2"}})});
     RecordingClient recording;
     auto reply = recording.client.send(request_for(Provider::openai, server), key_for(Provider::openai));
     REQUIRE(reply);
@@ -144,14 +155,16 @@ TEST_CASE("client retries what the server says is temporary", "[llm]") {
   }
   SECTION("a Retry-After longer than the cap is capped") {
     FakeLlmServer server(Provider::anthropic, k_key);
-    server.script({test::answer(429, test::anthropic_error_body("rate_limit_error", "slow down"), {{"retry-after", "3600"}})});
+    server.script({test::answer(429, test::anthropic_error_body("rate_limit_error", "slow down"),
+                                {{"retry-after", "3600"}})});
     RecordingClient recording;
     REQUIRE(recording.client.send(request_for(Provider::anthropic, server), key_for(Provider::anthropic)));
     CHECK(recording.waits == std::vector<milliseconds>{milliseconds(30'000)});
   }
   SECTION("500 then success, after a jittered backoff") {
     FakeLlmServer server(Provider::openai, k_key);
-    server.script({test::answer(500, test::openai_error_body("server_error", "", "The server had an error"))});
+    server.script(
+        {test::answer(500, test::openai_error_body("server_error", "", "The server had an error"))});
     RecordingClient recording;
     auto reply = recording.client.send(request_for(Provider::openai, server), key_for(Provider::openai));
     REQUIRE(reply);
@@ -163,7 +176,8 @@ TEST_CASE("client retries what the server says is temporary", "[llm]") {
     server.script({test::answer(529, test::anthropic_error_body("overloaded_error", "Overloaded")),
                    test::answer(529, test::anthropic_error_body("overloaded_error", "Overloaded"))});
     RecordingClient recording;
-    auto reply = recording.client.send(request_for(Provider::anthropic, server), key_for(Provider::anthropic));
+    auto reply =
+        recording.client.send(request_for(Provider::anthropic, server), key_for(Provider::anthropic));
     REQUIRE(reply);
     CHECK(reply->text == "hello");
     CHECK(recording.waits == std::vector<milliseconds>{milliseconds(750), milliseconds(1500)});
@@ -180,19 +194,21 @@ TEST_CASE("client gives up with the last status after the last try", "[llm]") {
   auto reply = recording.client.send(request_for(Provider::anthropic, server), key_for(Provider::anthropic));
   check_no_key(reply);
   const std::string& message = reply.error().message;
-  CHECK(message.find("failed after 3 attempts") != std::string::npos);
-  CHECK(message.find("HTTP 529 overloaded_error: Overloaded") != std::string::npos);
+  CHECK_THAT(message, Contains("failed after 3 attempts"));
+  CHECK_THAT(message, Contains("HTTP 529 overloaded_error: Overloaded"));
   CHECK(server.received().size() == 3);
   CHECK(recording.waits.size() == 2);
 }
 
 TEST_CASE("client does not retry a request the server refuses", "[llm]") {
   FakeLlmServer server(Provider::openai, k_key);
-  server.script({test::answer(400, test::openai_error_body("invalid_request_error", "model_not_found", "The model `gpt-x` does not exist"))});
+  server.script({test::answer(400, test::openai_error_body("invalid_request_error", "model_not_found",
+                                                           "The model `gpt-x` does not exist"))});
   RecordingClient recording;
   auto reply = recording.client.send(request_for(Provider::openai, server), key_for(Provider::openai));
   check_no_key(reply);
-  CHECK(reply.error().message.find("HTTP 400 invalid_request_error: The model `gpt-x` does not exist") != std::string::npos);
+  CHECK_THAT(reply.error().message,
+             Contains("HTTP 400 invalid_request_error: The model `gpt-x` does not exist"));
   CHECK(server.received().size() == 1);
 }
 
@@ -204,8 +220,8 @@ TEST_CASE("a reply slower than the total timeout fails fast, saying so", "[llm]"
   auto reply = recording.client.send(request_for(Provider::openai, server), key_for(Provider::openai));
   check_no_key(reply);
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(3));
-  CHECK(reply.error().message.find("timed out") != std::string::npos);
-  CHECK(reply.error().message.find("total timeout 0.2 s") != std::string::npos);
+  CHECK_THAT(reply.error().message, Contains("timed out"));
+  CHECK_THAT(reply.error().message, Contains("total timeout 0.2 s"));
   CHECK(server.received().size() == 2);
 }
 
@@ -218,8 +234,20 @@ TEST_CASE("a network failure is retried, then reported", "[llm]") {
   RecordingClient recording(3);
   auto reply = recording.client.send(request, key_for(Provider::openai));
   check_no_key(reply);
-  CHECK(reply.error().message.find("failed after 3 attempts") != std::string::npos);
+  CHECK_THAT(reply.error().message, Contains("failed after 3 attempts"));
   CHECK(recording.waits.size() == 2);
+}
+
+TEST_CASE("a base URL curl cannot use fails at once", "[llm]") {
+  Request request;
+  request.model = "gpt-test";
+  request.base_url = "htp://127.0.0.1:1/v1";
+  request.messages = {{"user", "hi"}};
+  RecordingClient recording;
+  auto reply = recording.client.send(request, key_for(Provider::openai));
+  check_no_key(reply);
+  CHECK_THAT(reply.error().message, Contains("openai request to htp://127.0.0.1:1/v1/chat/completions failed: "));
+  CHECK(recording.waits.empty());
 }
 
 TEST_CASE("an unreadable reply fails that call with the reason", "[llm]") {
@@ -230,7 +258,7 @@ TEST_CASE("an unreadable reply fails that call with the reason", "[llm]") {
     server.script({test::answer(200, good.substr(0, good.size() / 2))});
     auto reply = RecordingClient().client.send(request_for(provider, server), key_for(provider));
     check_no_key(reply);
-    CHECK(reply.error().message.find("not valid JSON") != std::string::npos);
+    CHECK_THAT(reply.error().message, Contains("not valid JSON"));
   }
   SECTION("no choices or content") {
     auto body = nlohmann::json::parse(good);
@@ -238,7 +266,8 @@ TEST_CASE("an unreadable reply fails that call with the reason", "[llm]") {
     server.script({test::answer(200, body.dump())});
     auto reply = RecordingClient().client.send(request_for(provider, server), key_for(provider));
     check_no_key(reply);
-    CHECK(reply.error().message.find(provider == Provider::anthropic ? "no content" : "no choices") != std::string::npos);
+    CHECK_THAT(reply.error().message,
+               Contains(provider == Provider::anthropic ? "no content" : "no choices"));
   }
   CHECK(server.received().size() == 1);
 }

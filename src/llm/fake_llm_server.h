@@ -46,16 +46,22 @@ inline Scripted answer(int status, std::string body, httplib::Headers headers = 
 }
 
 /// No answer until the fake stops.
-inline Scripted hang() { return Scripted{200, "", {}, true}; }
+inline Scripted hang() {
+  return Scripted{200, "", {}, true};
+}
 
 /// An OpenAI error body, as api.openai.com sends it.
-inline std::string openai_error_body(const std::string& type, const std::string& code, const std::string& message) {
-  return nlohmann::json{{"error", {{"message", message}, {"type", type}, {"param", nullptr}, {"code", code}}}}.dump();
+inline std::string openai_error_body(const std::string& type, const std::string& code,
+                                     const std::string& message) {
+  return nlohmann::json{{"error", {{"message", message}, {"type", type}, {"param", nullptr}, {"code", code}}}}
+      .dump();
 }
 
 /// An Anthropic error body, as api.anthropic.com sends it.
 inline std::string anthropic_error_body(const std::string& type, const std::string& message) {
-  return nlohmann::json{{"type", "error"}, {"error", {{"type", type}, {"message", message}}}, {"request_id", "req_011"}}.dump();
+  return nlohmann::json{
+      {"type", "error"}, {"error", {{"type", type}, {"message", message}}}, {"request_id", "req_011"}}
+      .dump();
 }
 
 class FakeLlmServer {
@@ -63,9 +69,13 @@ class FakeLlmServer {
   /// Starts on 127.0.0.1 at a free port; requests must carry `key` (empty: no auth checked).
   FakeLlmServer(Provider provider, std::string key) : m_provider(provider), m_key(std::move(key)) {
     const char* path = provider == Provider::anthropic ? "/v1/messages" : "/v1/chat/completions";
-    m_server.Post(path, [this](const httplib::Request& request, httplib::Response& response) { answer(request, response); });
+    m_server.Post(path, [this](const httplib::Request& request, httplib::Response& response) {
+      answer(request, response);
+    });
     m_port = m_server.bind_to_any_port("127.0.0.1");
-    m_thread = std::thread([this] { m_server.listen_after_bind(); });
+    if (m_port > 0) {
+      m_thread = std::thread([this] { m_server.listen_after_bind(); });
+    }
   }
 
   ~FakeLlmServer() {
@@ -74,6 +84,10 @@ class FakeLlmServer {
       m_stopping = true;
     }
     m_release.notify_all();
+    if (!m_thread.joinable()) {
+      return;
+    }
+    // stop() does nothing before the accept loop has started, so wait for it.
     while (!m_server.is_running()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
@@ -154,7 +168,8 @@ class FakeLlmServer {
       response.set_header(name, value);
     }
     response.status = next.status;
-    response.set_content(next.body.empty() && next.status == 200 ? reply_body("hello") : next.body, "application/json");
+    response.set_content(next.body.empty() && next.status == 200 ? reply_body("hello") : next.body,
+                         "application/json");
   }
 
   bool authenticated(const httplib::Request& request) const {
@@ -168,14 +183,16 @@ class FakeLlmServer {
   void reject_key(const httplib::Request& request, httplib::Response& response) const {
     response.status = 401;
     if (m_provider == Provider::anthropic) {
-      response.set_content(anthropic_error_body("authentication_error", "invalid x-api-key"), "application/json");
+      response.set_content(anthropic_error_body("authentication_error", "invalid x-api-key"),
+                           "application/json");
       return;
     }
     std::string given = request.get_header_value("Authorization");
     given = given.starts_with("Bearer ") ? given.substr(7) : given;
     response.set_content(openai_error_body("invalid_request_error", "invalid_api_key",
-                                           "Incorrect API key provided: " + given + ". You can find your API key at "
-                                                                                    "https://platform.openai.com/account/api-keys."),
+                                           "Incorrect API key provided: " + given +
+                                               ". You can find your API key at "
+                                               "https://platform.openai.com/account/api-keys."),
                          "application/json");
   }
 

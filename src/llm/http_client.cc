@@ -86,7 +86,9 @@ std::optional<std::string> HttpResponse::header(const std::string& name) const {
   return it == headers.end() ? std::nullopt : std::optional(it->second);
 }
 
-void HttpClient::CurlDeleter::operator()(void* handle) const { curl_easy_cleanup(static_cast<CURL*>(handle)); }
+void HttpClient::CurlDeleter::operator()(void* handle) const {
+  curl_easy_cleanup(static_cast<CURL*>(handle));
+}
 
 HttpClient::HttpClient() {
   init_curl_once();
@@ -95,8 +97,10 @@ HttpClient::HttpClient() {
 
 HttpClient::~HttpClient() = default;
 
-std::expected<HttpResponse, TransportFailure> HttpClient::post(const std::string& url, const std::vector<std::string>& headers,
-                                                               const std::string& body, const HttpTimeouts& timeouts) {
+std::expected<HttpResponse, TransportFailure> HttpClient::post(const std::string& url,
+                                                               const std::vector<std::string>& headers,
+                                                               const std::string& body,
+                                                               const HttpTimeouts& timeouts) {
   CURL* curl = static_cast<CURL*>(m_handle.get());
   if (curl == nullptr) {
     return std::unexpected(TransportFailure{"cannot start libcurl", false});
@@ -136,7 +140,7 @@ std::expected<HttpResponse, TransportFailure> HttpClient::post(const std::string
       what = "timed out (connect timeout " + seconds_text(timeouts.connect) + ", total timeout " +
              seconds_text(timeouts.total) + "): " + what;
     }
-    return std::unexpected(TransportFailure{"POST " + url + ": " + what, is_transient(code)});
+    return std::unexpected(TransportFailure{what, is_transient(code)});
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   return response;

@@ -29,7 +29,7 @@ struct HttpResponse {
 
 /// Why no response arrived.
 struct TransportFailure {
-  std::string message;     ///< what went wrong and where; never holds a request header
+  std::string message;     ///< what went wrong (the caller names the URL); never holds a request header
   bool transient = false;  ///< worth retrying: refused, reset, timed out, DNS hiccup, cut short
 };
 
@@ -43,7 +43,8 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   /// POSTs `body` to `url` with `headers` ("Name: value"); any HTTP status is a response.
-  std::expected<HttpResponse, TransportFailure> post(const std::string& url, const std::vector<std::string>& headers,
+  std::expected<HttpResponse, TransportFailure> post(const std::string& url,
+                                                     const std::vector<std::string>& headers,
                                                      const std::string& body, const HttpTimeouts& timeouts);
 
  private:

@@ -33,7 +33,8 @@ std::string_view default_base_url(Provider provider) {
 }
 
 std::string effective_base_url(const Request& request) {
-  std::string url = request.base_url.empty() ? std::string(default_base_url(request.provider)) : request.base_url;
+  std::string url =
+      request.base_url.empty() ? std::string(default_base_url(request.provider)) : request.base_url;
   while (!url.empty() && url.back() == '/') {
     url.pop_back();
   }

@@ -47,9 +47,10 @@ std::string effective_base_url(const Request& request);
 
 /// What the model answered.
 struct Reply {
-  std::string id;           ///< the provider's id of the reply, for support requests
-  std::string text;         ///< the assistant's text
-  std::string stop_reason;  ///< OpenAI finish_reason or Anthropic stop_reason ("stop", "end_turn", "length", …)
+  std::string id;    ///< the provider's id of the reply, for support requests
+  std::string text;  ///< the assistant's text
+  std::string
+      stop_reason;  ///< OpenAI finish_reason or Anthropic stop_reason ("stop", "end_turn", "length", …)
   int64_t input_tokens = 0;   ///< prompt tokens billed; 0 when the server reports no usage
   int64_t output_tokens = 0;  ///< completion tokens billed; 0 when the server reports no usage
 };

@@ -23,7 +23,9 @@ json messages_json(const Request& request, bool system_as_message) {
 // OpenAI's own endpoint rejects `max_tokens` for its reasoning models and documents
 // `max_completion_tokens` for all; compatible servers (Ollama, llama.cpp, older vLLM) know only
 // `max_tokens`.
-bool is_openai_itself(std::string_view base_url) { return base_url.find("://api.openai.com") != std::string_view::npos; }
+bool is_openai_itself(std::string_view base_url) {
+  return base_url.find("://api.openai.com") != std::string_view::npos;
+}
 
 WireRequest build_openai(const Request& request, std::string_view api_key) {
   std::string base = effective_base_url(request);
@@ -43,16 +45,19 @@ WireRequest build_openai(const Request& request, std::string_view api_key) {
 }
 
 WireRequest build_anthropic(const Request& request, std::string_view api_key) {
-  json body = {{"model", request.model}, {"max_tokens", request.max_tokens}, {"messages", messages_json(request, false)}};
+  json body = {{"model", request.model},
+               {"max_tokens", request.max_tokens},
+               {"messages", messages_json(request, false)}};
   if (!request.system.empty()) {
     body["system"] = request.system;
   }
   if (request.temperature) {
     body["temperature"] = *request.temperature;
   }
-  WireRequest wire{effective_base_url(request) + "/v1/messages",
-                   {"content-type: application/json", "anthropic-version: " + std::string(k_anthropic_version)},
-                   body.dump()};
+  WireRequest wire{
+      effective_base_url(request) + "/v1/messages",
+      {"content-type: application/json", "anthropic-version: " + std::string(k_anthropic_version)},
+      body.dump()};
   if (!api_key.empty()) {
     wire.headers.push_back("x-api-key: " + std::string(api_key));
   }
@@ -116,7 +121,8 @@ Result<Reply> parse_anthropic(const json& reply) {
   parsed.stop_reason = string_field(reply, "stop_reason");
   bool has_text = false;
   for (const json& block : *content) {
-    if (block.is_object() && string_field(block, "type") == "text" && block.contains("text") && block["text"].is_string()) {
+    if (block.is_object() && string_field(block, "type") == "text" && block.contains("text") &&
+        block["text"].is_string()) {
       parsed.text += block["text"].get<std::string>();
       has_text = true;
     }
@@ -135,7 +141,8 @@ Result<Reply> parse_anthropic(const json& reply) {
 }  // namespace
 
 WireRequest build_wire_request(const Request& request, std::string_view api_key) {
-  return request.provider == Provider::anthropic ? build_anthropic(request, api_key) : build_openai(request, api_key);
+  return request.provider == Provider::anthropic ? build_anthropic(request, api_key)
+                                                 : build_openai(request, api_key);
 }
 
 Result<Reply> parse_reply(Provider provider, std::string_view body) {

@@ -49,7 +49,8 @@ TEST_CASE("Anthropic requests go to the public endpoint by default", "[llm]") {
 
 TEST_CASE("parse_reply reads text, stop reason and usage", "[llm]") {
   SECTION("OpenAI") {
-    auto reply = parse_reply(Provider::openai, R"({"id":"c1","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},
+    auto reply = parse_reply(
+        Provider::openai, R"({"id":"c1","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},
       "finish_reason":"length"}],"usage":{"prompt_tokens":11,"completion_tokens":5,"total_tokens":16}})");
     REQUIRE(reply);
     CHECK(reply->text == "ok");
@@ -58,7 +59,8 @@ TEST_CASE("parse_reply reads text, stop reason and usage", "[llm]") {
     CHECK(reply->output_tokens == 5);
   }
   SECTION("OpenAI-compatible server without usage counts no tokens") {
-    auto reply = parse_reply(Provider::openai, R"({"choices":[{"message":{"role":"assistant","content":"ok"}}]})");
+    auto reply =
+        parse_reply(Provider::openai, R"({"choices":[{"message":{"role":"assistant","content":"ok"}}]})");
     REQUIRE(reply);
     CHECK(reply->input_tokens == 0);
   }
@@ -86,8 +88,10 @@ TEST_CASE("parse_reply turns a malformed reply into an error with the reason", "
   CHECK(message(Provider::openai, "[1,2]") == "the reply is not a JSON object");
   CHECK(message(Provider::openai, R"({"choices":[]})") == "the reply has no choices");
   CHECK(message(Provider::openai, R"({"choices":[42]})") == "the reply's first choice has no message");
-  CHECK(message(Provider::openai, R"({"choices":[{"message":{"role":"assistant","content":null,"refusal":"I can't"},
-    "finish_reason":"stop"}]})") == "the reply's message has no text content (finish_reason: stop); refusal: I can't");
+  CHECK(message(Provider::openai,
+                R"({"choices":[{"message":{"role":"assistant","content":null,"refusal":"I can't"},
+    "finish_reason":"stop"}]})") ==
+        "the reply's message has no text content (finish_reason: stop); refusal: I can't");
   CHECK(message(Provider::openai, R"({"error":{"message":"upstream down","type":"server_error"}})") ==
         "the reply is an error: upstream down");
   CHECK(message(Provider::anthropic, R"({"type":"message","content":"text"})") == "the reply has no content");
@@ -98,10 +102,12 @@ TEST_CASE("parse_reply turns a malformed reply into an error with the reason", "
 }
 
 TEST_CASE("parse_error reads either provider's error shape", "[llm]") {
-  ApiError openai = parse_error(R"({"error":{"message":"Rate limit reached","type":"requests","param":null,"code":"rate_limit_exceeded"}})");
+  ApiError openai = parse_error(
+      R"({"error":{"message":"Rate limit reached","type":"requests","param":null,"code":"rate_limit_exceeded"}})");
   CHECK(openai.type == "requests");
   CHECK(openai.message == "Rate limit reached");
-  ApiError anthropic = parse_error(R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})");
+  ApiError anthropic =
+      parse_error(R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})");
   CHECK(anthropic.type == "overloaded_error");
   CHECK(anthropic.message == "Overloaded");
   CHECK(parse_error(R"({"error":"model 'x' not found"})").message == "model 'x' not found");
