@@ -65,7 +65,7 @@ class TargetBuild {
   Result<void> run_nodes(const ExperimentPlan& plan);
   Result<nodes::NodeResult> decide(const ExperimentPlan& plan);
   Result<nlohmann::json> record(const ExperimentPlan& plan, const nodes::NodeResult& decided);
-  Result<void> update_refs(const ExperimentPlan& plan, const nlohmann::json& record);
+  Result<void> update_refs(const ExperimentPlan& plan);
   Result<TargetBuildResult> dry_run(const TargetState& state);
   /// Reads the ledger's end and decides what is to be done (m_state, m_position, m_recent).
   Result<void> load_state();
@@ -188,7 +188,7 @@ Result<nlohmann::json> TargetBuild::record(const ExperimentPlan& plan, const nod
   return r;
 }
 
-Result<void> TargetBuild::update_refs(const ExperimentPlan& plan, const nlohmann::json& record) {
+Result<void> TargetBuild::update_refs(const ExperimentPlan& plan) {
   git::Repository& repo = *m_repo;
   std::string log = fmt::format("anneal: {} experiment {}", m_target.name, plan.id);
   if (plan.id == 0) {
@@ -205,7 +205,6 @@ Result<void> TargetBuild::update_refs(const ExperimentPlan& plan, const nlohmann
     if (auto r = repo.set_ref(ref(fmt::format("{}.{}", plan.id, draft)), mutation->commit, log); !r)
       return r;
   }
-  (void)record;
   if (auto r = repo.set_ref(ref("current"), m_position.incumbent, log); !r)
     return r;
   return repo.set_ref(fmt::format("refs/heads/anneal/{}", m_target.name), m_position.best, log);
@@ -346,7 +345,7 @@ Result<TargetBuildResult> TargetBuild::run() {
     auto record = this->record(*plan, *decided);
     if (!record)
       return std::unexpected(record.error());
-    if (auto refs = update_refs(*plan, *record); !refs)
+    if (auto refs = update_refs(*plan); !refs)
       return std::unexpected(refs.error());
     if (auto appended = m_ledger->append(*record); !appended)
       return std::unexpected(appended.error());
