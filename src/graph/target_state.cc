@@ -79,6 +79,10 @@ Result<TargetState> inspect_target(Workspace& workspace, const Annealfile& annea
   }
   state.kind = TargetState::Kind::Resume;
   state.reason = fmt::format("{} of {} experiments done", last_id, state.budget);
+  int failures = SearchPosition::from_json(last_record.value("state", nlohmann::json::object())).consecutive_failures;
+  int limit = target.budget.max_consecutive_failures;
+  if (limit > 0 && failures >= limit)
+    state.reason += fmt::format("; halted after {} failed experiments in a row (`anneal build` tries again)", failures);
   return state;
 }
 
