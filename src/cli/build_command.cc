@@ -11,6 +11,7 @@
 #include "cli/terminal.h"
 #include "graph/build_stamp.h"
 #include "graph/target_build.h"
+#include "proc/subprocess.h"
 
 namespace anneal::cli {
 
@@ -94,6 +95,12 @@ Result<int> run_build(const BuildArgs& args) {
       continue;
     }
     auto built = graph::build_target(project->workspace, project->annealfile, *target, options);
+    if (proc::interrupted()) {
+      // Ctrl-C: what finished is recorded; the next build resumes from there.
+      status.clear();
+      fmt::print(stderr, "anneal: interrupted; `anneal build` resumes where this stopped\n");
+      return 130;
+    }
     if (!built) {
       status.clear();
       fmt::print(stderr, "anneal: error: {}\n", built.error().message);
