@@ -188,6 +188,38 @@ TEST_CASE("a build killed with -9 leaves no process behind and the next build re
   CHECK(repo.fsck_problems().empty());
 }
 
+TEST_CASE("Ctrl-C stops the build with status 130 and leaves nothing running; the next build resumes",
+          "[system]") {
+  TempRepo repo;
+  set_up(repo, 8);
+  pid_t build = start_build(repo, repo.scratch() / "first.out");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  REQUIRE(::kill(build, SIGINT) == 0);
+  int status = 0;
+  REQUIRE(::waitpid(build, &status, 0) == build);
+  std::string first = read_text(repo.scratch() / "first.out");
+  INFO(first);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  CHECK(contains(first, "interrupted"));
+  std::vector<int> survivors;
+  for (int tries = 0; tries < 40; ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    survivors = processes_inside(repo.path());
+    if (survivors.empty() && living(agent_pids(repo)).empty())
+      break;
+  }
+  CHECK(survivors.empty());
+  CHECK(living(agent_pids(repo)).empty());
+
+  Outcome resumed = repo.anneal("build");
+  INFO(resumed.out << resumed.err);
+  REQUIRE(resumed.status == 0);
+  check_ledger(repo, 8);
+  CHECK(repo.status().empty());
+  CHECK(repo.fsck_problems().empty());
+}
+
 TEST_CASE("a torn last ledger line is dropped with a warning and the build goes on", "[system]") {
   TempRepo repo;
   repo.write("score.txt", "150\n");
