@@ -138,7 +138,6 @@ nlohmann::json decide_fields(const Target& target, int id, const SearchPosition&
           {"metric", target.objective.metric},
           {"direction", direction_name(target.objective.direction)},
           {"min_improvement", target.objective.min_improvement},
-          {"budget", 0},
           {"search", target.search.config.is_null() ? nlohmann::json::object() : target.search.config},
           {"state", position.search},
           {"incumbent_score", position.incumbent_score ? nlohmann::json(*position.incumbent_score)

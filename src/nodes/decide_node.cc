@@ -96,8 +96,7 @@ Result<NodeResult> execute_decide(NodeContext& context, const NodeSpec& spec) {
   std::string metric = j.at("metric").get<std::string>();
   bool baseline = j.value("baseline", false);
   Direction direction = j.at("direction") == "minimize" ? Direction::Minimize : Direction::Maximize;
-  auto config = SearchConfig::from_json(j.at("search"), direction, j.value("min_improvement", 0.0),
-                                        j.value("budget", 0));
+  auto config = SearchConfig::from_json(j.at("search"), direction, j.value("min_improvement", 0.0), 0);
   if (!config)
     return std::unexpected(config.error());
   auto state = SearchState::from_json(j.at("state"));

@@ -8,7 +8,7 @@ namespace anneal::nodes {
 //
 //   "target": NAME, "experiment": N, "baseline": BOOL, "metric": STAGE,
 //   "search": the target's `search:` mapping, "direction": "maximize"|"minimize",
-//   "min_improvement": X, "budget": N, "state": SearchState JSON (before this decision),
+//   "min_improvement": X, "state": SearchState JSON (before this decision),
 //   "incumbent_score": X | null,
 //   "candidates": [{"draft": D, "candidate": {"commit": SHA} | {"mutate": KEY},
 //                   "gates": [KEY...], "stages": {STAGE: KEY...}}...]
