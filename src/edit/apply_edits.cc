@@ -1,0 +1,1 @@
+#include "edit/apply_edits.h"

@@ -1,0 +1,1 @@
+#include "edit/edit_reply.h"

@@ -1,0 +1,1 @@
+#include "knowledge/knowledge_store.h"

@@ -1,0 +1,1 @@
+#include "knowledge/learning_pool.h"

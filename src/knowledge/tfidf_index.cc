@@ -1,0 +1,1 @@
+#include "knowledge/tfidf_index.h"

@@ -1,0 +1,47 @@
+// knowledge: what past experiments tried and how they ended, retrieved by similarity, and
+// what was learned across targets.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace anneal::knowledge {
+
+/// Lower-cased word tokens of `text`, with English stop words removed and a light suffix
+/// stemming ("caching" and "cached" → "cach"), so paraphrases share terms.
+std::vector<std::string> tokenize(std::string_view text);
+
+/// Word-level Jaccard similarity of two texts' token sets: the baseline TF-IDF must beat.
+double word_jaccard(std::string_view a, std::string_view b);
+
+/// A match of a query against the index.
+struct Match {
+  size_t id = 0;       ///< the document's position in insertion order
+  double score = 0;    ///< cosine similarity of TF-IDF vectors, in [0, 1]
+};
+
+/// TF-IDF vectors of a growing set of documents with cosine-similarity retrieval through an
+/// inverted index: a query costs the postings of its terms, not the whole collection.
+class TfIdfIndex {
+ public:
+  /// Adds a document; returns its id (0, 1, 2, …).
+  size_t add(std::string_view text);
+  size_t size() const { return m_doc_terms.size(); }
+  /// The `k` documents most similar to `text` (score > 0), best first; ties by lower id.
+  std::vector<Match> query(std::string_view text, size_t k) const;
+
+ private:
+  struct Posting {
+    size_t doc;
+    float tf;
+  };
+  std::unordered_map<std::string, std::vector<Posting>> m_postings;
+  std::vector<std::vector<std::pair<std::string, float>>> m_doc_terms;
+  mutable std::vector<double> m_norms;  ///< recomputed when documents were added since
+  mutable size_t m_norms_for = 0;
+};
+
+}  // namespace anneal::knowledge

@@ -1,0 +1,1 @@
+#include "llm/pricing.h"

@@ -1,0 +1,1 @@
+#include "llm/spend_log.h"
