@@ -24,17 +24,20 @@ struct EditFailure {
   std::string reason;  ///< "the SEARCH text matches 3 times; include more lines to make it unique"
 };
 
-/// Applies `edits` in order to the files under `root` (a later edit sees the earlier ones).
-/// All or nothing: when any edit fails, no file is written and every failure is returned
-/// (the message of the Error lists them, one per line). Paths that are absolute, contain
-/// "..", point into `.git` or resolve outside `root` fail without touching anything.
-/// On success returns the paths written, relative to `root`, in first-written order.
-Result<std::vector<std::string>> apply_edits(const std::filesystem::path& root, const std::vector<Edit>& edits,
-                                             const ApplyLimits& limits = {});
+/// What applying a reply's edits did.
+struct ApplyOutcome {
+  std::vector<std::string> written;    ///< paths written, relative to root, first-written order
+  std::vector<EditFailure> failures;   ///< every edit that could not be applied
+  bool ok() const { return failures.empty(); }
+  /// The failures, one per line: "edit 2 (src/a.py, reply line 14): the SEARCH text ...".
+  std::string describe_failures() const;
+};
 
-/// The failures of the last attempt, when apply_edits returned an Error because edits did not
-/// apply (as opposed to an I/O error); the same text as the Error message, structured.
-std::vector<EditFailure> check_edits(const std::filesystem::path& root, const std::vector<Edit>& edits,
-                                     const ApplyLimits& limits = {});
+/// Applies `edits` in order to the files under `root` (a later edit sees the earlier ones).
+/// All or nothing: when any edit fails, no file is written and every failure is listed.
+/// Paths that are absolute, contain "..", point into `.git` or resolve outside `root` fail
+/// without touching anything. An Error means an I/O failure, not a bad edit.
+Result<ApplyOutcome> apply_edits(const std::filesystem::path& root, const std::vector<Edit>& edits,
+                                 const ApplyLimits& limits = {});
 
 }  // namespace anneal::edit
