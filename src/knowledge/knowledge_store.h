@@ -35,7 +35,11 @@ class KnowledgeStore {
   TfIdfIndex m_index;
 };
 
-/// Markdown lines for the prompt: "- #12 discarded (score 41.2, +0.3): hypothesis — why".
+/// Markdown lines for the prompt, one bullet per attempt in the given order:
+///   - #12 discarded (score 41.2, Δ +0.3): hypothesis text — why: detail
+/// The parenthesis holds what is known (score, delta, or neither); "— why:" appears only with
+/// a detail. Line breaks inside the texts become spaces, and the hypothesis and the detail
+/// are each cut to about 300 characters with "…", so one attempt is one bounded line.
 std::string format_attempts(const std::vector<const Attempt*>& attempts);
 
 }  // namespace anneal::knowledge

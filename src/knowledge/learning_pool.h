@@ -27,6 +27,13 @@ struct PooledLearning {
 /// every target and repository on the machine reads and appends to. Appends are whole lines
 /// under an exclusive flock, so concurrent builds never interleave; a torn last line (a
 /// killed writer) is skipped when reading.
+///
+/// File format, version 1: one JSON object per line, each ending in "\n":
+///   {"v":1,"domain":"<domain>","source":"<repo>/<target>","text":"<lesson>","time":"<ISO-8601>"}
+/// Readers skip lines that do not parse, are not objects or have no string "text" (a torn
+/// line, a line of a future version they cannot read), so the file only ever grows by lines.
+/// A writer that finds the file not ending in "\n" (a writer killed mid-line) starts its
+/// line with "\n", so the torn line never swallows a whole one.
 class LearningPool {
  public:
   explicit LearningPool(std::filesystem::path file) : m_file(std::move(file)) {}

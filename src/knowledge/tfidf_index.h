@@ -25,6 +25,12 @@ struct Match {
 
 /// TF-IDF vectors of a growing set of documents with cosine-similarity retrieval through an
 /// inverted index: a query costs the postings of its terms, not the whole collection.
+///
+/// Weights: tf = 1 + ln(count of the term in the text) (sublinear, so a word repeated in one
+/// hypothesis does not dominate it); idf = ln((1 + N) / (1 + df)) + 1 (smoothed, never 0, so a
+/// term every document shares still counts a little). A document's weights depend on N and
+/// df, which change with every add, so its vector norm is recomputed lazily, by the first
+/// query after documents were added.
 class TfIdfIndex {
  public:
   /// Adds a document; returns its id (0, 1, 2, …).
@@ -38,8 +44,12 @@ class TfIdfIndex {
     size_t doc;
     float tf;
   };
-  std::unordered_map<std::string, std::vector<Posting>> m_postings;
-  std::vector<std::vector<std::pair<std::string, float>>> m_doc_terms;
+  double idf(size_t term) const;
+  void refresh_norms() const;
+
+  std::unordered_map<std::string, size_t> m_term_ids;
+  std::vector<std::vector<Posting>> m_postings;                  ///< by term id
+  std::vector<std::vector<std::pair<size_t, float>>> m_doc_terms;  ///< (term id, tf) by doc
   mutable std::vector<double> m_norms;  ///< recomputed when documents were added since
   mutable size_t m_norms_for = 0;
 };
