@@ -1,3 +1,4 @@
+// edit: applying an api agent's edit blocks to a worktree, all or nothing.
 #pragma once
 
 #include <cstddef>
@@ -22,6 +23,7 @@ struct EditFailure {
   size_t index = 0;  ///< 0-based position in the reply's edits
   std::string path;
   std::string reason;  ///< "the SEARCH text matches 3 times; include more lines to make it unique"
+  int line = 0;        ///< the edit's line in the reply (Edit::line), 0 when unknown
 };
 
 /// What applying a reply's edits did.
