@@ -115,7 +115,9 @@ std::string not_found_reason(std::string_view content, std::string_view search) 
   if (!anchor.empty() && anchor.back() == '\r')
     anchor.remove_suffix(1);
   std::vector<std::string_view> lines = split_lines(content);
-  auto strip_cr = [](std::string_view s) { return !s.empty() && s.back() == '\r' ? s.substr(0, s.size() - 1) : s; };
+  auto strip_cr = [](std::string_view s) {
+    return !s.empty() && s.back() == '\r' ? s.substr(0, s.size() - 1) : s;
+  };
 
   // The first SEARCH line is in the file: say where the copy goes wrong after it.
   size_t best_line = 0, best_run = 0;
@@ -138,8 +140,15 @@ std::string not_found_reason(std::string_view content, std::string_view search) 
     if (best_line + best_run >= lines.size())
       return fmt::format("{}: SEARCH line {} is line {} of the file, but the file ends before SEARCH line {}",
                          k_prefix, first + 1, best_line + 1, differs + 1);
-    return fmt::format("{}: SEARCH line {} is line {} of the file, but SEARCH line {} differs; the file has {} there",
-                       k_prefix, first + 1, best_line + 1, differs + 1, quoted(lines[best_line + best_run]));
+    std::string_view theirs = strip_cr(lines[best_line + best_run]);
+    if (trim(theirs) == trim(strip_cr(wanted[differs])))
+      return fmt::format(
+          "{}: SEARCH line {} is line {} of the file, but SEARCH line {} differs in its "
+          "whitespace; copy the lines exactly, with their indentation and trailing spaces",
+          k_prefix, first + 1, best_line + 1, differs + 1);
+    return fmt::format(
+        "{}: SEARCH line {} is line {} of the file, but SEARCH line {} differs; the file has {} there",
+        k_prefix, first + 1, best_line + 1, differs + 1, quoted(theirs));
   }
 
   // Otherwise the file line most like it: equal but for whitespace, or sharing the longest
@@ -149,9 +158,10 @@ std::string not_found_reason(std::string_view content, std::string_view search) 
   for (size_t n = 0; n < lines.size(); ++n) {
     std::string_view line = trim(lines[n]);
     if (line == anchor_trimmed)
-      return fmt::format("{}: SEARCH line {} matches line {} of the file only if whitespace is ignored; "
-                         "copy the lines exactly, with their indentation",
-                         k_prefix, first + 1, n + 1);
+      return fmt::format(
+          "{}: SEARCH line {} matches line {} of the file only if whitespace is ignored; "
+          "copy the lines exactly, with their indentation",
+          k_prefix, first + 1, n + 1);
     size_t limit = std::min(line.size(), anchor_trimmed.size());
     size_t prefix = 0;
     while (prefix < limit && line[prefix] == anchor_trimmed[prefix])
@@ -168,15 +178,17 @@ std::string not_found_reason(std::string_view content, std::string_view search) 
   if (closest_score >= 8 && closest_score * 2 >= anchor_trimmed.size())
     return fmt::format("{}: SEARCH line {}, {}, is not in the file; the closest is line {}: {}", k_prefix,
                        first + 1, quoted(anchor), closest + 1, quoted(lines[closest]));
-  return fmt::format("{}: SEARCH line {}, {}, is not in the file; copy SEARCH lines exactly from the current file",
-                     k_prefix, first + 1, quoted(anchor));
+  return fmt::format(
+      "{}: SEARCH line {}, {}, is not in the file; copy SEARCH lines exactly from the current file", k_prefix,
+      first + 1, quoted(anchor));
 }
 
 std::expected<void, std::string> apply_replace(FileState& file, const Edit& edit) {
   if (edit.search.empty()) {
     if (file.exists && !file.content.empty())
-      return Reason("SEARCH is empty, which creates a new file, but the file exists; "
-                    "put the exact lines to change in SEARCH");
+      return Reason(
+          "SEARCH is empty, which creates a new file, but the file exists; "
+          "put the exact lines to change in SEARCH");
     file.content = file.crlf ? to_crlf(edit.replace) : edit.replace;
     file.exists = true;
     file.changed = true;
@@ -187,12 +199,11 @@ std::expected<void, std::string> apply_replace(FileState& file, const Edit& edit
   std::string search = file.crlf ? to_crlf(edit.search) : edit.search;
   std::string replace = file.crlf ? to_crlf(edit.replace) : edit.replace;
   std::vector<size_t> matches = line_start_matches(file.content, search);
-  if (matches.empty() && !file.content.empty() && file.content.back() != '\n') {
+  if (!file.content.empty() && file.content.back() != '\n' && search.back() == '\n') {
     // The file's last line has no newline: SEARCH, whose lines all end in one, may still
     // mean it. The replacement then keeps the file without a final newline.
     auto drop_newline = [](std::string& s) {
-      if (!s.empty() && s.back() == '\n')
-        s.pop_back();
+      s.pop_back();
       if (!s.empty() && s.back() == '\r')
         s.pop_back();
     };
@@ -201,9 +212,12 @@ std::expected<void, std::string> apply_replace(FileState& file, const Edit& edit
     size_t pos = file.content.size() - std::min(shorter.size(), file.content.size());
     if (!shorter.empty() && std::string_view(file.content).substr(pos) == shorter &&
         (pos == 0 || file.content[pos - 1] == '\n')) {
-      search = std::move(shorter);
-      drop_newline(replace);
       matches.push_back(pos);
+      if (matches.size() == 1) {
+        search = std::move(shorter);
+        if (!replace.empty() && replace.back() == '\n')
+          drop_newline(replace);
+      }
     }
   }
   if (matches.empty())
@@ -214,9 +228,10 @@ std::expected<void, std::string> apply_replace(FileState& file, const Edit& edit
       where += fmt::format("{}{}", i == 0 ? "" : ", ", line_number(file.content, matches[i]));
     if (matches.size() > 5)
       where += ", ...";
-    return Reason(fmt::format("the SEARCH text matches {} times (at lines {}); include more surrounding "
-                              "lines so that it matches once",
-                              matches.size(), where));
+    return Reason(
+        fmt::format("the SEARCH text matches {} times (at lines {}); include more surrounding "
+                    "lines so that it matches once",
+                    matches.size(), where));
   }
   if (search != replace) {
     file.content.replace(matches.front(), search.size(), replace);
@@ -225,11 +240,13 @@ std::expected<void, std::string> apply_replace(FileState& file, const Edit& edit
   return {};
 }
 
-std::expected<void, std::string> apply_whole_file(FileState& file, const Edit& edit, const ApplyLimits& limits) {
+std::expected<void, std::string> apply_whole_file(FileState& file, const Edit& edit,
+                                                  const ApplyLimits& limits) {
   if (file.exists && file.content.size() > limits.whole_file_max_bytes)
-    return Reason(fmt::format("the file has {} bytes, more than the {} a whole-file replacement may replace; "
-                              "change it with SEARCH/REPLACE blocks",
-                              file.content.size(), limits.whole_file_max_bytes));
+    return Reason(
+        fmt::format("the file has {} bytes, more than the {} a whole-file replacement may replace; "
+                    "change it with SEARCH/REPLACE blocks",
+                    file.content.size(), limits.whole_file_max_bytes));
   std::string content = file.crlf ? to_crlf(edit.replace) : edit.replace;
   if (!file.exists || content != file.content) {
     file.content = std::move(content);
@@ -283,11 +300,13 @@ std::expected<fs::path, std::string> resolve(const fs::path& root, std::string_v
       break;
     }
     if (ec)
-      return Reason(fmt::format("cannot inspect {}: {}", next.lexically_relative(root).string(), ec.message()));
+      return Reason(
+          fmt::format("cannot inspect {}: {}", next.lexically_relative(root).string(), ec.message()));
     if (status.type() == fs::file_type::symlink) {
       next = fs::canonical(next, ec);
       if (ec)
-        return Reason(fmt::format("the path goes through the broken symlink {}", (at / parts[i]).lexically_relative(root).string()));
+        return Reason(fmt::format("the path goes through the broken symlink {}",
+                                  (at / parts[i]).lexically_relative(root).string()));
       if (!inside(root, next))
         return Reason(fmt::format("the path leads outside the repository through the symlink {}",
                                   (at / parts[i]).lexically_relative(root).string()));
@@ -299,6 +318,8 @@ std::expected<fs::path, std::string> resolve(const fs::path& root, std::string_v
       return Reason(fmt::format("{} is not a directory", at.lexically_relative(root).string()));
     if (last && status.type() == fs::file_type::directory)
       return Reason("the path is a directory, not a file");
+    if (last && status.type() != fs::file_type::regular)
+      return Reason("the path is not a regular file");
   }
   if (!inside(root, at))
     return Reason("the path leads outside the repository");
@@ -317,7 +338,9 @@ Result<std::string> read_whole(const fs::path& path) {
         ::close(fd);
     }
   } file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  auto failed = [&path] { return fail(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno))); };
+  auto failed = [&path] {
+    return fail(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
+  };
   struct stat info {};
   if (file.fd < 0 || ::fstat(file.fd, &info) != 0)
     return failed();
@@ -360,7 +383,8 @@ Result<FileState> load(const fs::path& root, const fs::path& abs) {
   return file;
 }
 
-Result<ApplyOutcome> apply_all(const fs::path& root, const std::vector<Edit>& edits, const ApplyLimits& limits) {
+Result<ApplyOutcome> apply_all(const fs::path& root, const std::vector<Edit>& edits,
+                               const ApplyLimits& limits) {
   std::error_code ec;
   fs::path base = fs::canonical(root, ec);
   if (ec)
@@ -372,7 +396,8 @@ Result<ApplyOutcome> apply_all(const fs::path& root, const std::vector<Edit>& ed
   for (size_t i = 0; i < edits.size(); ++i) {
     const Edit& edit = edits[i];
     auto failed = [&](std::string reason) {
-      outcome.failures.push_back(EditFailure{.index = i, .path = edit.path, .reason = std::move(reason), .line = edit.line});
+      outcome.failures.push_back(
+          EditFailure{.index = i, .path = edit.path, .reason = std::move(reason), .line = edit.line});
     };
     auto abs = resolve(base, edit.path);
     if (!abs) {
@@ -387,7 +412,8 @@ Result<ApplyOutcome> apply_all(const fs::path& root, const std::vector<Edit>& ed
       files.push_back(std::move(*file));
     }
     FileState& file = files[known->second];
-    auto applied = edit.kind == Edit::Kind::Replace ? apply_replace(file, edit) : apply_whole_file(file, edit, limits);
+    auto applied =
+        edit.kind == Edit::Kind::Replace ? apply_replace(file, edit) : apply_whole_file(file, edit, limits);
     if (!applied)
       failed(std::move(applied.error()));
   }
@@ -418,14 +444,16 @@ std::string ApplyOutcome::describe_failures() const {
     if (!out.empty())
       out += '\n';
     if (failure.line > 0)
-      out += fmt::format("edit {} ({}, reply line {}): {}", failure.index + 1, failure.path, failure.line, failure.reason);
+      out += fmt::format("edit {} ({}, reply line {}): {}", failure.index + 1, failure.path, failure.line,
+                         failure.reason);
     else
       out += fmt::format("edit {} ({}): {}", failure.index + 1, failure.path, failure.reason);
   }
   return out;
 }
 
-Result<ApplyOutcome> apply_edits(const fs::path& root, const std::vector<Edit>& edits, const ApplyLimits& limits) {
+Result<ApplyOutcome> apply_edits(const fs::path& root, const std::vector<Edit>& edits,
+                                 const ApplyLimits& limits) {
   // The file system library throws on allocation and some path errors; a bad reply must
   // fail its draft, never the process.
   try {

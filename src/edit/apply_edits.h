@@ -28,8 +28,8 @@ struct EditFailure {
 
 /// What applying a reply's edits did.
 struct ApplyOutcome {
-  std::vector<std::string> written;    ///< paths written, relative to root, first-written order
-  std::vector<EditFailure> failures;   ///< every edit that could not be applied
+  std::vector<std::string> written;   ///< paths written, relative to root, first-written order
+  std::vector<EditFailure> failures;  ///< every edit that could not be applied
   bool ok() const { return failures.empty(); }
   /// The failures, one per line: "edit 2 (src/a.py, reply line 14): the SEARCH text ...".
   std::string describe_failures() const;

@@ -1,5 +1,6 @@
 #include "edit/apply_edits.h"
 
+#include <sys/stat.h>
 #include <time.h>
 
 #include <chrono>
@@ -7,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include "temp_dir.h"
 #include "util/file.h"
@@ -43,12 +44,20 @@ Edit replace(std::string path, std::string search, std::string replacement, int 
 }
 
 Edit whole_file(std::string path, std::string content) {
-  return Edit{.kind = Edit::Kind::WholeFile, .path = std::move(path), .search = {}, .replace = std::move(content), .line = 0};
+  return Edit{.kind = Edit::Kind::WholeFile,
+              .path = std::move(path),
+              .search = {},
+              .replace = std::move(content),
+              .line = 0};
 }
 
-void put(const fs::path& path, std::string_view content) { REQUIRE(write_file_atomic(path, content)); }
+void put(const fs::path& path, std::string_view content) {
+  REQUIRE(write_file_atomic(path, content));
+}
 
-std::string get(const fs::path& path) { return read_file(path).value(); }
+std::string get(const fs::path& path) {
+  return read_file(path).value();
+}
 
 /// Applies edits that must fail, and returns the one failure's reason.
 std::string failure_of(const fs::path& root, const std::vector<Edit>& edits, const ApplyLimits& limits = {}) {
@@ -101,9 +110,11 @@ TEST_CASE("apply_edits explains a SEARCH text that is not there or not unique", 
       "def g():\n"
       "    return 0\n");
   SECTION("a later line differs") {
-    CHECK(failure_of(dir.path(), {replace("a.py", "    for item in items:\n        total += item * 2\n", "")}) ==
-          "the SEARCH text is not in the file: SEARCH line 1 is line 3 of the file, but SEARCH line 2 differs; "
-          "the file has 'total += item' there");
+    CHECK(
+        failure_of(dir.path(),
+                   {replace("a.py", "    for item in items:\n        total += item * 2\n", "")}) ==
+        "the SEARCH text is not in the file: SEARCH line 1 is line 3 of the file, but SEARCH line 2 differs; "
+        "the file has 'total += item' there");
   }
   SECTION("the file ends first") {
     CHECK(failure_of(dir.path(), {replace("a.py", "    return 0\n    pass\n", "")}) ==
@@ -111,26 +122,37 @@ TEST_CASE("apply_edits explains a SEARCH text that is not there or not unique", 
           "SEARCH line 2");
   }
   SECTION("indentation differs") {
-    CHECK(failure_of(dir.path(), {replace("a.py", "  total = 0\n", "")}) ==
-          "the SEARCH text is not in the file: SEARCH line 1 matches line 2 of the file only if whitespace is "
-          "ignored; copy the lines exactly, with their indentation");
+    CHECK(
+        failure_of(dir.path(), {replace("a.py", "  total = 0\n", "")}) ==
+        "the SEARCH text is not in the file: SEARCH line 1 matches line 2 of the file only if whitespace is "
+        "ignored; copy the lines exactly, with their indentation");
   }
   SECTION("a renamed identifier") {
-    CHECK(failure_of(dir.path(), {replace("a.py", "    for element in items:\n", "")}) ==
-          "the SEARCH text is not in the file: SEARCH line 1, 'for element in items:', is not in the file; the "
-          "closest is line 3: 'for item in items:'");
+    CHECK(
+        failure_of(dir.path(), {replace("a.py", "    for element in items:\n", "")}) ==
+        "the SEARCH text is not in the file: SEARCH line 1, 'for element in items:', is not in the file; the "
+        "closest is line 3: 'for item in items:'");
   }
   SECTION("nothing alike") {
-    CHECK(failure_of(dir.path(), {replace("a.py", "import numpy\n", "")}) ==
-          "the SEARCH text is not in the file: SEARCH line 1, 'import numpy', is not in the file; copy SEARCH "
-          "lines exactly from the current file");
+    CHECK(
+        failure_of(dir.path(), {replace("a.py", "import numpy\n", "")}) ==
+        "the SEARCH text is not in the file: SEARCH line 1, 'import numpy', is not in the file; copy SEARCH "
+        "lines exactly from the current file");
   }
   SECTION("part of a line is not a match") {
-    CHECK(failure_of(dir.path(), {replace("a.py", "total = 0\n", "")}).starts_with("the SEARCH text is not in the file"));
+    CHECK(failure_of(dir.path(), {replace("a.py", "total = 0\n", "")})
+              .starts_with("the SEARCH text is not in the file"));
+  }
+  SECTION("a later line differs in its whitespace") {
+    CHECK(failure_of(dir.path(), {replace("a.py", "    total = 0\n    for item in items: \n", "")}) ==
+          "the SEARCH text is not in the file: SEARCH line 1 is line 2 of the file, but SEARCH line 2 "
+          "differs in "
+          "its whitespace; copy the lines exactly, with their indentation and trailing spaces");
   }
   SECTION("several matches") {
     CHECK(failure_of(dir.path(), {replace("a.py", "    return", "")}) ==
-          "the SEARCH text matches 2 times (at lines 5, 8); include more surrounding lines so that it matches once");
+          "the SEARCH text matches 2 times (at lines 5, 8); include more surrounding lines so that it "
+          "matches once");
   }
   CHECK(get(dir.path() / "a.py").starts_with("def f(items):\n    total = 0\n"));
 }
@@ -139,15 +161,17 @@ TEST_CASE("apply_edits is all or nothing", "[edit]") {
   TempDir dir;
   put(dir.path() / "a.py", "a = 1\n");
   put(dir.path() / "b.py", "b = 1\n");
-  auto outcome = apply_edits(dir.path(), {replace("a.py", "a = 1\n", "a = 2\n", 3), replace("new/c.py", "", "c\n", 9),
-                                          replace("b.py", "b = 7\n", "b = 2\n", 14)});
+  auto outcome =
+      apply_edits(dir.path(), {replace("a.py", "a = 1\n", "a = 2\n", 3), replace("new/c.py", "", "c\n", 9),
+                               replace("b.py", "b = 7\n", "b = 2\n", 14)});
   REQUIRE(outcome);
   CHECK_FALSE(outcome->ok());
   CHECK(outcome->written.empty());
   REQUIRE(outcome->failures.size() == 1);
   CHECK(outcome->failures[0].index == 2);
   CHECK(outcome->describe_failures() ==
-        "edit 3 (b.py, reply line 14): the SEARCH text is not in the file: SEARCH line 1, 'b = 7', is not in the "
+        "edit 3 (b.py, reply line 14): the SEARCH text is not in the file: SEARCH line 1, 'b = 7', is not in "
+        "the "
         "file; copy SEARCH lines exactly from the current file");
   CHECK(get(dir.path() / "a.py") == "a = 1\n");
   CHECK_FALSE(fs::exists(dir.path() / "new"));
@@ -156,13 +180,16 @@ TEST_CASE("apply_edits is all or nothing", "[edit]") {
 TEST_CASE("apply_edits lists every failing edit", "[edit]") {
   TempDir dir;
   put(dir.path() / "a.py", "a\n");
-  auto outcome = apply_edits(dir.path(), {replace("a.py", "x\n", "y\n", 2), replace("../b.py", "", "b\n", 8)});
+  auto outcome =
+      apply_edits(dir.path(), {replace("a.py", "x\n", "y\n", 2), replace("../b.py", "", "b\n", 8)});
   REQUIRE(outcome);
-  CHECK(outcome->describe_failures() ==
-        "edit 1 (a.py, reply line 2): the SEARCH text is not in the file: SEARCH line 1, 'x', is not in the file; "
-        "copy SEARCH lines exactly from the current file\n"
-        "edit 2 (../b.py, reply line 8): the path contains '..'; use a path inside the repository, relative to "
-        "its root");
+  CHECK(
+      outcome->describe_failures() ==
+      "edit 1 (a.py, reply line 2): the SEARCH text is not in the file: SEARCH line 1, 'x', is not in the "
+      "file; "
+      "copy SEARCH lines exactly from the current file\n"
+      "edit 2 (../b.py, reply line 8): the path contains '..'; use a path inside the repository, relative to "
+      "its root");
 }
 
 TEST_CASE("apply_edits creates new files with an empty SEARCH", "[edit]") {
@@ -182,7 +209,8 @@ TEST_CASE("apply_edits creates new files with an empty SEARCH", "[edit]") {
   SECTION("an existing file is not overwritten") {
     put(dir.path() / "a.py", "keep\n");
     CHECK(failure_of(dir.path(), {replace("a.py", "", "x\n")}) ==
-          "SEARCH is empty, which creates a new file, but the file exists; put the exact lines to change in SEARCH");
+          "SEARCH is empty, which creates a new file, but the file exists; put the exact lines to change in "
+          "SEARCH");
     CHECK(get(dir.path() / "a.py") == "keep\n");
   }
   SECTION("a missing file cannot be searched") {
@@ -206,6 +234,12 @@ TEST_CASE("apply_edits keeps the file's line endings and missing final newline",
     put(dir.path() / "n.txt", "one\ntwo");
     REQUIRE(apply_edits(dir.path(), {replace("n.txt", "one\ntwo\n", "one\n2\n")})->ok());
     CHECK(get(dir.path() / "n.txt") == "one\n2");
+  }
+  SECTION("a last line without newline counts as a match") {
+    put(dir.path() / "n.txt", "x\ny\nx");
+    CHECK(failure_of(dir.path(), {replace("n.txt", "x\n", "z\n")}) ==
+          "the SEARCH text matches 2 times (at lines 1, 3); include more surrounding lines so that it "
+          "matches once");
   }
   SECTION("executable bit") {
     put(dir.path() / "run.sh", "echo 1\n");
@@ -280,13 +314,18 @@ TEST_CASE("apply_edits refuses paths outside the worktree or inside .git", "[edi
   }
   SECTION("a symlink into .git") {
     fs::create_directory_symlink(root / ".git", root / "g");
-    CHECK(failure_of(root, {whole_file("g/config", "x\n")}) == "the path leads into .git, which edits may not change");
+    CHECK(failure_of(root, {whole_file("g/config", "x\n")}) ==
+          "the path leads into .git, which edits may not change");
   }
   SECTION("a broken symlink") {
     fs::create_directory_symlink(outside.path() / "gone", root / "dangling");
     CHECK(failure_of(root, {replace("dangling/x.py", "", "x\n")}) ==
           "the path goes through the broken symlink dangling");
     CHECK_FALSE(fs::exists(outside.path() / "gone"));
+  }
+  SECTION("not a regular file") {
+    REQUIRE(::mkfifo((root / "pipe").c_str(), 0600) == 0);
+    CHECK(failure_of(root, {whole_file("pipe", "x\n")}) == "the path is not a regular file");
   }
   SECTION("a directory") {
     fs::create_directories(root / "pkg");
@@ -304,7 +343,8 @@ TEST_CASE("apply_edits follows a symlink that stays inside the worktree", "[edit
   fs::create_directories(dir.path() / "real");
   put(dir.path() / "real/a.py", "a\n");
   fs::create_directory_symlink("real", dir.path() / "alias");
-  auto outcome = apply_edits(dir.path(), {replace("alias/a.py", "a\n", "b\n"), replace("./real//a.py", "b\n", "c\n")});
+  auto outcome =
+      apply_edits(dir.path(), {replace("alias/a.py", "a\n", "b\n"), replace("./real//a.py", "b\n", "c\n")});
   REQUIRE(outcome);
   CHECK(outcome->ok());
   CHECK(outcome->written == std::vector<std::string>{"real/a.py"});
@@ -327,7 +367,8 @@ TEST_CASE("apply_edits edits a 1 MB file quickly", "[edit]") {
   put(dir.path() / "big.py", big);
   std::vector<Edit> edits;
   for (int i : {10, 9000, 17000, 20000})
-    edits.push_back(replace("big.py", fmt::format("    value_{} = compute(value_{}, {})  # keep\n", i, i, i % 13),
+    edits.push_back(replace("big.py",
+                            fmt::format("    value_{} = compute(value_{}, {})  # keep\n", i, i, i % 13),
                             fmt::format("    value_{} = 0\n", i)));
   auto start = cpu_now();
   auto outcome = apply_edits(dir.path(), edits);

@@ -23,7 +23,9 @@ std::string_view trim(std::string_view s) {
   return s.substr(begin, end - begin + 1);
 }
 
-bool is_blank(std::string_view line) { return trim(line).empty(); }
+bool is_blank(std::string_view line) {
+  return trim(line).empty();
+}
 
 /// A line of the reply shown inside a message, cut so that a long line stays readable.
 std::string quoted(std::string_view line) {
@@ -45,9 +47,15 @@ bool is_marker(std::string_view line, char c, std::string_view word) {
   return trim(line.substr(n)) == word;
 }
 
-bool is_search_marker(std::string_view line) { return is_marker(line, '<', "SEARCH"); }
-bool is_divider(std::string_view line) { return is_marker(line, '=', ""); }
-bool is_replace_marker(std::string_view line) { return is_marker(line, '>', "REPLACE"); }
+bool is_search_marker(std::string_view line) {
+  return is_marker(line, '<', "SEARCH");
+}
+bool is_divider(std::string_view line) {
+  return is_marker(line, '=', "");
+}
+bool is_replace_marker(std::string_view line) {
+  return is_marker(line, '>', "REPLACE");
+}
 
 /// The number of backticks opening a fence (``` or more, then an optional language), or 0.
 size_t fence_opening(std::string_view line) {
@@ -80,8 +88,8 @@ std::optional<std::string> path_in(std::string_view line) {
     return line.size() != before;
   };
   strip();
-  if (line.size() > 5 && std::equal(line.begin(), line.begin() + 5, "file:",
-                                    [](char a, char b) { return std::tolower(a) == b; })) {
+  if (line.size() > 5 && std::equal(line.begin(), line.begin() + 5,
+                                    "file:", [](char a, char b) { return std::tolower(a) == b; })) {
     line.remove_prefix(5);
     while (strip()) {
     }
@@ -99,7 +107,8 @@ bool looks_like_file(std::string_view path) {
   static constexpr std::array<std::string_view, 8> k_bare_names = {
       "Makefile", "Dockerfile", "Justfile", "Gemfile", "Rakefile", "Procfile", "Annealfile", "LICENSE"};
   for (char c : path) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && std::string_view("._/+-@").find(c) == std::string_view::npos)
+    if (!std::isalnum(static_cast<unsigned char>(c)) &&
+        std::string_view("._/+-@").find(c) == std::string_view::npos)
       return false;
   }
   size_t slash = path.rfind('/');
@@ -228,8 +237,8 @@ class ReplyParser {
     if (!text.empty() || i + 1 >= m_lines.size())
       return;
     std::string_view next = m_lines[i + 1];
-    bool starts_edit = i + 2 < m_lines.size() &&
-                       (is_search_marker(m_lines[i + 2]) || fence_opening(m_lines[i + 2]) > 0);
+    bool starts_edit =
+        i + 2 < m_lines.size() && (is_search_marker(m_lines[i + 2]) || fence_opening(m_lines[i + 2]) > 0);
     if (!is_blank(next) && !starts_edit && fence_opening(next) == 0 && !is_search_marker(next))
       m_reply.hypothesis = std::string(trim(next));
   }
@@ -281,8 +290,8 @@ class ReplyParser {
         continue;
       if (auto path = path_in(line))
         return std::move(*path);
-      return error_at(i, fmt::format("the line above <<<<<<< SEARCH must be the file's path, not {}",
-                                     quoted(line)));
+      return error_at(
+          i, fmt::format("the line above <<<<<<< SEARCH must be the file's path, not {}", quoted(line)));
     }
     if (!m_reply.edits.empty())
       return m_reply.edits.back().path;
@@ -321,6 +330,8 @@ class ReplyParser {
 
 }  // namespace
 
-Result<EditReply> parse_edit_reply(std::string_view text) { return ReplyParser(text).parse(); }
+Result<EditReply> parse_edit_reply(std::string_view text) {
+  return ReplyParser(text).parse();
+}
 
 }  // namespace anneal::edit

@@ -30,6 +30,11 @@ struct EditReply {
 
 /// Parses `text`. A malformed block (a SEARCH without its ======= or REPLACE marker, no path
 /// before it) or a reply without any edit is an error saying what and on which line.
+/// Tolerated: CRLF, markdown around the Hypothesis line and the path (`a.py`, **a.py**,
+/// "# a.py"), blocks wrapped in ``` fences with the path before or inside the fence, 5 to 9
+/// marker characters, and a block right after another one without its own path line (it
+/// edits the same file). A path line (with a '.' or '/', or a name like Makefile) followed
+/// by a fence without SEARCH markers is a WholeFile edit.
 Result<EditReply> parse_edit_reply(std::string_view text);
 
 }  // namespace anneal::edit

@@ -5,8 +5,8 @@
 #include <chrono>
 #include <string>
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 using anneal::edit::Edit;
 using anneal::edit::parse_edit_reply;
@@ -127,20 +127,23 @@ TEST_CASE("parse_edit_reply accepts decorated paths, fences and marker lengths",
     return reply->edits[0];
   };
   SECTION("path in backticks, bold or after a heading mark") {
-    for (std::string path_line : {"`src/a.py`", "**src/a.py**", "### src/a.py", "* `src/a.py`:", "File: src/a.py"}) {
+    for (std::string path_line :
+         {"`src/a.py`", "**src/a.py**", "### src/a.py", "* `src/a.py`:", "File: src/a.py"}) {
       CAPTURE(path_line);
       CHECK(only_edit(path_line + "\n<<<<<<< SEARCH\nx\n=======\ny\n>>>>>>> REPLACE\n").path == "src/a.py");
     }
   }
   SECTION("path before the fence") {
-    Edit edit = only_edit("Hypothesis: h\nsrc/a.py\n```python\n<<<<<<< SEARCH\nx\n=======\ny\n>>>>>>> REPLACE\n```\n");
+    Edit edit = only_edit(
+        "Hypothesis: h\nsrc/a.py\n```python\n<<<<<<< SEARCH\nx\n=======\ny\n>>>>>>> REPLACE\n```\n");
     CHECK(edit.kind == Edit::Kind::Replace);
     CHECK(edit.path == "src/a.py");
     CHECK(edit.search == "x\n");
     CHECK(edit.replace == "y\n");
   }
   SECTION("path inside the fence") {
-    Edit edit = only_edit("Hypothesis: h\n```python\nsrc/a.py\n<<<<<<< SEARCH\nx\n=======\ny\n>>>>>>> REPLACE\n```\n");
+    Edit edit = only_edit(
+        "Hypothesis: h\n```python\nsrc/a.py\n<<<<<<< SEARCH\nx\n=======\ny\n>>>>>>> REPLACE\n```\n");
     CHECK(edit.path == "src/a.py");
     CHECK(edit.search == "x\n");
   }
@@ -150,7 +153,8 @@ TEST_CASE("parse_edit_reply accepts decorated paths, fences and marker lengths",
     CHECK(edit.replace == "y\n");
   }
   SECTION("CRLF reply") {
-    Edit edit = only_edit("Hypothesis: h\r\na.py\r\n<<<<<<< SEARCH\r\nx\r\n=======\r\ny\r\n>>>>>>> REPLACE\r\n");
+    Edit edit =
+        only_edit("Hypothesis: h\r\na.py\r\n<<<<<<< SEARCH\r\nx\r\n=======\r\ny\r\n>>>>>>> REPLACE\r\n");
     CHECK(edit.path == "a.py");
     CHECK(edit.search == "x\n");
     CHECK(edit.replace == "y\n");
@@ -203,24 +207,29 @@ TEST_CASE("parse_edit_reply says what is wrong and on which line", "[edit]") {
         "reply line 2: <<<<<<< SEARCH has no ======= line before line 4");
   CHECK(error_of("a.py\n<<<<<<< SEARCH\nx\n=======\ny\n") ==
         "reply line 4: ======= has no >>>>>>> REPLACE line after it");
-  CHECK(error_of("a.py\n<<<<<<< SEARCH\nx\n=======\ny\nb.py\n<<<<<<< SEARCH\nz\n=======\n>>>>>>> REPLACE\n") ==
-        "reply line 4: ======= has no >>>>>>> REPLACE line before line 7");
+  CHECK(
+      error_of("a.py\n<<<<<<< SEARCH\nx\n=======\ny\nb.py\n<<<<<<< SEARCH\nz\n=======\n>>>>>>> REPLACE\n") ==
+      "reply line 4: ======= has no >>>>>>> REPLACE line before line 7");
   CHECK(error_of("\n<<<<<<< SEARCH\nx\n=======\ny\n>>>>>>> REPLACE\n") ==
         "reply line 2: <<<<<<< SEARCH has no file path on the line above it");
-  CHECK(error_of("Hypothesis: h\nChange the loop like this:\n<<<<<<< SEARCH\nx\n=======\ny\n>>>>>>> REPLACE\n") ==
-        "reply line 3: the line above <<<<<<< SEARCH must be the file's path, not 'Change the loop like this:'");
+  CHECK(error_of(
+            "Hypothesis: h\nChange the loop like this:\n<<<<<<< SEARCH\nx\n=======\ny\n>>>>>>> REPLACE\n") ==
+        "reply line 3: the line above <<<<<<< SEARCH must be the file's path, not 'Change the loop like "
+        "this:'");
   CHECK(error_of("a.py\nx\n=======\ny\n>>>>>>> REPLACE\n") ==
         "reply line 5: >>>>>>> REPLACE without a <<<<<<< SEARCH and ======= before it");
   CHECK(error_of("a.py\n```python\nx = 1\n") == "reply line 2: the fenced block for a.py has no closing ```");
-  CHECK(error_of("a.py\n<<<<<<< search\nx\n=======\ny\n>>>>>>> replace\n").starts_with("the reply has no edit blocks"));
+  CHECK(error_of("a.py\n<<<<<<< search\nx\n=======\ny\n>>>>>>> replace\n")
+            .starts_with("the reply has no edit blocks"));
 }
 
 TEST_CASE("parse_edit_reply reads a 100 KB reply quickly", "[edit]") {
   std::string reply = "Hypothesis: many small changes\n";
   for (int i = 0; reply.size() < 100 * 1024; ++i)
-    reply += fmt::format("src/f{}.py\n```python\n<<<<<<< SEARCH\nx{} = 1\n    y = 2\n=======\nx{} = 3\n    y = 4\n"
-                         ">>>>>>> REPLACE\n```\n\n",
-                         i % 7, i, i);
+    reply += fmt::format(
+        "src/f{}.py\n```python\n<<<<<<< SEARCH\nx{} = 1\n    y = 2\n=======\nx{} = 3\n    y = 4\n"
+        ">>>>>>> REPLACE\n```\n\n",
+        i % 7, i, i);
   auto start = cpu_now();
   auto parsed = parse_edit_reply(reply);
   auto took = cpu_now() - start;
