@@ -31,6 +31,27 @@ struct TuneParam {
 
 enum class AgentKind { Command, Tune, Api };
 
+/// How an `api` agent reaches its model (see annealfile.schema.yaml for each field).
+struct ApiSettings {
+  std::string provider;  ///< "openai" | "anthropic"
+  std::string model;
+  std::string base_url;     ///< empty: the provider's public endpoint
+  std::string api_key_env;  ///< empty: OPENAI_API_KEY or ANTHROPIC_API_KEY
+  std::optional<double> temperature;  ///< unset: the provider's default (1.0 for spreads)
+  double temperature_spread = 0.5;
+  int max_tokens = 4096;
+  int max_context_tokens = 64000;
+  std::optional<int64_t> seed;
+  int max_concurrent = 4;
+  int retries = 5;
+  int whole_file_max_bytes = 16 * 1024;
+  struct Pricing {
+    double input = 0;   ///< USD per million prompt tokens
+    double output = 0;  ///< USD per million completion tokens
+  };
+  std::optional<Pricing> pricing;
+};
+
 /// A named agent (`agents:`) or one written inline in a target.
 struct Agent {
   std::string name;  ///< the key under `agents:`; for an inline agent, "<target>.agent"
@@ -38,6 +59,8 @@ struct Agent {
   std::string run;              ///< command: shell command run in the candidate worktree
   double timeout_s = 0;         ///< command: 0 = no timeout
   std::vector<TuneParam> params;  ///< tune
+  std::string cost_field;        ///< command: dotted path of the cost in its JSON output
+  ApiSettings api;               ///< api
   nlohmann::json config;        ///< the agent's mapping as written (api settings live here)
   SourceLoc loc;
 };
@@ -94,6 +117,16 @@ struct Budget {
   int max_consecutive_failures = 5;
 };
 
+/// `knowledge:`: what the agent hears about past experiments and other targets' lessons.
+struct KnowledgeSettings {
+  int similar = 5;            ///< similar past experiments shown
+  int recent = 8;             ///< latest experiments shown
+  int consolidate_every = 10; ///< api agents: summarise learnings this often (0: never)
+  std::string domain = "general";
+  bool share = true;          ///< use the user's cross-target learning pool
+  double cross_domain_penalty = 0.5;
+};
+
 struct Scope {
   std::vector<std::string> editable;   ///< globs; a target's `artifact` files are always editable
   std::vector<std::string> immutable;  ///< globs
@@ -107,7 +140,8 @@ struct Target {
   Agent agent;  ///< resolved: a named agent copied in, or the inline one
   std::string instructions;  ///< optional guidance file, relative to the repository root
   int drafts = 1;
-  double restart_probability = 0;  ///< chance an experiment starts from the baseline
+  double restart_probability = 0;  ///< chance a draft starts from the baseline
+  KnowledgeSettings knowledge;
   std::vector<Gate> verify;
   std::vector<Stage> stages;
   /// `judge:` as written, except that its `agent` is the resolved agent's mapping (like

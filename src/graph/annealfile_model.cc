@@ -204,6 +204,29 @@ Agent read_agent(Reader& in, const YamlPath& path, std::string name) {
                                 : AgentKind::Command;
   agent.run = in.text(path / "run");
   agent.timeout_s = in.duration(path / "timeout");
+  agent.cost_field = in.text(path / "cost_field");
+  if (agent.kind == AgentKind::Api) {
+    ApiSettings& api = agent.api;
+    api.provider = in.text(path / "provider");
+    api.model = in.text(path / "model");
+    api.base_url = in.text(path / "base_url");
+    api.api_key_env = in.text(path / "api_key_env");
+    if (in.has(path / "temperature"))
+      api.temperature = in.number(path / "temperature", 1);
+    api.temperature_spread = in.number(path / "temperature_spread", api.temperature_spread);
+    api.max_tokens = in.integer(path / "max_tokens", api.max_tokens);
+    api.max_context_tokens = in.integer(path / "max_context_tokens", api.max_context_tokens);
+    if (in.has(path / "seed"))
+      api.seed = in.integer(path / "seed", 0);
+    api.max_concurrent = in.integer(path / "max_concurrent", api.max_concurrent);
+    api.retries = in.integer(path / "retries", api.retries);
+    api.whole_file_max_bytes = in.integer(path / "whole_file_max_bytes", api.whole_file_max_bytes);
+    if (in.has(path / "pricing"))
+      api.pricing = ApiSettings::Pricing{in.number(path / "pricing" / "input", 0),
+                                         in.number(path / "pricing" / "output", 0)};
+    if (agent.timeout_s == 0)
+      agent.timeout_s = 600;
+  }
   for (size_t i = 0; i < in.size(path / "params"); ++i)
     agent.params.push_back(read_tune_param(in, path / "params" / i));
   return agent;
@@ -258,6 +281,14 @@ Target read_target(Reader& in, const YamlPath& path, const std::string& name) {
   target.instructions = in.text(path / "instructions");
   target.drafts = in.integer(path / "drafts", 1);
   target.restart_probability = in.number(path / "restart_probability", 0);
+  YamlPath knowledge = path / "knowledge";
+  KnowledgeSettings& k = target.knowledge;
+  k.similar = in.integer(knowledge / "similar", k.similar);
+  k.recent = in.integer(knowledge / "recent", k.recent);
+  k.consolidate_every = in.integer(knowledge / "consolidate_every", k.consolidate_every);
+  k.domain = in.text(knowledge / "domain", k.domain);
+  k.share = in.boolean(knowledge / "share", k.share);
+  k.cross_domain_penalty = in.number(knowledge / "cross_domain_penalty", k.cross_domain_penalty);
   for (size_t i = 0; i < in.size(path / "verify"); ++i) {
     YamlPath gate_path = path / "verify" / i;
     target.verify.push_back(Gate{in.text(gate_path / "name"), in.text(gate_path / "run"),

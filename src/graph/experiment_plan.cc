@@ -1,12 +1,15 @@
 #include "graph/experiment_plan.h"
 #include "util/json_text.h"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "graph/agent_prompt.h"
+#include "llm/api_key.h"
 #include "nodes/search.h"
 #include "util/random.h"
 
@@ -42,11 +45,9 @@ Result<nlohmann::json> agent_spec(const Agent& agent) {
       return nlohmann::json{{"kind", "tune"}, {"params", params}};
     }
     case AgentKind::Api:
-      break;
+      return nlohmann::json{{"kind", "api"}, {"whole_file_max_bytes", agent.api.whole_file_max_bytes}};
   }
-  return fail(fmt::format("agent '{}': api agents are not available in this version of anneal; "
-                          "use a command or tune agent",
-                          agent.name));
+  return fail(fmt::format("agent '{}': unknown kind", agent.name));
 }
 
 /// Stages in an order where each comes after the stages it needs.
@@ -201,8 +202,69 @@ Result<ExperimentPlan> plan_baseline(const Target& target, const std::string& ba
   return plan;
 }
 
+std::vector<DraftStart> draft_starts(const Target& target, int id, const SearchPosition& position) {
+  // With annealing the chance decays with the temperature: restarts help early, when the
+  // search still explores, and would only throw away progress once it converges.
+  double chance = target.restart_probability;
+  if (chance > 0 && target.search.strategy == "annealing") {
+    auto config = nodes::SearchConfig::from_json(target.search.config, nodes::Direction::Maximize, 0, 0);
+    auto state = nodes::SearchState::from_json(position.search);
+    if (config && state)
+      chance *= state->step_scale(*config);
+  }
+  std::vector<DraftStart> starts;
+  for (int draft = 0; draft < target.drafts; ++draft) {
+    Rng rng(mix_seed(draft_seed(target.search.seed, id, draft), 0x7265737461727421));  // "restart!"
+    bool restart = chance > 0 && !position.baseline.empty() && position.baseline != position.incumbent &&
+                   rng.uniform() < chance;
+    starts.push_back({restart ? position.baseline : position.incumbent, restart});
+  }
+  return starts;
+}
+
+double draft_temperature(const ApiSettings& api, int draft, int drafts) {
+  double base = api.temperature.value_or(1.0);
+  if (drafts <= 1)
+    return base;
+  double offset = api.temperature_spread * (2.0 * draft / (drafts - 1) - 1.0);  // -spread … +spread
+  double ceiling = api.provider == "anthropic" ? 1.0 : 2.0;
+  return std::clamp(base * (1.0 + offset), 0.0, ceiling);
+}
+
+std::string llm_pool(const ApiSettings& api) { return "llm_" + api.provider; }
+
+nlohmann::json llm_fields(const Agent& agent, const std::string& target) {
+  const ApiSettings& api = agent.api;
+  llm::Request request;
+  request.provider = api.provider == "anthropic" ? llm::Provider::anthropic : llm::Provider::openai;
+  request.base_url = api.base_url;
+  nlohmann::json j = {{"kind", "llm"},
+                      {"target", target},
+                      {"provider", api.provider},
+                      {"model", api.model},
+                      {"base_url", llm::effective_base_url(request)},
+                      {"api_key_env", api.api_key_env.empty()
+                                          ? std::string(llm::default_key_env(request.provider))
+                                          : api.api_key_env},
+                      {"temperature", api.temperature ? nlohmann::json(*api.temperature) : nlohmann::json(nullptr)},
+                      {"max_tokens", api.max_tokens},
+                      {"timeout", agent.timeout_s},
+                      {"retries", api.retries},
+                      {"pricing", api.pricing ? nlohmann::json{{"input", api.pricing->input},
+                                                               {"output", api.pricing->output}}
+                                              : nlohmann::json(nullptr)}};
+  return j;
+}
+
 Result<ExperimentPlan> plan_experiment(const Target& target, int id, const SearchPosition& position,
                                        const std::string& prompt) {
+  auto starts = draft_starts(target, id, position);
+  return plan_experiment(target, id, position, starts,
+                         [&](const DraftStart&) -> Result<std::string> { return prompt; });
+}
+
+Result<ExperimentPlan> plan_experiment(const Target& target, int id, const SearchPosition& position,
+                                       const std::vector<DraftStart>& starts, const PromptFor& prompt_for) {
   ExperimentPlan plan;
   plan.id = id;
   auto agent = agent_spec(target.agent);
@@ -222,20 +284,47 @@ Result<ExperimentPlan> plan_experiment(const Target& target, int id, const Searc
     return std::unexpected(state.error());
   double step_scale = state->step_scale(*config);
   for (int draft = 0; draft < target.drafts; ++draft) {
+    const DraftStart& start = starts.at(draft);
+    uint64_t seed = draft_seed(target.search.seed, id, draft);
     nlohmann::json mutate = {{"kind", "mutate"},
                              {"target", target.name},
                              {"experiment", id},
                              {"draft", draft},
-                             {"parent", position.incumbent},
-                             {"seed", draft_seed(target.search.seed, id, draft)},
+                             {"parent", start.parent},
+                             {"seed", seed},
                              {"agent", *agent},
                              {"scope", scope}};
-    if (target.agent.kind == AgentKind::Tune)
+    std::vector<cache::Digest> inputs;
+    std::string where = fmt::format("{}#{}.{}", target.name, id, draft);
+    if (target.agent.kind == AgentKind::Tune) {
       mutate["step_scale"] = step_scale;
-    else
-      mutate["prompt"] = prompt;
+    } else {
+      auto prompt = prompt_for(start);
+      if (!prompt)
+        return std::unexpected(prompt.error());
+      if (target.agent.kind == AgentKind::Command) {
+        mutate["prompt"] = *prompt;
+      } else {
+        nlohmann::json call = llm_fields(target.agent, target.name);
+        call["purpose"] = "mutate";
+        call["experiment"] = id;
+        call["draft"] = draft;
+        call["seed"] = target.agent.api.seed ? *target.agent.api.seed : static_cast<int64_t>(seed);
+        call["temperature"] = draft_temperature(target.agent.api, draft, target.drafts);
+        call["system"] = std::string(k_edit_reply_contract);
+        call["prompt"] = *prompt;
+        auto spec = nodes::make_spec(std::move(call));
+        plan.nodes.push_back({spec, {}, false, fmt::format("llm {}", where), llm_pool(target.agent.api),
+                              target.agent.api.max_concurrent});
+        plan.calls.push_back(spec.key);
+        mutate["reply"] = spec.key.hex();
+        inputs.push_back(spec.key);
+      }
+    }
+    if (start.restart)
+      mutate["restart"] = true;
     auto spec = nodes::make_spec(std::move(mutate));
-    plan.nodes.push_back({spec, {}, false, fmt::format("mutate {}#{}.{}", target.name, id, draft)});
+    plan.nodes.push_back({spec, inputs, false, fmt::format("mutate {}{}", where, start.restart ? " (restart)" : "")});
     plan.mutations.push_back(spec.key);
     candidates.push_back(
         plan_evaluation(target, plan, {{"mutate", spec.key.hex()}, {"slot", draft}}, spec.key, draft));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,10 @@ struct PlannedNode {
   std::vector<cache::Digest> inputs;
   bool exclusive = false;
   std::string description;
+  /// A ninja pool bounding how many such nodes run at once (LLM calls per provider); empty:
+  /// none. Nodes naming the same pool must give the same depth.
+  std::string pool;
+  int pool_depth = 0;
 };
 
 /// One experiment: the ninja edges (mutate, verify, stage) and the decide node that the
@@ -44,7 +49,17 @@ struct ExperimentPlan {
   std::vector<PlannedNode> nodes;  ///< in dependency order
   nodes::NodeSpec decide;
   std::vector<cache::Digest> mutations;  ///< one per draft (empty for the baseline)
+  std::vector<cache::Digest> calls;      ///< the LLM calls among `nodes`
 };
+
+/// Where one draft starts: the incumbent, or (a restart) the baseline.
+struct DraftStart {
+  std::string parent;
+  bool restart = false;
+};
+
+/// The prompt of a draft that starts at `start.parent`.
+using PromptFor = std::function<Result<std::string>(const DraftStart& start)>;
 
 /// Digest of everything in a target's configuration that can change its experiments'
 /// results (budget.experiments excluded), plus the commits of the targets it needs.
@@ -53,9 +68,24 @@ cache::Digest config_digest(const Target& target, const std::vector<std::string>
 /// Plans experiment 0: the gates and stages on the baseline commit.
 Result<ExperimentPlan> plan_baseline(const Target& target, const std::string& baseline);
 
-/// Plans experiment `id` from `position`. `prompt` is given to command agents.
+/// Where each draft of experiment `id` starts: each one independently, with the target's
+/// restart_probability (decaying with the annealing temperature), from the baseline.
+std::vector<DraftStart> draft_starts(const Target& target, int id, const SearchPosition& position);
+
+/// The temperature of `draft` out of `drafts`: spread evenly over temperature × (1 ± spread).
+double draft_temperature(const ApiSettings& api, int draft, int drafts);
+
+/// Plans experiment `id` from `position`: per draft a mutation (for api agents preceded by
+/// its LLM call, with `prompt_for`'s prompt), gates and stages; then the decide node.
+Result<ExperimentPlan> plan_experiment(const Target& target, int id, const SearchPosition& position,
+                                       const std::vector<DraftStart>& starts, const PromptFor& prompt_for);
+
+/// The same with one prompt for every draft and the draft starts of draft_starts().
 Result<ExperimentPlan> plan_experiment(const Target& target, int id, const SearchPosition& position,
                                        const std::string& prompt);
+
+/// The fields every LLM call spec of `agent` shares (provider, model, endpoint, limits).
+nlohmann::json llm_fields(const Agent& agent, const std::string& target);
 
 /// The seed of one draft of one experiment: a non-negative 31-bit number.
 uint64_t draft_seed(uint64_t seed, int experiment, int draft);

@@ -296,14 +296,81 @@ TEST_CASE("the baseline plan evaluates the baseline commit without a mutation", 
   CHECK(other->nodes.front().spec.key != baseline->nodes.front().spec.key);
 }
 
-TEST_CASE("an api agent is refused with a message that says what to use instead", "[graph]") {
+TEST_CASE("an api agent's draft is an LLM call in the provider's pool, then a mutation that applies its reply", "[graph]") {
   Target t = target(with_agent("coder"));
-  auto planned = plan_experiment(t, 1, position(), "prompt");
-  REQUIRE_FALSE(planned);
-  CHECK(planned.error().message ==
-        "agent 'coder': api agents are not available in this version of anneal; use a command or tune agent");
+  ExperimentPlan p = plan(t, 1, "improve the config");
+  REQUIRE(p.calls.size() == 2);
+  for (int draft = 0; draft < 2; ++draft) {
+    INFO(draft);
+    const PlannedNode& call = find(p, fmt::format("llm speed#1.{}", draft));
+    const PlannedNode& mutate = find(p, fmt::format("mutate speed#1.{}", draft));
+    CHECK(call.pool == "llm_openai");
+    CHECK(call.pool_depth == 4);
+    CHECK(call.spec.json.at("model") == "gpt-4.1-mini");
+    CHECK(call.spec.json.at("base_url") == "https://api.openai.com/v1");
+    CHECK(call.spec.json.at("api_key_env") == "OPENAI_API_KEY");
+    CHECK(call.spec.json.at("prompt") == "improve the config");
+    CHECK_THAT(call.spec.json.at("system").get<std::string>(), Catch::Contains("<<<<<<< SEARCH"));
+    CHECK(mutate.spec.json.at("reply") == call.spec.key.hex());
+    CHECK(mutate.inputs == std::vector<cache::Digest>{call.spec.key});
+    CHECK_FALSE(mutate.spec.json.contains("prompt"));
+  }
+  // Two drafts spread their temperatures around the provider's default of 1.
+  CHECK(find(p, "llm speed#1.0").spec.json.at("temperature") == 0.5);
+  CHECK(find(p, "llm speed#1.1").spec.json.at("temperature") == 1.5);
   // The baseline needs no agent.
   CHECK(plan_baseline(t, std::string(40, 'a')));
+}
+
+TEST_CASE("draft temperatures spread over temperature times one plus or minus the spread", "[graph]") {
+  ApiSettings api;
+  api.provider = "anthropic";
+  api.temperature = 0.6;
+  api.temperature_spread = 0.5;
+  CHECK(draft_temperature(api, 0, 1) == 0.6);
+  CHECK(draft_temperature(api, 0, 3) == Approx(0.3));
+  CHECK(draft_temperature(api, 1, 3) == Approx(0.6));
+  CHECK(draft_temperature(api, 2, 3) == Approx(0.9));
+  api.temperature = 0.9;  // Anthropic takes at most 1.0
+  CHECK(draft_temperature(api, 2, 3) == 1.0);
+}
+
+TEST_CASE("restart_probability starts some drafts from the baseline, reproducibly", "[graph]") {
+  Settings s = with_drafts(8);
+  Target t = target(s);
+  SearchPosition pos = position();
+  pos.baseline = std::string(40, 'b');
+  pos.incumbent = std::string(40, 'c');
+  t.restart_probability = 0;
+  for (const auto& start : draft_starts(t, 3, pos))
+    CHECK(start.parent == pos.incumbent);
+  t.restart_probability = 0.5;
+  int restarts = 0;
+  for (int id = 1; id <= 20; ++id)
+    for (const auto& start : draft_starts(t, id, pos)) {
+      CHECK(start.parent == (start.restart ? pos.baseline : pos.incumbent));
+      restarts += start.restart;
+    }
+  CHECK(restarts > 40);
+  CHECK(restarts < 120);
+  auto a = draft_starts(t, 7, pos);
+  auto b = draft_starts(t, 7, pos);
+  for (size_t i = 0; i < a.size(); ++i)
+    CHECK(a[i].restart == b[i].restart);
+  // The plan follows the starts: a restarted draft's mutation starts at the baseline.
+  auto planned = plan_experiment(t, 7, pos, "prompt");
+  REQUIRE(planned);
+  for (size_t i = 0; i < a.size(); ++i) {
+    auto m = std::find_if(planned->nodes.begin(), planned->nodes.end(),
+                          [&](const PlannedNode& n) { return n.spec.key == planned->mutations[i]; });
+    REQUIRE(m != planned->nodes.end());
+    CHECK(m->spec.json.at("parent") == a[i].parent);
+    CHECK(m->spec.json.value("restart", false) == a[i].restart);
+  }
+  // Before the first kept candidate the baseline is the incumbent: nothing to restart from.
+  pos.incumbent = pos.baseline;
+  for (const auto& start : draft_starts(t, 3, pos))
+    CHECK_FALSE(start.restart);
 }
 
 TEST_CASE("a tune agent's mutation does not depend on the prompt", "[graph]") {

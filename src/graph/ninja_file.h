@@ -17,13 +17,15 @@ namespace anneal::graph {
 //   anneal = <absolute path of the anneal binary>
 //   pool exclusive
 //     depth = 1
+//   [pool llm_<provider>             one per provider that LLM calls of this build go to
+//     depth = <the agent's max_concurrent>]
 //   rule node
 //     command = exec "$anneal" node $key
 //     description = $desc
 //   build cache/ac/XX/<key>: node [<input outputs>...] [|| <order-only outputs>...]
 //     key = <key>
 //     desc = <kind name target#experiment.draft>
-//     [pool = exclusive]
+//     [pool = exclusive | llm_<provider>]
 //
 // One edge per planned node, sorted by output path; an edge's output is its action entry
 // in the local cache, so ninja sees a node as done exactly when its result is stored.

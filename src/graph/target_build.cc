@@ -8,6 +8,8 @@
 #include "git/worktree.h"
 #include "graph/agent_prompt.h"
 #include "graph/experiment_plan.h"
+#include "graph/llm_budget.h"
+#include "graph/target_knowledge.h"
 #include "graph/ledger.h"
 #include "graph/ninja_file.h"
 #include "graph/ninja_runner.h"
@@ -49,7 +51,7 @@ class TargetBuild {
  public:
   TargetBuild(Workspace& workspace, const Annealfile& annealfile, const Target& target,
               const BuildOptions& options)
-      : m_ws(workspace), m_file(annealfile), m_target(target), m_options(options) {
+      : m_ws(workspace), m_file(annealfile), m_target(target), m_options(options), m_knowledge(workspace, target) {
     m_context.store = &m_ws.store();
     m_context.anneal_dir = m_ws.anneal_dir();
   }
@@ -62,7 +64,15 @@ class TargetBuild {
       m_options.on_note(text);
   }
   Result<ExperimentPlan> plan(int id);
-  Result<void> run_nodes(const ExperimentPlan& plan);
+  /// The prompt of one draft of experiment `id` (command and api agents).
+  Result<std::string> prompt(int id, const DraftStart& start, const PromptInput& shared);
+  /// Why the target must stop before `nodes` run (its USD budget), or "" to go ahead.
+  Result<std::string> over_budget(const std::vector<PlannedNode>& nodes);
+  /// Consolidates the learnings when due after experiment `id`.
+  Result<void> consolidate(int id);
+  Result<const llm::PriceTable*> prices();
+  /// Runs, through ninja, those of `nodes` whose results are not cached.
+  Result<void> run_nodes_of(const std::vector<PlannedNode>& nodes);
   Result<nodes::NodeResult> decide(const ExperimentPlan& plan);
   Result<nlohmann::json> record(const ExperimentPlan& plan, const nodes::NodeResult& decided);
   Result<void> update_refs(const ExperimentPlan& plan);
@@ -82,28 +92,109 @@ class TargetBuild {
   TargetState m_state;
   SearchPosition m_position;
   std::vector<nlohmann::json> m_recent;  ///< the last few records, for the agent's prompt
+  TargetKnowledge m_knowledge;
+  bool m_knowledge_loaded = false;
+  std::optional<llm::PriceTable> m_prices;
 };
+
+Result<const llm::PriceTable*> TargetBuild::prices() {
+  if (!m_prices) {
+    auto table = llm::load_price_table();
+    if (!table)
+      return std::unexpected(table.error());
+    m_prices = std::move(*table);
+  }
+  return &*m_prices;
+}
+
+Result<std::string> TargetBuild::over_budget(const std::vector<PlannedNode>& nodes) {
+  auto table = prices();
+  if (!table)
+    return std::unexpected(table.error());
+  return budget_stop(m_target, estimate_calls(nodes, m_ws.store(), **table), m_ws);
+}
+
+Result<std::string> TargetBuild::prompt(int id, const DraftStart& start, const PromptInput& shared) {
+  PromptInput input = shared;
+  input.restart = start.restart;
+  if (m_target.agent.kind != AgentKind::Api)
+    return agent_prompt(m_target, input);
+  // The files the model may edit, as they are where the draft starts: the artifact and any
+  // editable path that names a file rather than a pattern.
+  std::vector<std::string> paths = m_target.artifact;
+  for (const auto& editable : m_target.scope.editable)
+    if (editable.find_first_of("*?[") == std::string::npos &&
+        std::find(paths.begin(), paths.end(), editable) == paths.end())
+      paths.push_back(editable);
+  for (const auto& path : paths) {
+    auto text = m_repo->read_file_at(start.parent, path);
+    if (!text)
+      return std::unexpected(text.error());
+    if (*text)
+      input.files.emplace_back(path, std::move(**text));
+    else
+      input.files.emplace_back(path + " (does not exist yet)", "");
+  }
+  auto text = api_prompt(m_target, input, m_target.agent.api.max_context_tokens);
+  if (!text)
+    return fail(fmt::format("experiment #{}: {}", id, text.error().message));
+  return text;
+}
+
+Result<void> TargetBuild::consolidate(int id) {
+  auto call = m_knowledge.consolidation(id);
+  if (!call)
+    return {};
+  std::vector<PlannedNode> nodes = {*call};
+  auto stop = over_budget(nodes);
+  if (!stop)
+    return std::unexpected(stop.error());
+  if (!stop->empty()) {
+    note(fmt::format("{}: learnings not consolidated after #{}: {}", m_target.name, id, *stop));
+    return {};
+  }
+  if (auto ran = run_nodes_of(nodes); !ran) {
+    note(fmt::format("{}: learnings not consolidated after #{}: {}", m_target.name, id, ran.error().message));
+    return {};
+  }
+  auto result = nodes::cached_result(m_ws.store(), call->spec.key);
+  if (!result)
+    return {};
+  if (!result->ok())
+    note(fmt::format("{}: learnings not consolidated after #{}: {}", m_target.name, id, result->detail));
+  m_position.spent_usd += result->cost_usd;
+  return m_knowledge.learned(id, *call, *result);
+}
 
 Result<ExperimentPlan> TargetBuild::plan(int id) {
   if (id == 0)
     return plan_baseline(m_target, m_state.baseline);
-  std::string prompt;
-  if (m_target.agent.kind != AgentKind::Tune) {
-    std::optional<std::string> instructions;
-    if (!m_target.instructions.empty()) {
-      auto text = m_repo->read_file_at(m_position.incumbent, m_target.instructions);
-      if (!text)
-        return std::unexpected(text.error());
-      instructions = *text;
-    }
-    prompt = agent_prompt(m_target, id, m_position, m_recent, instructions);
+  if (m_target.agent.kind == AgentKind::Tune)
+    return plan_experiment(m_target, id, m_position, "");
+  if (!m_knowledge_loaded) {
+    if (auto loaded = m_knowledge.load(*m_ledger); !loaded)
+      return std::unexpected(loaded.error());
+    m_knowledge_loaded = true;
   }
-  return plan_experiment(m_target, id, m_position, prompt);
+  PromptInput shared;
+  shared.experiment = id;
+  shared.position = m_position;
+  shared.recent = m_recent;
+  if (!m_target.instructions.empty()) {
+    auto text = m_repo->read_file_at(m_position.incumbent, m_target.instructions);
+    if (!text)
+      return std::unexpected(text.error());
+    shared.instructions = *text;
+  }
+  if (auto filled = m_knowledge.fill(shared); !filled)
+    return std::unexpected(filled.error());
+  return plan_experiment(m_target, id, m_position, draft_starts(m_target, id, m_position),
+                         [&](const DraftStart& start) { return prompt(id, start, shared); });
 }
 
-Result<void> TargetBuild::run_nodes(const ExperimentPlan& plan) {
+Result<void> TargetBuild::run_nodes_of(const std::vector<PlannedNode>& nodes) {
   std::vector<PlannedNode> missing;
-  for (const auto& node : plan.nodes) {
+  for (const auto& node : nodes) {
     if (m_options.fresh)
       std::filesystem::remove(m_ws.store().action_path(node.spec.key));
     if (auto saved = m_ws.save_spec(node.spec); !saved)
@@ -182,6 +273,7 @@ Result<nlohmann::json> TargetBuild::record(const ExperimentPlan& plan, const nod
                                     {"probability", d.value("probability", 0.0)}}},
                       {"cost_usd", decided.cost_usd},
                       {"duration_s", decided.duration_s},
+                      {"drafts", d.value("drafts", nlohmann::json::array())},
                       {"time", now_iso()},
                       {"state", next.to_json()}};
   m_position = next;
@@ -234,6 +326,25 @@ Result<TargetBuildResult> TargetBuild::dry_run(const TargetState& state) {
   }
   if (cached)
     note(fmt::format("  {} node(s) of experiment #{} are cached", cached, state.next_id));
+  if (!plan->calls.empty()) {
+    auto table = prices();
+    if (!table)
+      return std::unexpected(table.error());
+    CostEstimate estimate = estimate_calls(plan->nodes, m_ws.store(), **table);
+    int remaining = state.next_id == 0 ? state.budget : state.budget - state.next_id + 1;
+    if (!estimate.unpriced.empty())
+      note(fmt::format("  estimated cost: unknown (no price for model '{}'; see docs/pricing.md)",
+                       estimate.unpriced.front()));
+    else
+      note(fmt::format("  estimated cost: up to ${:.4f} for experiment #{} ({} LLM call(s)), up to ${:.2f} for "
+                       "the {} experiment(s) to run",
+                       estimate.usd, state.next_id, estimate.calls, estimate.usd * remaining, remaining));
+    auto spend = target_spend(m_ws, m_target.name);
+    if (!spend)
+      return std::unexpected(spend.error());
+    std::string day_limit = m_target.budget.usd_per_day ? fmt::format(" of ${:.2f}", *m_target.budget.usd_per_day) : "";
+    note(fmt::format("  spent today: ${:.4f}{}; in all: ${:.4f}", spend->today, day_limit, spend->total));
+  }
   if (state.next_id > 0 || state.budget > 0)
     note("  (later experiments depend on this one's outcome)");
   return result;
@@ -255,7 +366,7 @@ Result<void> TargetBuild::load_state() {
   }
   if (m_state.kind == TargetState::Kind::Resume) {
     m_position = SearchPosition::from_json(m_state.last->value("state", nlohmann::json::object()));
-    auto recent = m_ledger->recent(8);
+    auto recent = m_ledger->recent(m_target.knowledge.recent);
     if (!recent)
       return std::unexpected(recent.error());
     m_recent = std::move(*recent);
@@ -331,7 +442,17 @@ Result<TargetBuildResult> TargetBuild::run() {
     auto plan = this->plan(id);
     if (!plan)
       return std::unexpected(plan.error());
-    if (auto ran = run_nodes(*plan); !ran)
+    if (!plan->calls.empty()) {
+      auto stop = over_budget(plan->nodes);
+      if (!stop)
+        return std::unexpected(stop.error());
+      if (!stop->empty()) {
+        result.status = BuildStatus::Stopped;
+        note(fmt::format("{}: stopped before experiment #{}: {}", m_target.name, id, *stop));
+        break;
+      }
+    }
+    if (auto ran = run_nodes_of(plan->nodes); !ran)
       return fail(fmt::format("{}: experiment #{}: {}", m_target.name, id, ran.error().message));
     auto decided = decide(*plan);
     if (!decided)
@@ -350,8 +471,12 @@ Result<TargetBuildResult> TargetBuild::run() {
     if (auto appended = m_ledger->append(*record); !appended)
       return std::unexpected(appended.error());
     m_recent.push_back(*record);
-    if (m_recent.size() > 8)
+    while (m_recent.size() > static_cast<size_t>(m_target.knowledge.recent))
       m_recent.erase(m_recent.begin());
+    if (m_knowledge_loaded)
+      m_knowledge.add(*record);
+    if (auto learned = consolidate(id); !learned)
+      return std::unexpected(learned.error());
     if (id > 0)
       ++result.experiments_run;
     if (m_options.on_experiment)

@@ -21,6 +21,8 @@ namespace anneal::graph {
 //   .anneal/targets/<name>/lock      held while a build of the target runs
 //   .anneal/targets/<name>/stop      asks the running build to stop after this experiment
 //   .anneal/targets/<name>/nodes.lock  held (shared) by the target's running nodes
+//   .anneal/targets/<name>/spend.jsonl  money spent on LLM calls, by day (llm/spend_log.h)
+//   .anneal/targets/<name>/learnings.json  the latest consolidated learnings
 //   .anneal/worktrees/<name>/…       candidate worktrees, removed after each experiment
 //   .anneal/tmp/                     scratch files of running nodes
 
@@ -45,6 +47,10 @@ class Workspace {
   /// nodes a killed build left running before it cleans up after them.
   std::filesystem::path nodes_lock_path(std::string_view target) const;
   std::filesystem::path worktrees_dir(std::string_view target) const;
+  std::filesystem::path spend_path(std::string_view target) const { return target_dir(target) / "spend.jsonl"; }
+  std::filesystem::path learnings_path(std::string_view target) const {
+    return target_dir(target) / "learnings.json";
+  }
   std::filesystem::path ninja_path() const { return m_anneal_dir / "build.ninja"; }
   std::filesystem::path spec_path(const cache::Digest& key) const;
 

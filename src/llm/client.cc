@@ -85,9 +85,11 @@ Result<Reply> Client::send(const Request& request, const ApiKey& key) {
   WireRequest wire = build_wire_request(request, key.value());
   const int attempts = std::max(1, m_options.retry.max_attempts);
   std::string last_failure;
+  m_last_status = 0;
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     auto response = m_http.post(wire.url, wire.headers, wire.body, m_options.timeouts);
     std::optional<milliseconds> asked_wait;
+    m_last_status = response ? response->status : 0;
     if (!response) {
       last_failure = response.error().message;
       if (!response.error().transient) {

@@ -42,11 +42,16 @@ class Client {
   /// The model's reply to `request`, authenticated with `key`.
   Result<Reply> send(const Request& request, const ApiKey& key);
 
+  /// The HTTP status of the last answer `send` got (0: none, e.g. a network failure): lets a
+  /// caller tell a refused key (401) or an unknown model (404) from a passing failure.
+  long last_status() const { return m_last_status; }
+
  private:
   std::chrono::milliseconds backoff(int failed_attempts);
 
   ClientOptions m_options;
   HttpClient m_http;
+  long m_last_status = 0;
 };
 
 /// The wait a Retry-After header asks for (delta-seconds or an HTTP date), if it is readable.

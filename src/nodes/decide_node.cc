@@ -131,6 +131,17 @@ Result<NodeResult> execute_decide(NodeContext& context, const NodeSpec& spec) {
                              {"detail", chosen.detail},
                              {"duration_s", duration},
                              {"cost_usd", cost}};
+  if (drafts.size() > 1) {
+    // Every draft's fate, so the agent hears about the edits that failed and the losers too.
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto& d : drafts)
+      all.push_back({{"draft", d.draft},
+                     {"outcome", d.outcome == "ok" ? "survived" : d.outcome},
+                     {"score", d.score ? nlohmann::json(*d.score) : nlohmann::json(nullptr)},
+                     {"hypothesis", d.hypothesis},
+                     {"detail", d.detail}});
+    decision["drafts"] = std::move(all);
+  }
   SearchState next = *state;
   if (baseline) {
     decision["outcome"] = best ? "baseline" : chosen.outcome;

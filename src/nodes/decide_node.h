@@ -19,7 +19,9 @@ namespace anneal::nodes {
 //    "draft": D|null, "score": X|null, "scores": {STAGE: X}, "commit": SHA|null,
 //    "hypothesis": TEXT, "violations": [{"path","reason"}], "detail": TEXT,
 //    "accept": BOOL, "reason": TEXT, "probability": P, "state": SearchState JSON (after),
-//    "duration_s": X, "cost_usd": X}
+//    "duration_s": X, "cost_usd": X,
+//    "drafts": [{"draft", "outcome" ("survived" or a failure), "score", "hypothesis", "detail"}]}
+//                                             (with more than one draft)
 //
 // Among the drafts that passed every gate and stage, the best by the objective is compared
 // with the incumbent; when none passed, the first draft's failure is the outcome.

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "edit/apply_edits.h"
+#include "edit/edit_reply.h"
 #include "git/changes.h"
 #include "git/scope.h"
 #include "git/worktree.h"
@@ -99,6 +101,51 @@ Result<AgentRun> run_tune_agent(const nlohmann::json& spec, const fs::path& work
   return out;
 }
 
+/// An api agent: the reply of the llm node named in "reply", applied as edit blocks.
+Result<AgentRun> run_api_agent(NodeContext& context, const nlohmann::json& spec, const fs::path& worktree) {
+  AgentRun out;
+  std::string reply_key = spec.at("reply").get<std::string>();
+  auto key = cache::Digest::from_hex(reply_key);
+  auto call = key ? cached_result(*context.store, *key) : std::nullopt;
+  if (!call)
+    return fail(fmt::format("the reply {} has no result in the cache", reply_key));
+  out.result.cost_usd = call->cost_usd;
+  if (!call->ok()) {
+    out.result.outcome = Outcome::Crashed;
+    out.result.detail = "agent: " + call->detail;
+    return out;
+  }
+  std::string text;
+  if (auto it = call->blobs.find("reply"); it != call->blobs.end()) {
+    auto digest = cache::Digest::from_hex(it->second);
+    auto blob = digest ? context.store->get_blob(*digest) : std::nullopt;
+    if (!blob)
+      return fail(fmt::format("the reply {} lost its text from the cache", reply_key));
+    text = std::move(*blob);
+  }
+  out.result.blobs["stdout"] = call->blobs.count("reply") ? call->blobs.at("reply") : "";
+  if (out.result.blobs["stdout"].empty())
+    out.result.blobs.erase("stdout");
+  std::string cut = call->detail.empty() ? "" : fmt::format(" (the reply {})", call->detail);
+  auto parsed = edit::parse_edit_reply(text);
+  if (!parsed) {
+    out.result.outcome = Outcome::Crashed;
+    out.result.detail = fmt::format("reply: {}{}", parsed.error().message, cut);
+    return out;
+  }
+  out.hypothesis = parsed->hypothesis;
+  edit::ApplyLimits limits;
+  limits.whole_file_max_bytes = spec.at("agent").value("whole_file_max_bytes", limits.whole_file_max_bytes);
+  auto applied = edit::apply_edits(worktree, parsed->edits, limits);
+  if (!applied)
+    return std::unexpected(applied.error());
+  if (!applied->ok()) {
+    out.result.outcome = Outcome::Crashed;
+    out.result.detail = fmt::format("edit blocks did not apply{}:\n{}", cut, applied->describe_failures());
+  }
+  return out;
+}
+
 git::ScopeRules scope_rules(const nlohmann::json& scope) {
   git::ScopeRules rules;
   rules.editable = scope.value("editable", std::vector<std::string>{});
@@ -123,8 +170,9 @@ Result<NodeResult> execute_mutate(NodeContext& context, const NodeSpec& spec) {
   fs::path scratch = context.anneal_dir / "tmp" / target / spec.key.hex();
 
   std::string kind = j.at("agent").at("kind").get<std::string>();
-  Result<AgentRun> agent = kind == "tune" ? run_tune_agent(j, worktree)
-                                          : run_command_agent(context, j, worktree, scratch);
+  Result<AgentRun> agent = kind == "tune"  ? run_tune_agent(j, worktree)
+                           : kind == "api" ? run_api_agent(context, j, worktree)
+                                           : run_command_agent(context, j, worktree, scratch);
   std::error_code ec;
   fs::remove_all(scratch, ec);
   if (!agent)

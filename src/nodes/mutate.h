@@ -10,13 +10,17 @@ namespace anneal::nodes {
 //   "parent": SHA                          the commit the candidate starts from
 //   "agent":  {"kind": "command", "run": CMD, "timeout": SECONDS}
 //           | {"kind": "tune", "params": [{"file","pattern","min","max","integer"}...]}
+//           | {"kind": "api", "whole_file_max_bytes": N}
 //   "scope":  {"editable": [GLOB...], "immutable": [GLOB...]}
 //   "step_scale": X                        tune: 1 at the start, smaller as the search cools
 //   "prompt": TEXT                         command: what ANNEAL_PROMPT_FILE holds
+//   "reply": KEY                           api: the llm node whose reply holds the edit blocks
 //
 // The result carries "commit", "tree", "parent", "hypothesis" and the blobs "patch",
 // "message", "stdout", "stderr"; a change outside the scope is "blocked" with
-// "violations", and no change at all is "blocked" with detail "no change".
+// "violations", and no change at all is "blocked" with detail "no change". An api agent's
+// reply that cannot be parsed, or whose edit blocks do not apply, is "crashed" with the
+// reason (fed back to the agent next time); its cost is the llm node's.
 
 /// Runs the agent in the draft's worktree (slot "d<draft>", reset to the parent), checks the
 /// scope and commits the candidate.

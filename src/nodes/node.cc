@@ -4,6 +4,7 @@
 
 #include "nodes/decide_node.h"
 #include "nodes/evaluate.h"
+#include "nodes/llm_node.h"
 #include "nodes/mutate.h"
 
 namespace anneal::nodes {
@@ -55,6 +56,8 @@ Result<NodeResult> execute_node(NodeContext& context, const NodeSpec& spec) {
       result = execute_verify(context, spec);
     else if (kind == "stage")
       result = execute_stage(context, spec);
+    else if (kind == "llm")
+      result = execute_llm(context, spec);
     else if (kind == "decide")
       result = execute_decide(context, spec);
     else

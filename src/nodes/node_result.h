@@ -20,7 +20,8 @@ namespace anneal::nodes {
 //    "blobs": {"stdout": HEX, "stderr": HEX, "patch": HEX, ...},
 //    "commit": SHA, "tree": SHA, "parent": SHA, "hypothesis": STRING,
 //    "violations": [{"path": STRING, "reason": STRING}...],
-//    "decision": {...}}                       decide nodes only; see decide_node.h
+//    "decision": {...},                       decide nodes only; see decide_node.h
+//    "tokens": {"input": N, "output": N}}     llm nodes: what the provider billed
 //
 // Fields that do not apply to a kind are omitted. Outcomes (strings on disk):
 //   ok        the node did its work (gate passed, stage scored, mutation produced)
@@ -55,6 +56,8 @@ struct NodeResult {
   std::string commit, tree, parent, hypothesis;
   std::vector<ScopeViolation> violations;
   nlohmann::json decision;  ///< decide nodes
+  int64_t input_tokens = 0;   ///< llm nodes: prompt tokens billed
+  int64_t output_tokens = 0;  ///< llm nodes: completion tokens billed
 
   bool ok() const { return outcome == Outcome::Ok; }
 
