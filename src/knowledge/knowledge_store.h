@@ -11,7 +11,7 @@ namespace anneal::knowledge {
 
 /// One past experiment, as the agent should hear about it.
 struct Attempt {
-  int id = 0;                   ///< experiment number
+  int id = 0;  ///< experiment number
   std::string hypothesis;
   std::string outcome;          ///< kept, discarded, rejected, blocked, crashed
   std::optional<double> score;  ///< objective value, when evaluated
@@ -28,7 +28,8 @@ class KnowledgeStore {
   const std::vector<Attempt>& attempts() const { return m_attempts; }
   /// Up to `k` past attempts most similar to `query` (TF-IDF cosine), best first, leaving out
   /// the experiments whose ids are in `exclude` (those the prompt already shows).
-  std::vector<const Attempt*> similar(std::string_view query, size_t k, const std::vector<int>& exclude = {}) const;
+  std::vector<const Attempt*> similar(std::string_view query, size_t k,
+                                      const std::vector<int>& exclude = {}) const;
 
  private:
   std::vector<Attempt> m_attempts;

@@ -18,7 +18,8 @@ KnowledgeStore sample_store() {
   store.add({3, "Cache the tokenizer output per prompt template", "discarded", 40.4, 0.3, ""});
   store.add({4, "Rewrite the README intro in plain language", "rejected", std::nullopt, std::nullopt,
              "gate failed: spelling check"});
-  store.add({5, "Memoize tokenizer results in an LRU cache", "crashed", std::nullopt, std::nullopt, "segfault"});
+  store.add(
+      {5, "Memoize tokenizer results in an LRU cache", "crashed", std::nullopt, std::nullopt, "segfault"});
   return store;
 }
 
@@ -74,7 +75,11 @@ TEST_CASE("format_attempts writes one bounded markdown bullet per attempt", "[kn
     CHECK(format_attempts({&baseline}) == "- #0 kept (score 12345.7): baseline\n");
   }
   SECTION("line breaks become spaces and long texts are cut") {
-    Attempt attempt{7, "Split the\n  handler\tinto two\n", "blocked", std::nullopt, std::nullopt,
+    Attempt attempt{7,
+                    "Split the\n  handler\tinto two\n",
+                    "blocked",
+                    std::nullopt,
+                    std::nullopt,
                     std::string(1000, 'x') + "\nSECRET TAIL"};
     std::string line = format_attempts({&attempt});
     CHECK(line.starts_with("- #7 blocked: Split the handler into two — why: xxxx"));

@@ -44,7 +44,9 @@ class LockedFd {
   int m_fd = -1;
 };
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 /// Opens `path` with `flags` and takes `lock` (LOCK_SH or LOCK_EX), waiting for it.
 Result<LockedFd> open_locked(const std::filesystem::path& path, int flags, int lock) {
@@ -129,7 +131,9 @@ std::vector<Learning> parse_learnings(std::string_view contents) {
 
 }  // namespace
 
-LearningPool LearningPool::for_user() { return LearningPool(user_config_dir() / "learnings.jsonl"); }
+LearningPool LearningPool::for_user() {
+  return LearningPool(user_config_dir() / "learnings.jsonl");
+}
 
 Result<void> LearningPool::add(const Learning& learning) {
   if (m_file.has_parent_path())

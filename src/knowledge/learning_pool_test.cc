@@ -54,7 +54,8 @@ TEST_CASE("LearningPool shares learnings between pools on the same file", "[know
   SECTION("what one writes, the other finds, with every field") {
     REQUIRE(writer.add({"prompts", "api/summarize", "Few-shot examples longer than the input hurt accuracy",
                         "2024-05-01T10:00:00Z"}));
-    REQUIRE(writer.add({"sql", "shop/orders", "Covering indexes beat partial ones on orders", "2024-05-02T10:00:00Z"}));
+    REQUIRE(writer.add(
+        {"sql", "shop/orders", "Covering indexes beat partial ones on orders", "2024-05-02T10:00:00Z"}));
     auto found = reader.relevant("prompts", "shorter few-shot examples", 5);
     REQUIRE(found);
     REQUIRE(found->size() == 1);
@@ -130,7 +131,8 @@ TEST_CASE("LearningPool skips torn and foreign lines", "[knowledge]") {
     std::ofstream out(file, std::ios::app);
     out << "not json at all\n";
     out << "[1, 2]\n";
-    out << R"({"v":1,"domain":"docs","text":42})" << "\n";
+    out << R"({"v":1,"domain":"docs","text":42})"
+        << "\n";
     out << R"({"v":1,"domain":"docs","source":"r/t","text":"sentences torn)";  // a killed writer
   }
   auto found = pool.relevant("docs", "sentences", 10);
@@ -160,7 +162,8 @@ TEST_CASE("LearningPool keeps lines whole under concurrent appends", "[knowledge
       // Lines far longer than one pipe buffer, so only the lock keeps them whole.
       std::string padding(20000, static_cast<char>('a' + w));
       for (int i = 0; i < k_lines; ++i)
-        if (!pool.add({"d", "w" + std::to_string(w), std::to_string(w) + " " + std::to_string(i) + " " + padding, "t"}))
+        if (!pool.add({"d", "w" + std::to_string(w),
+                       std::to_string(w) + " " + std::to_string(i) + " " + padding, "t"}))
           ::_exit(1);
       ::_exit(0);
     }

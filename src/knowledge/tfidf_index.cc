@@ -12,19 +12,19 @@ namespace {
 
 /// Words that carry no topic: a common English list plus the modal verbs hypotheses use.
 constexpr std::array k_stop_words = {
-    "about", "above",   "after",  "again",  "against", "all",   "also",  "am",     "an",     "and",
-    "any",   "are",     "as",     "at",     "be",      "been",  "before", "being", "below",  "between",
-    "both",  "but",     "by",     "can",    "could",   "did",   "do",    "does",   "doing",  "down",
-    "during", "each",   "few",    "for",    "from",    "further", "had", "has",    "have",   "having",
-    "he",    "her",     "here",   "hers",   "him",     "his",   "how",   "if",     "in",     "into",
-    "is",    "it",      "its",    "itself", "just",    "may",   "me",    "might",  "more",   "most",
-    "must",  "my",      "no",     "nor",    "not",     "now",   "of",    "on",     "once",   "only",
-    "or",    "other",   "our",    "ours",   "out",     "over",  "own",   "same",   "she",    "should",
-    "so",    "some",    "such",   "than",   "that",    "the",   "their", "theirs", "them",   "then",
-    "there", "these",   "they",   "this",   "those",   "through", "to",  "too",    "under",  "until",
-    "up",    "us",      "very",   "via",    "was",     "we",    "were",  "what",   "when",   "where",
-    "which", "while",   "who",    "whom",   "why",     "will",  "with",  "would",  "you",    "your",
-    "yours", "instead", "let",    "lets",
+    "about",   "above",  "after",   "again", "against", "all",   "also",    "am",     "an",     "and",
+    "because", "any",    "are",     "as",    "at",      "be",    "been",    "before", "being",  "below",
+    "between", "both",   "but",     "by",    "can",     "could", "did",     "do",     "does",   "doing",
+    "down",    "during", "each",    "few",   "for",     "from",  "further", "had",    "has",    "have",
+    "having",  "he",     "her",     "here",  "hers",    "him",   "his",     "how",    "if",     "in",
+    "into",    "is",     "it",      "its",   "itself",  "just",  "may",     "me",     "might",  "more",
+    "most",    "must",   "my",      "no",    "nor",     "not",   "now",     "of",     "on",     "once",
+    "only",    "or",     "other",   "our",   "ours",    "out",   "over",    "own",    "same",   "she",
+    "should",  "so",     "some",    "such",  "than",    "that",  "the",     "their",  "theirs", "them",
+    "then",    "there",  "these",   "they",  "this",    "those", "through", "to",     "too",    "under",
+    "until",   "up",     "us",      "very",  "via",     "was",   "we",      "were",   "what",   "when",
+    "where",   "which",  "while",   "who",   "whom",    "why",   "will",    "with",   "would",  "you",
+    "your",    "yours",  "instead", "let",   "lets",
 };
 
 bool is_stop_word(std::string_view word) {
@@ -32,11 +32,17 @@ bool is_stop_word(std::string_view word) {
   return k_set.contains(word);
 }
 
-bool is_vowel(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u'; }
+bool is_vowel(char c) {
+  return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
+}
 
-bool has_vowel(std::string_view s) { return std::any_of(s.begin(), s.end(), is_vowel); }
+bool has_vowel(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), is_vowel);
+}
 
-bool ends_with(const std::string& word, std::string_view suffix) { return word.ends_with(suffix); }
+bool ends_with(const std::string& word, std::string_view suffix) {
+  return word.ends_with(suffix);
+}
 
 /// Replaces `suffix` with `replacement` when what is left before it is at least `min_stem`
 /// letters long and, if `need_vowel`, contains a vowel ("string" is not "str" + "ing").
@@ -60,8 +66,8 @@ bool replace_suffix(std::string& word, std::string_view suffix, std::string_view
 std::string stem(std::string word) {
   // Plurals and third person.
   if (!replace_suffix(word, "ies", "y")) {
-    if (ends_with(word, "sses") || ends_with(word, "ches") || ends_with(word, "shes") || ends_with(word, "xes") ||
-        ends_with(word, "zes"))
+    if (ends_with(word, "sses") || ends_with(word, "ches") || ends_with(word, "shes") ||
+        ends_with(word, "xes") || ends_with(word, "zes"))
       replace_suffix(word, "es", "");
     else if (ends_with(word, "es"))
       replace_suffix(word, "s", "");  // "rules" → "rule", the final "e" goes below
@@ -71,21 +77,26 @@ std::string stem(std::string word) {
   // One derivational or inflectional ending.
   if (!replace_suffix(word, "ization", "iz") && !replace_suffix(word, "isation", "is") &&
       !replace_suffix(word, "ation", "at") && !replace_suffix(word, "ied", "y") &&
-      !replace_suffix(word, "ing", "", 2, true) && !(!ends_with(word, "eed") && replace_suffix(word, "ed", "", 2, true)))
+      !replace_suffix(word, "ing", "", 2, true) &&
+      !(!ends_with(word, "eed") && replace_suffix(word, "ed", "", 2, true)))
     replace_suffix(word, "ly", "", 4);
   if (word.size() > 2 && word.back() == 'e')
     word.pop_back();
   // "running" → "runn" → "run"; "add" → "ad" as well, so "adding" and "add" meet.
   size_t n = word.size();
-  if (n > 2 && word[n - 1] == word[n - 2] && !is_vowel(word[n - 1]) && word[n - 1] != 'l' && word[n - 1] != 's' &&
-      word[n - 1] != 'z')
+  if (n > 2 && word[n - 1] == word[n - 2] && !is_vowel(word[n - 1]) && word[n - 1] != 'l' &&
+      word[n - 1] != 's' && word[n - 1] != 'z')
     word.pop_back();
   return word;
 }
 
-bool is_ascii_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool is_ascii_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
 
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 }  // namespace
 
@@ -135,7 +146,9 @@ std::map<std::string, size_t> term_counts(std::string_view text) {
   return counts;
 }
 
-float sublinear_tf(size_t count) { return static_cast<float>(1.0 + std::log(static_cast<double>(count))); }
+float sublinear_tf(size_t count) {
+  return static_cast<float>(1.0 + std::log(static_cast<double>(count)));
+}
 
 }  // namespace
 
@@ -218,9 +231,12 @@ std::vector<Match> TfIdfIndex::query(std::string_view text, size_t k) const {
     if (score > 0)
       matches.push_back(Match{doc, std::min(score, 1.0)});
   }
-  auto better = [](const Match& a, const Match& b) { return a.score != b.score ? a.score > b.score : a.id < b.id; };
+  auto better = [](const Match& a, const Match& b) {
+    return a.score != b.score ? a.score > b.score : a.id < b.id;
+  };
   if (matches.size() > k) {
-    std::partial_sort(matches.begin(), matches.begin() + static_cast<std::ptrdiff_t>(k), matches.end(), better);
+    std::partial_sort(matches.begin(), matches.begin() + static_cast<std::ptrdiff_t>(k), matches.end(),
+                      better);
     matches.resize(k);
   } else {
     std::sort(matches.begin(), matches.end(), better);

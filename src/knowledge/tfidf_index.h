@@ -19,8 +19,8 @@ double word_jaccard(std::string_view a, std::string_view b);
 
 /// A match of a query against the index.
 struct Match {
-  size_t id = 0;       ///< the document's position in insertion order
-  double score = 0;    ///< cosine similarity of TF-IDF vectors, in [0, 1]
+  size_t id = 0;     ///< the document's position in insertion order
+  double score = 0;  ///< cosine similarity of TF-IDF vectors, in [0, 1]
 };
 
 /// TF-IDF vectors of a growing set of documents with cosine-similarity retrieval through an
@@ -48,7 +48,7 @@ class TfIdfIndex {
   void refresh_norms() const;
 
   std::unordered_map<std::string, size_t> m_term_ids;
-  std::vector<std::vector<Posting>> m_postings;                  ///< by term id
+  std::vector<std::vector<Posting>> m_postings;                    ///< by term id
   std::vector<std::vector<std::pair<size_t, float>>> m_doc_terms;  ///< (term id, tf) by doc
   mutable std::vector<double> m_norms;  ///< recomputed when documents were added since
   mutable size_t m_norms_for = 0;

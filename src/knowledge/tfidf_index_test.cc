@@ -83,11 +83,11 @@ std::vector<size_t> ids(const std::vector<Match>& matches) {
 
 TEST_CASE("TfIdfIndex ranks a paraphrase above a text sharing only common words", "[knowledge]") {
   TfIdfIndex index;
-  index.add("Improve the system prompt wording to be more polite");                  // 0
-  index.add("Improve the prompt so the answers cite sources");                       // 1
-  index.add("Improve prompt clarity by adding a summary line");                      // 2
+  index.add("Improve the system prompt wording to be more polite");                    // 0
+  index.add("Improve the prompt so the answers cite sources");                         // 1
+  index.add("Improve prompt clarity by adding a summary line");                        // 2
   index.add("Shorten the system prompt by dropping the redundant few-shot examples");  // 3
-  index.add("Improve the SQL query plan with an index on user_id");                  // 4
+  index.add("Improve the SQL query plan with an index on user_id");                    // 4
   auto matches = index.query("Improve the prompt: remove redundant examples to make it shorter", 5);
   REQUIRE(matches.size() == 5);
   CHECK(matches[0].id == 3);
@@ -106,17 +106,18 @@ TEST_CASE("TfIdfIndex weighs a rare shared term above a common one", "[knowledge
   auto matches = index.query("improve cache eviction", 30);
   REQUIRE(matches.size() >= 2);
   CHECK(matches[0].id == rare);
-  auto common_match = std::find_if(matches.begin(), matches.end(), [&](const Match& m) { return m.id == common; });
+  auto common_match =
+      std::find_if(matches.begin(), matches.end(), [&](const Match& m) { return m.id == common; });
   REQUIRE(common_match != matches.end());
   CHECK(common_match->score < matches[0].score);
 }
 
 TEST_CASE("TfIdfIndex returns at most k matches with a positive score, best first", "[knowledge]") {
   TfIdfIndex index;
-  index.add("batch the database writes");      // 0
-  index.add("batch the database writes");      // 1, identical: a tie
-  index.add("batch http requests");            // 2
-  index.add("translate the docs to french");   // 3
+  index.add("batch the database writes");     // 0
+  index.add("batch the database writes");     // 1, identical: a tie
+  index.add("batch http requests");           // 2
+  index.add("translate the docs to french");  // 3
   SECTION("identical documents score 1 and tie by lower id") {
     auto matches = index.query("batch the database writes", 10);
     REQUIRE(matches.size() == 3);
@@ -160,7 +161,8 @@ struct Words {
     return static_cast<size_t>((state >> 33) % n);
   }
   std::string word() {
-    static const char* k_syllables[] = {"ka", "lo", "mi", "nu", "te", "ra", "po", "si", "vu", "de", "ba", "go"};
+    static const char* k_syllables[] = {"ka", "lo", "mi", "nu", "te", "ra",
+                                        "po", "si", "vu", "de", "ba", "go"};
     std::string w;
     for (int i = 0; i < 3; ++i)
       w += k_syllables[next(12)];

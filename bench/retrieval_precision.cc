@@ -1,0 +1,275 @@
+// Retrieval precision of the knowledge store's TF-IDF cosine against word Jaccard (the
+// baseline), on hand-labelled experiment hypotheses, and the query time of both.
+//
+// bench/data/labelled_hypotheses.jsonl holds one {"group": ..., "text": ...} per line: the
+// hypotheses an optimisation agent could write, in intent groups (the same idea, phrased as
+// different model outputs would). Every hypothesis in turn is the query; the others are
+// ranked; precision@k is the share of the top k that belong to the query's group, averaged
+// over all queries. Candidates with score 0 are not ranked (they share no term), so a method
+// that finds fewer than k candidates loses those places.
+//
+// Usage: bench_retrieval_precision [labelled.jsonl] [repetitions]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "knowledge/tfidf_index.h"
+
+using anneal::knowledge::Match;
+using anneal::knowledge::TfIdfIndex;
+using anneal::knowledge::tokenize;
+using anneal::knowledge::word_jaccard;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Labelled {
+  std::string group;
+  std::string text;
+};
+
+std::vector<Labelled> load(const std::string& path) {
+  std::vector<Labelled> items;
+  std::ifstream in(path);
+  if (!in) {
+    std::fprintf(stderr, "cannot read %s\n", path.c_str());
+    std::exit(1);
+  }
+  size_t number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    if (line.empty())
+      continue;
+    auto record = nlohmann::json::parse(line, nullptr, false);
+    if (!record.is_object() || !record.contains("group") || !record.contains("text")) {
+      std::fprintf(stderr, "%s:%zu: expected {\"group\": ..., \"text\": ...}\n", path.c_str(), number);
+      std::exit(1);
+    }
+    items.push_back({record["group"].get<std::string>(), record["text"].get<std::string>()});
+  }
+  return items;
+}
+
+/// Sorted, de-duplicated tokens: what word_jaccard computes for each text on every call.
+std::vector<std::string> token_set(const std::string& text) {
+  std::vector<std::string> tokens = tokenize(text);
+  std::sort(tokens.begin(), tokens.end());
+  tokens.erase(std::unique(tokens.begin(), tokens.end()), tokens.end());
+  return tokens;
+}
+
+double set_jaccard(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  size_t common = 0;
+  for (auto x = a.begin(), y = b.begin(); x != a.end() && y != b.end();) {
+    if (*x < *y)
+      ++x;
+    else if (*y < *x)
+      ++y;
+    else
+      ++common, ++x, ++y;
+  }
+  size_t together = a.size() + b.size() - common;
+  return together == 0 ? 0.0 : static_cast<double>(common) / static_cast<double>(together);
+}
+
+/// The top `k` of `scores` (score > 0, best first, ties by lower index), leaving out `self`.
+std::vector<size_t> top_k(const std::vector<double>& scores, size_t self, size_t k) {
+  std::vector<size_t> order;
+  for (size_t i = 0; i < scores.size(); ++i)
+    if (i != self && scores[i] > 0)
+      order.push_back(i);
+  size_t n = std::min(k, order.size());
+  std::partial_sort(
+      order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(),
+      [&](size_t a, size_t b) { return scores[a] != scores[b] ? scores[a] > scores[b] : a < b; });
+  order.resize(n);
+  return order;
+}
+
+struct Figures {
+  double p1 = 0, p5 = 0, p10 = 0;
+  double micros_per_query = 0;
+};
+
+/// Precision at 1, 5 and 10 of the rankings `rank(query)` returns (up to 10 ids, self left out).
+template <class Rank>
+Figures precision(const std::vector<Labelled>& items, Rank rank) {
+  Figures f;
+  for (size_t q = 0; q < items.size(); ++q) {
+    std::vector<size_t> ranked = rank(q);
+    auto hits = [&](size_t k) {
+      size_t n = 0;
+      for (size_t i = 0; i < std::min(k, ranked.size()); ++i)
+        n += items[ranked[i]].group == items[q].group;
+      return static_cast<double>(n) / static_cast<double>(k);
+    };
+    f.p1 += hits(1);
+    f.p5 += hits(5);
+    f.p10 += hits(10);
+  }
+  double n = static_cast<double>(items.size());
+  f.p1 /= n, f.p5 /= n, f.p10 /= n;
+  return f;
+}
+
+/// Mean microseconds per call of `query(i)` over `rounds` passes through `queries` queries.
+template <class Query>
+double time_queries(size_t queries, int rounds, Query query) {
+  volatile size_t sink = 0;
+  auto start = Clock::now();
+  for (int r = 0; r < rounds; ++r)
+    for (size_t q = 0; q < queries; ++q)
+      sink = sink + query(q);
+  std::chrono::duration<double, std::micro> spent = Clock::now() - start;
+  return spent.count() / static_cast<double>(queries * static_cast<size_t>(rounds));
+}
+
+std::vector<size_t> tfidf_rank(const TfIdfIndex& index, const std::string& text, size_t self) {
+  std::vector<size_t> ranked;
+  for (const Match& match : index.query(text, 11))
+    if (match.id != self && ranked.size() < 10)
+      ranked.push_back(match.id);
+  return ranked;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string path =
+      argc > 1 ? argv[1] : std::string(ANNEAL_SOURCE_DIR) + "/bench/data/labelled_hypotheses.jsonl";
+  int rounds = argc > 2 ? std::max(1, std::atoi(argv[2])) : 20;
+  std::vector<Labelled> items = load(path);
+  std::vector<std::string> groups;
+  for (const Labelled& item : items)
+    groups.push_back(item.group);
+  std::sort(groups.begin(), groups.end());
+  groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+  std::printf("retrieval precision: %zu labelled hypotheses in %zu groups (%s)\n\n", items.size(),
+              groups.size(), path.c_str());
+
+  // --- precision on the labelled set ------------------------------------------------------
+  TfIdfIndex index;
+  for (const Labelled& item : items)
+    index.add(item.text);
+  std::vector<std::vector<std::string>> sets;
+  for (const Labelled& item : items)
+    sets.push_back(token_set(item.text));
+
+  Figures tfidf = precision(items, [&](size_t q) { return tfidf_rank(index, items[q].text, q); });
+  tfidf.micros_per_query =
+      time_queries(items.size(), rounds, [&](size_t q) { return index.query(items[q].text, 6).size(); });
+
+  auto jaccard_scores = [&](size_t q) {
+    std::vector<double> scores(items.size());
+    for (size_t d = 0; d < items.size(); ++d)
+      scores[d] = set_jaccard(sets[q], sets[d]);
+    return scores;
+  };
+  Figures jaccard = precision(items, [&](size_t q) { return top_k(jaccard_scores(q), q, 10); });
+  // The query's own token set is computed per query; the documents' sets are kept, as a
+  // store would keep them.
+  jaccard.micros_per_query = time_queries(items.size(), rounds, [&](size_t q) {
+    std::vector<std::string> query = token_set(items[q].text);
+    std::vector<double> scores(items.size());
+    for (size_t d = 0; d < items.size(); ++d)
+      scores[d] = set_jaccard(query, sets[d]);
+    return top_k(scores, q, 5).size();
+  });
+  // word_jaccard() itself tokenizes both texts on every call: the naive baseline's cost.
+  Figures naive = precision(items, [&](size_t q) {
+    std::vector<double> scores(items.size());
+    for (size_t d = 0; d < items.size(); ++d)
+      scores[d] = word_jaccard(items[q].text, items[d].text);
+    return top_k(scores, q, 10);
+  });
+  naive.micros_per_query = time_queries(items.size(), std::max(1, rounds / 10), [&](size_t q) {
+    std::vector<double> scores(items.size());
+    for (size_t d = 0; d < items.size(); ++d)
+      scores[d] = word_jaccard(items[q].text, items[d].text);
+    return top_k(scores, q, 5).size();
+  });
+
+  std::printf("%-34s %8s %8s %8s %14s\n", "method", "P@1", "P@5", "P@10", "µs per query");
+  auto row = [](const char* name, const Figures& f) {
+    std::printf("%-34s %8.3f %8.3f %8.3f %14.1f\n", name, f.p1, f.p5, f.p10, f.micros_per_query);
+  };
+  row("tf-idf cosine (TfIdfIndex)", tfidf);
+  row("word jaccard (cached token sets)", jaccard);
+  row("word jaccard (word_jaccard())", naive);
+  double ratio = jaccard.p5 > 0 ? tfidf.p5 / jaccard.p5 : 0;
+  std::printf("\nprecision@5 ratio tf-idf / jaccard: %.2f (goal >= 1.5: %s)\n", ratio,
+              ratio >= 1.5 ? "met" : "not met");
+  std::printf("(a random ranking would score %.3f at P@5)\n\n", [&] {
+    double expected = 0;
+    for (const Labelled& item : items)
+      expected +=
+          static_cast<double>(std::count_if(items.begin(), items.end(),
+                                            [&](const Labelled& o) { return o.group == item.group; }) -
+                              1) /
+          static_cast<double>(items.size() - 1);
+    return expected / static_cast<double>(items.size());
+  }());
+
+  // --- query time over 10,000 documents ---------------------------------------------------
+  // Documents are the labelled texts again and again, each with two words of the set's own
+  // vocabulary appended, so they are short, distinct and realistic in their term statistics.
+  std::vector<std::string> vocabulary;
+  for (const auto& set : sets)
+    vocabulary.insert(vocabulary.end(), set.begin(), set.end());
+  std::sort(vocabulary.begin(), vocabulary.end());
+  vocabulary.erase(std::unique(vocabulary.begin(), vocabulary.end()), vocabulary.end());
+  constexpr size_t k_big = 10000;
+  std::vector<std::string> big;
+  uint64_t state = 42;
+  auto next = [&](size_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<size_t>((state >> 33) % n);
+  };
+  for (size_t i = 0; i < k_big; ++i)
+    big.push_back(items[i % items.size()].text + " " + vocabulary[next(vocabulary.size())] + " " +
+                  vocabulary[next(vocabulary.size())]);
+
+  auto add_start = Clock::now();
+  TfIdfIndex big_index;
+  for (const std::string& text : big)
+    big_index.add(text);
+  std::chrono::duration<double, std::micro> add_time = Clock::now() - add_start;
+
+  // The first query recomputes every norm; it is part of the mean.
+  double big_tfidf =
+      time_queries(items.size(), rounds, [&](size_t q) { return big_index.query(items[q].text, 5).size(); });
+  std::vector<std::vector<std::string>> big_sets;
+  for (const std::string& text : big)
+    big_sets.push_back(token_set(text));
+  double big_jaccard = time_queries(items.size(), 1, [&](size_t q) {
+    std::vector<std::string> query = token_set(items[q].text);
+    std::vector<double> scores(big_sets.size());
+    for (size_t d = 0; d < big_sets.size(); ++d)
+      scores[d] = set_jaccard(query, big_sets[d]);
+    return top_k(scores, big_sets.size(), 5).size();
+  });
+  // How the knowledge store is used during a build: one experiment finishes (add), the next
+  // prompt asks (query), so every query pays for a refresh of all norms.
+  constexpr size_t k_interleaved = 200;
+  auto interleaved_start = Clock::now();
+  for (size_t i = 0; i < k_interleaved; ++i) {
+    big_index.add(items[i % items.size()].text);
+    volatile size_t n = big_index.query(items[(i * 7) % items.size()].text, 5).size();
+    (void)n;
+  }
+  std::chrono::duration<double, std::micro> interleaved = Clock::now() - interleaved_start;
+
+  std::printf("over %zu documents:\n", k_big);
+  std::printf("  tf-idf index build                      %10.1f µs per document\n",
+              add_time.count() / static_cast<double>(k_big));
+  std::printf("  tf-idf query                            %10.1f µs\n", big_tfidf);
+  std::printf("  tf-idf add one, then query (per pair)   %10.1f µs\n",
+              interleaved.count() / static_cast<double>(k_interleaved));
+  std::printf("  jaccard query (cached token sets)       %10.1f µs\n", big_jaccard);
+  return 0;
+}
