@@ -10,6 +10,7 @@
 #include "cli/project.h"
 #include "cli/terminal.h"
 #include "graph/build_stamp.h"
+#include "graph/llm_budget.h"
 #include "graph/target_build.h"
 #include "proc/subprocess.h"
 
@@ -54,6 +55,12 @@ Result<int> run_build(const BuildArgs& args) {
     fmt::print("anneal: the Annealfile has no targets; nothing to do.\n");
     return 0;
   }
+
+  // A missing API key fails now, before any target runs an experiment.
+  if (!args.dry_run)
+    for (const graph::Target* target : *targets)
+      if (auto key = graph::check_api_key(*target); !key)
+        return std::unexpected(key.error());
 
   StatusLine status(stdout);
   graph::BuildOptions options;

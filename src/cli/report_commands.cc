@@ -7,6 +7,7 @@
 #include "cli/project.h"
 #include "graph/experiment_plan.h"
 #include "graph/ledger.h"
+#include "graph/llm_budget.h"
 #include "graph/target_state.h"
 #include "nodes/node.h"
 #include "proc/lock_file.h"
@@ -163,6 +164,14 @@ Result<int> run_status(const std::vector<std::string>& names, bool json) {
       }
       entry["budget"] = state->budget;
     }
+    // Money actually paid for LLM calls (cached replies are free), by calendar day.
+    auto spend = graph::target_spend(project->workspace, target->name);
+    if (!spend)
+      return std::unexpected(spend.error());
+    entry["spent_today_usd"] = spend->today;
+    entry["spent_total_usd"] = spend->total;
+    if (target->budget.usd_per_day)
+      entry["usd_per_day"] = *target->budget.usd_per_day;
     if (auto holder = proc::LockFile::holder(project->workspace.lock_path(target->name)))
       state_text = "building (" + holder->describe() + ")";
     entry["state"] = state_text;
@@ -172,12 +181,17 @@ Result<int> run_status(const std::vector<std::string>& names, bool json) {
     fmt::print("{}\n", out.dump(2));
     return 0;
   }
-  for (const auto& e : out)
-    fmt::print("{}: {}/{} experiments, baseline {}, best {}{}, spent ${:.2f} — {}\n", e["name"].get<std::string>(),
+  for (const auto& e : out) {
+    std::string today;
+    if (e["spent_total_usd"].get<double>() > 0 || e.contains("usd_per_day"))
+      today = fmt::format(" (today ${:.2f}{})", e["spent_today_usd"].get<double>(),
+                          e.contains("usd_per_day") ? fmt::format(" of ${:.2f}", e["usd_per_day"].get<double>()) : "");
+    fmt::print("{}: {}/{} experiments, baseline {}, best {}{}, spent ${:.2f}{} — {}\n", e["name"].get<std::string>(),
                e["experiments"].get<int>(), e.value("budget", 0), number_text(e["baseline_score"]),
                number_text(e["best_score"]),
                e["commit"].is_string() ? " at " + e["commit"].get<std::string>().substr(0, 12) : "",
-               e["spent_usd"].get<double>(), e["state"].get<std::string>());
+               e["spent_usd"].get<double>(), today, e["state"].get<std::string>());
+  }
   return 0;
 }
 

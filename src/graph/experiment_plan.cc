@@ -2,6 +2,7 @@
 #include "util/json_text.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <set>
@@ -89,7 +90,7 @@ nlohmann::json plan_evaluation(const Target& target, ExperimentPlan& plan, const
                                   {"candidate", candidate}});
     gates.push_back(spec.key.hex());
     gate_keys.push_back(spec.key);
-    plan.nodes.push_back({spec, base_inputs, false, fmt::format("verify {} {}", gate.name, where)});
+    plan.nodes.push_back({spec, base_inputs, false, fmt::format("verify {} {}", gate.name, where), "", 0});
   }
   std::map<std::string, cache::Digest> stage_keys;
   nlohmann::json stages = nlohmann::json::object();
@@ -126,7 +127,7 @@ nlohmann::json plan_evaluation(const Target& target, ExperimentPlan& plan, const
     stages[stage->name] = spec.key.hex();
     std::vector<cache::Digest> inputs = base_inputs;
     inputs.insert(inputs.end(), after.begin(), after.end());
-    plan.nodes.push_back({spec, inputs, stage->exclusive, fmt::format("stage {} {}", stage->name, where)});
+    plan.nodes.push_back({spec, inputs, stage->exclusive, fmt::format("stage {} {}", stage->name, where), "", 0});
   }
   return {{"draft", draft}, {"candidate", candidate}, {"gates", gates}, {"stages", stages}};
 }
@@ -228,7 +229,8 @@ double draft_temperature(const ApiSettings& api, int draft, int drafts) {
     return base;
   double offset = api.temperature_spread * (2.0 * draft / (drafts - 1) - 1.0);  // -spread … +spread
   double ceiling = api.provider == "anthropic" ? 1.0 : 2.0;
-  return std::clamp(base * (1.0 + offset), 0.0, ceiling);
+  // Rounded, so the request (and the cache key) says 0.4 rather than 0.40000000000000002.
+  return std::clamp(std::round(base * (1.0 + offset) * 1e4) / 1e4, 0.0, ceiling);
 }
 
 std::string llm_pool(const ApiSettings& api) { return "llm_" + api.provider; }
@@ -324,7 +326,7 @@ Result<ExperimentPlan> plan_experiment(const Target& target, int id, const Searc
     if (start.restart)
       mutate["restart"] = true;
     auto spec = nodes::make_spec(std::move(mutate));
-    plan.nodes.push_back({spec, inputs, false, fmt::format("mutate {}{}", where, start.restart ? " (restart)" : "")});
+    plan.nodes.push_back({spec, inputs, false, fmt::format("mutate {}{}", where, start.restart ? " (restart)" : ""), "", 0});
     plan.mutations.push_back(spec.key);
     candidates.push_back(
         plan_evaluation(target, plan, {{"mutate", spec.key.hex()}, {"slot", draft}}, spec.key, draft));

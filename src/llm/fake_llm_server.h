@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -110,6 +111,13 @@ class FakeLlmServer {
     m_script.insert(m_script.end(), answers.begin(), answers.end());
   }
 
+  /// Once the script runs out, answers a well-formed reply whose text `writer` makes from the
+  /// request (e.g. edit blocks for the file the prompt shows).
+  void respond_with(std::function<std::string(const Received&)> writer) {
+    std::lock_guard lock(m_mutex);
+    m_writer = std::move(writer);
+  }
+
   std::vector<Received> received() const {
     std::lock_guard lock(m_mutex);
     return m_received;
@@ -144,6 +152,8 @@ class FakeLlmServer {
  private:
   void answer(const httplib::Request& request, httplib::Response& response) {
     Scripted next;
+    std::function<std::string(const Received&)> writer;
+    Received request_seen;
     {
       std::unique_lock lock(m_mutex);
       m_received.push_back({request.method, request.path, request.headers, request.body,
@@ -158,6 +168,9 @@ class FakeLlmServer {
       if (!m_script.empty()) {
         next = m_script.front();
         m_script.pop_front();
+      } else if (m_writer) {
+        writer = m_writer;
+        request_seen = m_received.back();
       }
       if (next.hang) {
         m_release.wait_for(lock, std::chrono::seconds(10), [this] { return m_stopping; });
@@ -168,6 +181,10 @@ class FakeLlmServer {
       response.set_header(name, value);
     }
     response.status = next.status;
+    if (writer) {
+      response.set_content(reply_body(writer(request_seen)), "application/json");
+      return;
+    }
     response.set_content(next.body.empty() && next.status == 200 ? reply_body("hello") : next.body,
                          "application/json");
   }
@@ -205,6 +222,7 @@ class FakeLlmServer {
   std::condition_variable m_release;
   bool m_stopping = false;
   std::deque<Scripted> m_script;
+  std::function<std::string(const Received&)> m_writer;
   std::vector<Received> m_received;
 };
 

@@ -89,7 +89,11 @@ std::string TempRepo::commit(const std::string& message) const {
   return o.out.substr(0, 40);
 }
 
-Outcome TempRepo::anneal(const std::string& args) const { return run(quote(anneal_binary()) + " " + args); }
+Outcome TempRepo::anneal(const std::string& args) const {
+  // The user's config directory (learning pool, pricing.yaml) stays out of tests.
+  return run("ANNEAL_CONFIG_DIR=" + quote((m_scratch / "config").string()) + " " + quote(anneal_binary()) + " " +
+             args);
+}
 
 std::string TempRepo::fsck_problems() const {
   Outcome o = run("git fsck --no-progress 2>&1 | grep -v '^dangling ' | grep -v '^notice: ' || true");

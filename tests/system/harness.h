@@ -36,7 +36,8 @@ class TempRepo {
   bool exists(const std::string& relative) const;
   /// Commits everything (git add -A) with `message`; returns the commit id.
   std::string commit(const std::string& message = "test") const;
-  /// Runs the anneal binary with `args` (a shell-quoted string) in the repository.
+  /// Runs the anneal binary with `args` (a shell-quoted string) in the repository, with
+  /// ANNEAL_CONFIG_DIR in the scratch folder (`scratch()/config`).
   Outcome anneal(const std::string& args) const;
   /// Runs a shell command in the repository.
   Outcome run(const std::string& command) const { return sh(command, m_path); }
