@@ -97,7 +97,9 @@ const Json* at_path(const Json& object, std::string_view path) {
   }
 }
 
-bool is_emphasis(char c) { return c == '*' || c == '_'; }
+bool is_emphasis(char c) {
+  return c == '*' || c == '_';
+}
 
 bool is_word_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -201,7 +203,7 @@ std::string agent_reported_hypothesis(std::string_view output) {
 std::string agent_reported_error(std::string_view output) {
   const std::string* flagged = nullptr;  // Claude Code: {"is_error": true, "result": …}
   const std::string* other = nullptr;    // Codex and Gemini CLI error events and objects
-  auto collected = pieces(output);  // the pointers above point into it
+  auto collected = pieces(output);       // the pointers above point into it
   for (const auto& piece : collected) {
     if (!piece.json)
       continue;

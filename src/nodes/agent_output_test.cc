@@ -97,8 +97,8 @@ TEST_CASE("garbage on stdout never throws", "[nodes]") {
 
 TEST_CASE("the hypothesis is the rest of the first Hypothesis: line", "[nodes]") {
   SECTION("plain text, as aider prints it") {
-    CHECK(agent_reported_hypothesis("Applied edit to cfg.ini\nHypothesis: fewer threads\nTokens: 2k sent\n") ==
-          "fewer threads");
+    CHECK(agent_reported_hypothesis(
+              "Applied edit to cfg.ini\nHypothesis: fewer threads\nTokens: 2k sent\n") == "fewer threads");
     CHECK(agent_reported_hypothesis("Hypothesis:   spaced out  \r\n") == "spaced out");
     CHECK(agent_reported_hypothesis("Hypothesis: first\nHypothesis: second\n") == "first");
   }
@@ -117,7 +117,8 @@ TEST_CASE("the hypothesis is the rest of the first Hypothesis: line", "[nodes]")
     CHECK(agent_reported_hypothesis("").empty());
     CHECK(agent_reported_hypothesis("no label here\n").empty());
     CHECK(agent_reported_hypothesis("Hypothesis without a colon\n").empty());
-    CHECK(agent_reported_hypothesis("- #3 kept: score 4; hypothesis: lowercase, as anneal's prompt lists them\n")
+    CHECK(agent_reported_hypothesis(
+              "- #3 kept: score 4; hypothesis: lowercase, as anneal's prompt lists them\n")
               .empty());
     CHECK(agent_reported_hypothesis("NullHypothesis: part of a word\n").empty());
     CHECK(agent_reported_hypothesis("Hypothesis:\n").empty());
@@ -158,19 +159,21 @@ TEST_CASE("the reason a coding agent gives for failing is read from its JSON out
     CHECK(agent_reported_error(k_claude_json).empty());
   }
   SECTION("codex: turn.failed and error events") {
-    std::string out = k_codex_jsonl + R"({"type":"error","message":"stream error: broken pipe"})" + "\n" +
-                      R"({"type":"turn.failed","error":{"message":"model response stream ended unexpectedly"}})" +
-                      "\n";
+    std::string out =
+        k_codex_jsonl + R"({"type":"error","message":"stream error: broken pipe"})" + "\n" +
+        R"({"type":"turn.failed","error":{"message":"model response stream ended unexpectedly"}})" + "\n";
     CHECK(agent_reported_error(out) == "model response stream ended unexpectedly");
     CHECK(agent_reported_error(k_codex_jsonl).empty());
   }
   SECTION("gemini: an error object") {
-    CHECK(agent_reported_error(R"({"response":"","error":{"type":"ApiError","message":"quota exceeded","code":1}})") ==
+    CHECK(agent_reported_error(
+              R"({"response":"","error":{"type":"ApiError","message":"quota exceeded","code":1}})") ==
           "quota exceeded");
   }
   SECTION("an is_error result wins over other error messages, and long reasons are cut") {
-    std::string out = "{\"type\":\"error\",\"message\":\"other\"}\n"
-                      "{\"is_error\":true,\"result\":\"l1\\nl2\\nl3\\nl4\\nl5\\nl6\\nl7\"}\n";
+    std::string out =
+        "{\"type\":\"error\",\"message\":\"other\"}\n"
+        "{\"is_error\":true,\"result\":\"l1\\nl2\\nl3\\nl4\\nl5\\nl6\\nl7\"}\n";
     CHECK(agent_reported_error(out) == "l1\nl2\nl3\nl4\nl5");
   }
   SECTION("text is no reason") {

@@ -27,7 +27,9 @@ std::string quote(const std::string& s) {
   return out + "'";
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 /// One run of the fake, as it recorded it.
 struct Call {
@@ -37,7 +39,9 @@ struct Call {
   std::string outcome;  ///< success or error
 };
 
-std::string record_dir(const TempRepo& repo) { return (repo.scratch() / "claude").string(); }
+std::string record_dir(const TempRepo& repo) {
+  return (repo.scratch() / "claude").string();
+}
 
 std::vector<Call> calls(const TempRepo& repo) {
   std::vector<Call> out;
@@ -196,7 +200,8 @@ TEST_CASE("a claude run that fails is recorded as crashed, with its reason and i
 
 TEST_CASE("the coding-agents example checks without claude and runs with a stand-in", "[system]") {
   TempRepo repo;
-  Outcome copied = repo.run(fmt::format("cp -R {}/. .", quote(std::string(ANNEAL_SOURCE_DIR) + "/examples/coding-agents")));
+  Outcome copied = repo.run(
+      fmt::format("cp -R {}/. .", quote(std::string(ANNEAL_SOURCE_DIR) + "/examples/coding-agents")));
   REQUIRE(copied.status == 0);
   repo.commit("example");
 
