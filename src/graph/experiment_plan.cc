@@ -36,8 +36,12 @@ std::string op_text(Condition::Op op) {
 
 Result<nlohmann::json> agent_spec(const Agent& agent) {
   switch (agent.kind) {
-    case AgentKind::Command:
-      return nlohmann::json{{"kind", "command"}, {"run", agent.run}, {"timeout", agent.timeout_s}};
+    case AgentKind::Command: {
+      nlohmann::json j = {{"kind", "command"}, {"run", agent.run}, {"timeout", agent.timeout_s}};
+      if (!agent.cost_field.empty())
+        j["cost_field"] = agent.cost_field;
+      return j;
+    }
     case AgentKind::Tune: {
       nlohmann::json params = nlohmann::json::array();
       for (const auto& p : agent.params)

@@ -10,6 +10,7 @@
 #include "git/scope.h"
 #include "git/worktree.h"
 #include "git/worktree_head.h"
+#include "nodes/agent_output.h"
 #include "nodes/candidate.h"
 #include "nodes/tune.h"
 #include "proc/subprocess.h"
@@ -59,24 +60,24 @@ Result<AgentRun> run_command_agent(NodeContext& context, const nlohmann::json& s
     return std::unexpected(a.error());
   if (run->signal == 0 && !run->timed_out)
     out.result.exit_code = run->exit_code;
+  // A coding-agent CLI that reports what it cost (e.g. `claude -p --output-format json`).
+  if (auto cost = agent_reported_cost(run->out, agent.value("cost_field", "")))
+    out.result.cost_usd = *cost;
   if (!run->ok()) {
     out.result.outcome = Outcome::Crashed;
     out.result.detail = fmt::format("agent: {}", run->describe());
-    std::string tail = tail_lines(run->err, 5);
-    if (!tail.empty())
-      out.result.detail += "\n" + tail;
+    std::string reason = agent_reported_error(run->out);
+    if (reason.empty())
+      reason = tail_lines(run->err, 5);
+    if (!reason.empty())
+      out.result.detail += "\n" + reason;
     return out;
   }
   // The hypothesis: what the agent wrote to ANNEAL_HYPOTHESIS_FILE, or a "Hypothesis:" line.
-  if (auto text = read_file_if_exists(hypothesis_file)) {
+  if (auto text = read_file_if_exists(hypothesis_file))
     out.hypothesis = *text;
-  } else {
-    size_t at = run->out.find("Hypothesis:");
-    if (at != std::string::npos) {
-      size_t end = run->out.find('\n', at);
-      out.hypothesis = run->out.substr(at + 11, end == std::string::npos ? end : end - at - 11);
-    }
-  }
+  else
+    out.hypothesis = agent_reported_hypothesis(run->out);
   while (!out.hypothesis.empty() && std::isspace(static_cast<unsigned char>(out.hypothesis.back())))
     out.hypothesis.pop_back();
   size_t first = out.hypothesis.find_first_not_of(" \t\n");

@@ -8,7 +8,7 @@ namespace anneal::nodes {
 //
 //   "target": NAME, "experiment": N, "draft": D, "seed": U64
 //   "parent": SHA                          the commit the candidate starts from
-//   "agent":  {"kind": "command", "run": CMD, "timeout": SECONDS}
+//   "agent":  {"kind": "command", "run": CMD, "timeout": SECONDS, "cost_field"?: PATH}
 //           | {"kind": "tune", "params": [{"file","pattern","min","max","integer"}...]}
 //           | {"kind": "api", "whole_file_max_bytes": N}
 //   "scope":  {"editable": [GLOB...], "immutable": [GLOB...]}
