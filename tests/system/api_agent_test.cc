@@ -72,3 +72,49 @@ TEST_CASE("an openai api agent improves a file with edit blocks, with drafts, co
   CHECK(files_containing(repo, k_test_key) == "");
   CHECK(repo.fsck_problems() == "");
 }
+
+TEST_CASE("learnings are consolidated every N experiments, shown to the agent and shared with other targets",
+          "[system][api]") {
+  TempRepo first, second;
+  FakeLlmServer fake(Provider::anthropic, "");
+  auto reply = [](const anneal::llm::test::Received& r) {
+    if (r.body.value("system", "").find("summarise") != std::string::npos)
+      return std::string("- dropping filler words lowers the count\n- one word per experiment is safe");
+    return drop_filler_reply(r);
+  };
+  fake.respond_with(reply);
+  std::string agent = fmt::format("{{kind: api, provider: anthropic, model: claude-test, base_url: \"{}\"}}",
+                                  fake.base_url());
+  std::string knowledge = "    knowledge: {consolidate_every: 2, domain: prose}\n";
+  write_wordy_project(first, agent, knowledge, 3);
+  // Both projects share one user config directory, as on one machine.
+  std::string config = (first.scratch() / "config").string();
+  Outcome built = first.run("ANNEAL_CONFIG_DIR=" + config + " " + anneal_binary() + " build");
+  INFO(built.out << built.err);
+  REQUIRE(built.status == 0);
+
+  auto requests = fake.received();
+  REQUIRE(requests.size() == 4);  // three mutations and one consolidation after #2
+  const auto& summary = requests[2];
+  CHECK_THAT(summary.body.at("system").get<std::string>(), Catch::Contains("summarise"));
+  CHECK_THAT(user_prompt(summary), Catch::Contains("#2 kept"));
+  CHECK_THAT(user_prompt(requests[3]), Catch::Contains("## What earlier experiments taught"));
+  CHECK_THAT(user_prompt(requests[3]), Catch::Contains("dropping filler words lowers the count"));
+  auto learnings = nlohmann::json::parse(first.read(".anneal/targets/words/learnings.json"));
+  CHECK(learnings.at("through") == 2);
+  std::string pool = first.run("cat '" + config + "/learnings.jsonl'").out;
+  CHECK_THAT(pool, Catch::Contains("\"domain\":\"prose\""));
+  CHECK_THAT(pool, Catch::Contains("dropping filler words"));
+
+  // Another repository's target on the same machine hears the lesson.
+  write_wordy_project(second, agent, "    knowledge: {domain: prose}\n", 2);
+  Outcome other = second.run("ANNEAL_CONFIG_DIR=" + config + " " + anneal_binary() + " build");
+  INFO(other.out << other.err);
+  REQUIRE(other.status == 0);
+  auto later = fake.received();
+  REQUIRE(later.size() == 6);
+  CHECK_THAT(user_prompt(later[5]), Catch::Contains("## Lessons from other targets"));
+  CHECK_THAT(user_prompt(later[5]), Catch::Contains("dropping filler words lowers the count"));
+  CHECK(first.fsck_problems() == "");
+  CHECK(second.fsck_problems() == "");
+}
