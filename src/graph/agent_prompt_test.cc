@@ -1,0 +1,113 @@
+#include "graph/agent_prompt.h"
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+using namespace anneal::graph;
+
+namespace {
+
+Target target() {
+  auto file = parse_annealfile(R"(annealfile: 1
+targets:
+  doc:
+    artifact: [doc.md]
+    scope: {immutable: [tests/**]}
+    agent: {kind: api, provider: openai, model: gpt-test}
+    verify: [{name: lint, run: ./lint.sh}]
+    stages: [{name: words, run: "wc -w < doc.md"}]
+    objective: {metric: words, direction: minimize, min_improvement: 2}
+)",
+                               "Annealfile");
+  if (!file)
+    FAIL(file.error().message);
+  return file->targets.front();
+}
+
+PromptInput input_with_history(int records) {
+  PromptInput input;
+  input.experiment = records + 1;
+  input.position.baseline_score = 120;
+  input.position.incumbent_score = 100;
+  input.position.best_score = 100;
+  input.files = {{"doc.md", "# Title\n\nSome words here.\n"}};
+  for (int id = 1; id <= records; ++id)
+    input.recent.push_back({{"id", id},
+                            {"outcome", id % 2 ? "kept" : "crashed"},
+                            {"score", id % 2 ? nlohmann::json(100 - id) : nlohmann::json(nullptr)},
+                            {"hypothesis", fmt::format("hypothesis number {}", id)},
+                            {"detail", id % 2 ? "" : "edit blocks did not apply:\nedit 1 (doc.md): not found"}});
+  input.similar = {"- #3 discarded: similar idea A", "- #4 discarded: similar idea B"};
+  input.pooled = {"- (other/t, prose) shorter headings help"};
+  input.learnings = "- cutting adjectives works";
+  return input;
+}
+
+}  // namespace
+
+TEST_CASE("an api prompt shows objective, scores, files, history and the reasons drafts failed", "[graph]") {
+  auto prompt = api_prompt(target(), input_with_history(4), 100000);
+  REQUIRE(prompt);
+  CHECK_THAT(*prompt, Catch::Contains("Objective: minimize `words` (by more than 2)"));
+  CHECK_THAT(*prompt, Catch::Contains("Baseline score: 120. Current score: 100. Best score: 100."));
+  CHECK_THAT(*prompt, Catch::Contains("Immutable: tests/**"));
+  CHECK_THAT(*prompt, Catch::Contains("lint (`./lint.sh`)"));
+  CHECK_THAT(*prompt, Catch::Contains("\ndoc.md\n```\n# Title\n\nSome words here.\n```\n"));
+  CHECK_THAT(*prompt, Catch::Contains("- #2 crashed: score none; hypothesis: hypothesis number 2"));
+  CHECK_THAT(*prompt, Catch::Contains("why: edit blocks did not apply:\n    edit 1 (doc.md): not found"));
+  CHECK_THAT(*prompt, Catch::Contains("similar idea B"));
+  CHECK_THAT(*prompt, Catch::Contains("shorter headings help"));
+  CHECK_THAT(*prompt, Catch::Contains("cutting adjectives works"));
+}
+
+TEST_CASE("a file holding backticks gets a longer fence", "[graph]") {
+  PromptInput input;
+  input.files = {{"doc.md", "```sh\nmake\n```\n"}};
+  auto prompt = api_prompt(target(), input, 100000);
+  REQUIRE(prompt);
+  CHECK_THAT(*prompt, Catch::Contains("\ndoc.md\n````\n```sh\nmake\n```\n````\n"));
+}
+
+TEST_CASE("a prompt over max_context_tokens drops the oldest history first", "[graph]") {
+  PromptInput input = input_with_history(40);
+  auto full = api_prompt(target(), input, 1000000);
+  REQUIRE(full);
+  size_t full_tokens = estimate_tokens(*full) + estimate_tokens(k_edit_reply_contract);
+
+  // A little short: the similar attempts go first, then other targets' lessons.
+  auto tight = api_prompt(target(), input, full_tokens - 10);
+  REQUIRE(tight);
+  CHECK(estimate_tokens(*tight) + estimate_tokens(k_edit_reply_contract) <= full_tokens - 10);
+  CHECK_THAT(*tight, !Catch::Contains("similar idea B"));
+  CHECK_THAT(*tight, Catch::Contains("hypothesis number 40"));
+  CHECK_THAT(*tight, Catch::Contains("cutting adjectives works"));
+
+  // Much shorter: the oldest recent experiments go, the newest and the learnings stay.
+  auto tighter = api_prompt(target(), input, full_tokens - 300);
+  REQUIRE(tighter);
+  CHECK(estimate_tokens(*tighter) + estimate_tokens(k_edit_reply_contract) <= full_tokens - 300);
+  CHECK_THAT(*tighter, !Catch::Contains("shorter headings help"));
+  CHECK_THAT(*tighter, !Catch::Contains("hypothesis number 1\n"));
+  CHECK_THAT(*tighter, Catch::Contains("hypothesis number 40"));
+  CHECK_THAT(*tighter, Catch::Contains("cutting adjectives works"));
+  CHECK_THAT(*tighter, Catch::Contains("Some words here."));
+}
+
+TEST_CASE("files that alone exceed max_context_tokens are an error saying by how much", "[graph]") {
+  PromptInput input;
+  input.files = {{"doc.md", std::string(40000, 'x')}};
+  auto prompt = api_prompt(target(), input, 5000);
+  REQUIRE_FALSE(prompt);
+  CHECK_THAT(prompt.error().message, Catch::Contains("the prompt of target 'doc' needs about"));
+  CHECK_THAT(prompt.error().message, Catch::Contains("more than the agent's max_context_tokens (5000)"));
+}
+
+TEST_CASE("a command agent's prompt points at the hypothesis file and shows no files", "[graph]") {
+  PromptInput input = input_with_history(2);
+  std::string prompt = agent_prompt(target(), input);
+  CHECK_THAT(prompt, Catch::Contains("$ANNEAL_HYPOTHESIS_FILE"));
+  CHECK_THAT(prompt, !Catch::Contains("Some words here."));
+  CHECK_THAT(prompt, Catch::Contains("hypothesis number 2"));
+  input.restart = true;
+  CHECK_THAT(agent_prompt(target(), input), Catch::Contains("starts again from the baseline"));
+}
