@@ -125,7 +125,15 @@ Result<int> show_node(Project& project, const cache::Digest& key, bool json) {
   for (const auto& v : result->violations)
     fmt::print("violation: {} ({})\n", v.path, v.reason);
   fmt::print("duration: {:.3f}s\n", result->duration_s);
-  for (const char* name : {"stdout", "stderr", "patch"})
+  if (result->input_tokens || result->output_tokens)
+    fmt::print("tokens: {} in, {} out\n", result->input_tokens, result->output_tokens);
+  if (result->cost_usd > 0)
+    fmt::print("cost: ${:.6f}\n", result->cost_usd);
+  if (spec->json.value("kind", "") == "llm") {
+    std::string prompt = spec->json.value("prompt", "");
+    fmt::print("--- prompt ---\n{}{}", prompt, prompt.empty() || prompt.back() == '\n' ? "" : "\n");
+  }
+  for (const char* name : {"reply", "stdout", "stderr", "patch"})
     print_blob(project, *result, name);
   return 0;
 }

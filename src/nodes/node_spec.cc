@@ -38,6 +38,10 @@ std::string describe_spec(const nlohmann::json& spec) {
   int experiment = spec.value("experiment", 0);
   if (kind == "mutate")
     return fmt::format("mutate {}#{}.{}", target, experiment, spec.value("draft", 0));
+  if (kind == "llm")
+    return spec.value("purpose", "") == "learnings"
+               ? fmt::format("llm {}#{} learnings ({})", target, experiment, spec.value("model", "?"))
+               : fmt::format("llm {}#{}.{} ({})", target, experiment, spec.value("draft", 0), spec.value("model", "?"));
   // Gates and stages are keyed by their candidate, not by an experiment number.
   if (kind == "verify" || kind == "stage")
     return fmt::format("{} {} of {}", kind, spec.value("name", "?"), target);
