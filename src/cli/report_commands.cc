@@ -281,8 +281,14 @@ Result<int> run_show(const std::string& hash, bool json) {
         fmt::print("\nnodes (anneal show KEY for one node's log):\n");
         for (const auto& c : spec->json.value("candidates", nlohmann::json::array())) {
           std::vector<std::pair<std::string, std::string>> keys;
-          if (c.at("candidate").contains("mutate"))
-            keys.push_back({"mutate", c.at("candidate").at("mutate").get<std::string>()});
+          if (c.at("candidate").contains("mutate")) {
+            std::string mutate = c.at("candidate").at("mutate").get<std::string>();
+            // An api agent's mutation applies the reply of an llm node: list the call first.
+            if (auto mk = cache::Digest::from_hex(mutate))
+              if (auto ms = project->workspace.load_spec(*mk); ms && ms->json.contains("reply"))
+                keys.push_back({"llm", ms->json.at("reply").get<std::string>()});
+            keys.push_back({"mutate", mutate});
+          }
           for (const auto& g : c.value("gates", nlohmann::json::array()))
             keys.push_back({"verify", g.get<std::string>()});
           const nlohmann::json stages = c.value("stages", nlohmann::json::object());
