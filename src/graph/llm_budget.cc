@@ -13,11 +13,11 @@
 namespace anneal::graph {
 
 CostEstimate estimate_calls(const std::vector<PlannedNode>& nodes, const cache::LocalStore& store,
-                            const llm::PriceTable& prices) {
+                            const llm::PriceTable& prices, bool fresh) {
   CostEstimate estimate;
   for (const auto& node : nodes) {
     const auto& j = node.spec.json;
-    if (j.value("kind", "") != "llm" || nodes::cached_result(store, node.spec.key))
+    if (j.value("kind", "") != "llm" || (!fresh && nodes::cached_result(store, node.spec.key)))
       continue;
     ++estimate.calls;
     auto price = nodes::llm_price(j, prices);

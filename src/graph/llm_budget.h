@@ -19,9 +19,10 @@ struct CostEstimate {
   std::vector<std::string> unpriced;  ///< models without a known price
 };
 
-/// The estimate for the calls among `nodes` that are not in the cache.
+/// The estimate for the calls among `nodes` that are not in the cache (all of them when
+/// `fresh`: --fresh asks again).
 CostEstimate estimate_calls(const std::vector<PlannedNode>& nodes, const cache::LocalStore& store,
-                            const llm::PriceTable& prices);
+                            const llm::PriceTable& prices, bool fresh = false);
 
 /// Checks a target's budget before its next LLM calls: an empty string when they may go
 /// ahead, else why the target stops (per-experiment limit, or the day's limit with what was

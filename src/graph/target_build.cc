@@ -111,7 +111,7 @@ Result<std::string> TargetBuild::over_budget(const std::vector<PlannedNode>& nod
   auto table = prices();
   if (!table)
     return std::unexpected(table.error());
-  return budget_stop(m_target, estimate_calls(nodes, m_ws.store(), **table), m_ws);
+  return budget_stop(m_target, estimate_calls(nodes, m_ws.store(), **table, m_options.fresh), m_ws);
 }
 
 Result<std::string> TargetBuild::prompt(int id, const DraftStart& start, const PromptInput& shared) {
@@ -330,7 +330,7 @@ Result<TargetBuildResult> TargetBuild::dry_run(const TargetState& state) {
     auto table = prices();
     if (!table)
       return std::unexpected(table.error());
-    CostEstimate estimate = estimate_calls(plan->nodes, m_ws.store(), **table);
+    CostEstimate estimate = estimate_calls(plan->nodes, m_ws.store(), **table, m_options.fresh);
     int remaining = state.next_id == 0 ? state.budget : state.budget - state.next_id + 1;
     if (!estimate.unpriced.empty())
       note(fmt::format("  estimated cost: unknown (no price for model '{}'; see docs/pricing.md)",
