@@ -8,17 +8,18 @@
 #include "git/worktree.h"
 #include "graph/agent_prompt.h"
 #include "graph/experiment_plan.h"
-#include "graph/llm_budget.h"
-#include "graph/target_knowledge.h"
 #include "graph/ledger.h"
+#include "graph/llm_budget.h"
 #include "graph/ninja_file.h"
 #include "graph/ninja_runner.h"
+#include "graph/target_knowledge.h"
 #include "graph/target_state.h"
 #include "nodes/candidate.h"
 #include "nodes/node.h"
 #include "nodes/search.h"
 #include "proc/lock_file.h"
 #include "proc/subprocess.h"
+#include "util/clock_text.h"
 #include "util/file.h"
 
 namespace anneal::graph {
@@ -26,15 +27,6 @@ namespace anneal::graph {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string now_iso() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::optional<double> optional_number(const nlohmann::json& j, const char* name) {
   if (!j.contains(name) || j.at(name).is_null())
@@ -274,7 +266,7 @@ Result<nlohmann::json> TargetBuild::record(const ExperimentPlan& plan, const nod
                       {"cost_usd", decided.cost_usd},
                       {"duration_s", decided.duration_s},
                       {"drafts", d.value("drafts", nlohmann::json::array())},
-                      {"time", now_iso()},
+                      {"time", now_utc_iso()},
                       {"state", next.to_json()}};
   m_position = next;
   return r;

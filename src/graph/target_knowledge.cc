@@ -6,6 +6,7 @@
 
 #include "knowledge/learning_pool.h"
 #include "nodes/node.h"
+#include "util/clock_text.h"
 #include "util/file.h"
 #include "util/json_text.h"
 
@@ -32,15 +33,6 @@ std::string recent_query(const std::vector<nlohmann::json>& recent) {
 
 std::string source_name(const Workspace& ws, const Target& target) {
   return ws.root().filename().string() + "/" + target.name;
-}
-
-std::string now_iso() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 }  // namespace
@@ -164,7 +156,7 @@ Result<void> TargetKnowledge::learned(int id, const PlannedNode& call, const nod
   // A replay reads the same learnings from the cache: share them once.
   if (fresh && m_target.knowledge.share)
     return knowledge::LearningPool::for_user().add(
-        {m_target.knowledge.domain, source_name(m_ws, m_target), m_learnings, now_iso()});
+        {m_target.knowledge.domain, source_name(m_ws, m_target), m_learnings, now_utc_iso()});
   return {};
 }
 

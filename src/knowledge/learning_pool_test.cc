@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "scoped_env.h"
 #include "temp_dir.h"
 #include "util/file.h"
 
@@ -189,12 +190,6 @@ TEST_CASE("LearningPool keeps lines whole under concurrent appends", "[knowledge
 
 TEST_CASE("LearningPool::for_user lives in the user's config directory", "[knowledge]") {
   TempDir dir;
-  const char* old = std::getenv("ANNEAL_CONFIG_DIR");
-  std::string saved = old ? old : "";
-  ::setenv("ANNEAL_CONFIG_DIR", dir.path().c_str(), 1);
+  anneal::testing::ScopedEnv config("ANNEAL_CONFIG_DIR", dir.path().string());
   CHECK(LearningPool::for_user().file() == dir.path() / "learnings.jsonl");
-  if (old)
-    ::setenv("ANNEAL_CONFIG_DIR", saved.c_str(), 1);
-  else
-    ::unsetenv("ANNEAL_CONFIG_DIR");
 }

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "scoped_env.h"
+#include "temp_dir.h"
 #include "util/file.h"
 
 namespace anneal::llm {
@@ -16,46 +18,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "anneal-pricing-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    m_path = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  const fs::path& path() const { return m_path; }
+using anneal::testing::TempDir;
 
- private:
-  fs::path m_path;
-};
-
-/// Sets an environment variable for one scope and restores the old value after it.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : m_name(name) {
-    if (const char* old = ::getenv(name))
-      m_old = old;
-    ::setenv(name, value.c_str(), 1);
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-  ~ScopedEnv() {
-    if (m_old)
-      ::setenv(m_name, m_old->c_str(), 1);
-    else
-      ::unsetenv(m_name);
-  }
-
- private:
-  const char* m_name;
-  std::optional<std::string> m_old;
-};
+using anneal::testing::ScopedEnv;
 
 void check_price(const std::optional<Price>& price, double input, double output) {
   REQUIRE(price);

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "temp_dir.h"
 #include "util/file.h"
 
 namespace anneal::llm {
@@ -23,24 +24,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "anneal-spend-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    m_path = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  const fs::path& path() const { return m_path; }
-
- private:
-  fs::path m_path;
-};
+using anneal::testing::TempDir;
 
 double must(const Result<double>& value) {
   if (!value)

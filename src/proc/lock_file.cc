@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "proc/unique_fd.h"
+#include "util/clock_text.h"
 
 namespace anneal::proc {
 
@@ -24,15 +25,6 @@ int flock_retrying(int fd, int operation) {
     rc = ::flock(fd, operation);
   } while (rc != 0 && errno == EINTR);
   return rc;
-}
-
-std::string now_utc() {
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  ::gmtime_r(&now, &utc);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buf;
 }
 
 std::string host_name() {
@@ -84,7 +76,7 @@ LockHolder parse_holder(std::string_view text) {
 }
 
 Result<void> write_holder(int fd, const std::filesystem::path& path) {
-  std::string text = fmt::format("pid {}\nhost {}\nsince {}\n", ::getpid(), host_name(), now_utc());
+  std::string text = fmt::format("pid {}\nhost {}\nsince {}\n", ::getpid(), host_name(), now_utc_iso());
   if (::ftruncate(fd, 0) != 0)
     return fail(fmt::format("cannot write lock file {}: {}", path.string(), std::strerror(errno)));
   for (size_t done = 0; done < text.size();) {
