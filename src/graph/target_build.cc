@@ -87,6 +87,7 @@ class TargetBuild {
   TargetKnowledge m_knowledge;
   bool m_knowledge_loaded = false;
   std::optional<llm::PriceTable> m_prices;
+  bool m_warned_unpriced = false;
 };
 
 Result<const llm::PriceTable*> TargetBuild::prices() {
@@ -103,7 +104,14 @@ Result<std::string> TargetBuild::over_budget(const std::vector<PlannedNode>& nod
   auto table = prices();
   if (!table)
     return std::unexpected(table.error());
-  return budget_stop(m_target, estimate_calls(nodes, m_ws.store(), **table, m_options.fresh), m_ws);
+  CostEstimate estimate = estimate_calls(nodes, m_ws.store(), **table, m_options.fresh);
+  if (!estimate.unpriced.empty() && !m_warned_unpriced) {
+    m_warned_unpriced = true;
+    note(fmt::format("{}: warning: no price is known for model '{}'; its calls are recorded as $0 (add it to "
+                     "pricing.yaml or set `pricing` on the agent, see docs/pricing.md)",
+                     m_target.name, estimate.unpriced.front()));
+  }
+  return budget_stop(m_target, estimate, m_ws);
 }
 
 Result<std::string> TargetBuild::prompt(int id, const DraftStart& start, const PromptInput& shared) {
