@@ -2,6 +2,7 @@
 // prompt shows the file, the fake answers with edit blocks that drop one filler word.
 #pragma once
 
+#include <stdexcept>
 #include <string>
 
 #include <fmt/format.h>
@@ -70,6 +71,30 @@ targets:
 {})",
                                        agent, experiments, extra));
   repo.commit("project");
+}
+
+/// An inline api agent for `provider` at `base_url`, with `more` fields ("max_tokens: 10, …").
+inline std::string api_agent(const std::string& provider, const std::string& base_url, const std::string& more = "") {
+  return fmt::format("{{kind: api, provider: {}, model: {}-test, base_url: \"{}\"{}{}}}", provider,
+                     provider == "anthropic" ? "claude" : "gpt", base_url, more.empty() ? "" : ", ", more);
+}
+
+/// Runs anneal with `env` in front ("OPENAI_API_KEY=…", or "env -u OPENAI_API_KEY"), the
+/// config directory in the scratch folder as TempRepo::anneal has it.
+inline Outcome anneal_with(const TempRepo& repo, const std::string& env, const std::string& args) {
+  return repo.run(env + " ANNEAL_CONFIG_DIR='" + (repo.scratch() / "config").string() + "' " + anneal_binary() +
+                  " " + args);
+}
+
+/// Replaces the first `from` in `path` with `to` and commits (a config change by the user).
+inline void replace_and_commit(const TempRepo& repo, const std::string& path, const std::string& from,
+                               const std::string& to) {
+  std::string text = repo.read(path);
+  size_t at = text.find(from);
+  if (at == std::string::npos)
+    throw std::runtime_error("no '" + from + "' in " + path);
+  repo.write(path, text.replace(at, from.size(), to));
+  repo.commit("changed " + path);
 }
 
 /// Files under the repository (with .anneal/) and the config dir holding `needle`: empty when none.
