@@ -46,7 +46,10 @@ Result<Spend> target_spend(const Workspace& workspace, const std::string& target
 
 Result<std::string> budget_stop(const Target& target, const CostEstimate& estimate, Workspace& workspace) {
   const Budget& budget = target.budget;
-  if (estimate.calls == 0 || (!budget.usd_per_experiment && !budget.usd_per_day))
+  // A command agent that reports its cost (cost_field) cannot be priced beforehand: it is
+  // stopped once the day's spend has reached the limit.
+  bool reports_cost = target.agent.kind == AgentKind::Command && !target.agent.cost_field.empty();
+  if ((estimate.calls == 0 && !reports_cost) || (!budget.usd_per_experiment && !budget.usd_per_day))
     return std::string();
   if (!estimate.unpriced.empty())
     return fail(fmt::format("target '{}' has a budget in USD but no price is known for model '{}': add it to "
@@ -61,7 +64,7 @@ Result<std::string> budget_stop(const Target& target, const CostEstimate& estima
     auto spend = target_spend(workspace, target.name);
     if (!spend)
       return std::unexpected(spend.error());
-    if (spend->today + estimate.usd > *budget.usd_per_day)
+    if (spend->today + estimate.usd > *budget.usd_per_day || (reports_cost && spend->today >= *budget.usd_per_day))
       return fmt::format("daily budget reached: spent ${:.4f} of budget.usd_per_day (${:.4f}) today ({}), and "
                          "the next call(s) could cost up to ${:.4f}; the target resumes tomorrow",
                          spend->today, *budget.usd_per_day, llm::local_day(), estimate.usd);

@@ -442,7 +442,7 @@ Result<TargetBuildResult> TargetBuild::run() {
     auto plan = this->plan(id);
     if (!plan)
       return std::unexpected(plan.error());
-    if (!plan->calls.empty()) {
+    if (!plan->calls.empty() || !m_target.agent.cost_field.empty()) {
       auto stop = over_budget(plan->nodes);
       if (!stop)
         return std::unexpected(stop.error());

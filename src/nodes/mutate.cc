@@ -10,6 +10,7 @@
 #include "git/scope.h"
 #include "git/worktree.h"
 #include "git/worktree_head.h"
+#include "llm/spend_log.h"
 #include "nodes/agent_output.h"
 #include "nodes/candidate.h"
 #include "nodes/tune.h"
@@ -61,8 +62,17 @@ Result<AgentRun> run_command_agent(NodeContext& context, const nlohmann::json& s
   if (run->signal == 0 && !run->timed_out)
     out.result.exit_code = run->exit_code;
   // A coding-agent CLI that reports what it cost (e.g. `claude -p --output-format json`).
-  if (auto cost = agent_reported_cost(run->out, agent.value("cost_field", "")))
+  if (auto cost = agent_reported_cost(run->out, agent.value("cost_field", ""))) {
     out.result.cost_usd = *cost;
+    // Money spent, like an llm node's, counts against the target's daily budget.
+    if (*cost > 0) {
+      llm::SpendLog log(context.anneal_dir / "targets" / spec.at("target").get<std::string>() / "spend.jsonl");
+      if (auto charged = log.charge(*cost, "agent " + spec.at("target").get<std::string>() + "#" +
+                                               std::to_string(spec.at("experiment").get<int>()));
+          !charged)
+        return std::unexpected(charged.error());
+    }
+  }
   if (!run->ok()) {
     out.result.outcome = Outcome::Crashed;
     out.result.detail = fmt::format("agent: {}", run->describe());

@@ -68,8 +68,9 @@ std::string slurp(const std::string& path) {
 /// Runs anneal with tests/fakes first on PATH, so `claude` is the fake; `env` adds
 /// assignments such as "FAKE_CLAUDE_FAIL=2".
 Outcome anneal_with_fakes(const TempRepo& repo, const std::string& args, const std::string& env = "") {
-  return repo.run(fmt::format("PATH={}:\"$PATH\" FAKE_CLAUDE_RECORD={} {} {} {}", quote(k_fakes),
-                              quote(record_dir(repo)), env, quote(anneal_binary()), args));
+  return repo.run(fmt::format("PATH={}:\"$PATH\" FAKE_CLAUDE_RECORD={} ANNEAL_CONFIG_DIR={} {} {} {}", quote(k_fakes),
+                              quote(record_dir(repo)), quote((repo.scratch() / "config").string()), env,
+                              quote(anneal_binary()), args));
 }
 
 void set_up(const TempRepo& repo, const std::string& output_format, int experiments) {
@@ -225,4 +226,31 @@ TEST_CASE("the coding-agents example checks without claude and runs with a stand
   CHECK(contains(history[1]["detail"].get<std::string>(), "gate correct"));
   CHECK(history[1]["cost_usd"].get<double>() == Approx(made[0].cost).margin(1e-9));  // waits for the wiring
   CHECK(repo.status().empty());
+}
+
+TEST_CASE("what a coding agent reports it cost counts against budget.usd_per_day", "[system]") {
+  TempRepo repo;
+  set_up(repo, "json", 5);
+  // The fake charges 0.01 × experiment + 0.0025 (draft 0): 0.0125 then 0.0225, past 0.03 after two.
+  std::string annealfile = repo.read("Annealfile");
+  annealfile.replace(annealfile.find("max_consecutive_failures: 5}"), 29,
+                     "max_consecutive_failures: 5, usd_per_day: 0.03}");
+  repo.write("Annealfile", annealfile);
+  repo.commit("a daily budget");
+
+  Outcome build = anneal_with_fakes(repo, "build");
+  INFO(build.out << build.err);
+  REQUIRE(build.status == 0);
+  CHECK(contains(build.out + build.err, "stopped before experiment #3: daily budget reached"));
+  CHECK(calls(repo).size() == 2);
+  auto status = nlohmann::json::parse(repo.anneal("status --json").out);
+  CHECK(status[0]["spent_today_usd"].get<double>() == Approx(0.0125 + 0.0225));
+
+  // The same day, the next build stops again without running the agent.
+  Outcome again = anneal_with_fakes(repo, "build");
+  INFO(again.out << again.err);
+  CHECK(again.status == 0);
+  CHECK(contains(again.out + again.err, "daily budget reached"));
+  CHECK(calls(repo).size() == 2);
+  CHECK(repo.fsck_problems().empty());
 }
