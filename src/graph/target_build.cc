@@ -326,11 +326,27 @@ Result<TargetBuildResult> TargetBuild::dry_run(const TargetState& state) {
   }
   if (cached)
     note(fmt::format("  {} node(s) of experiment #{} are cached", cached, state.next_id));
+  // The baseline makes no call: price a new target's first experiment as if it started
+  // from the baseline.
+  std::optional<ExperimentPlan> costed;
+  int costed_id = state.next_id;
   if (!plan->calls.empty()) {
+    costed = std::move(*plan);
+  } else if (state.next_id == 0 && state.budget > 0 && m_target.agent.kind == AgentKind::Api) {
+    SearchPosition saved = m_position;
+    m_position.baseline = m_position.incumbent = m_position.best = m_state.baseline;
+    auto first = this->plan(1);
+    m_position = saved;
+    if (!first)
+      return std::unexpected(first.error());
+    costed = std::move(*first);
+    costed_id = 1;
+  }
+  if (costed) {
     auto table = prices();
     if (!table)
       return std::unexpected(table.error());
-    CostEstimate estimate = estimate_calls(plan->nodes, m_ws.store(), **table, m_options.fresh);
+    CostEstimate estimate = estimate_calls(costed->nodes, m_ws.store(), **table, m_options.fresh);
     int remaining = state.next_id == 0 ? state.budget : state.budget - state.next_id + 1;
     if (!estimate.unpriced.empty())
       note(fmt::format("  estimated cost: unknown (no price for model '{}'; see docs/pricing.md)",
@@ -338,7 +354,7 @@ Result<TargetBuildResult> TargetBuild::dry_run(const TargetState& state) {
     else
       note(fmt::format("  estimated cost: up to ${:.4f} for experiment #{} ({} LLM call(s)), up to ${:.2f} for "
                        "the {} experiment(s) to run",
-                       estimate.usd, state.next_id, estimate.calls, estimate.usd * remaining, remaining));
+                       estimate.usd, costed_id, estimate.calls, estimate.usd * remaining, remaining));
     auto spend = target_spend(m_ws, m_target.name);
     if (!spend)
       return std::unexpected(spend.error());
