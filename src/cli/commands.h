@@ -35,4 +35,7 @@ struct CleanArgs {
 };
 Result<int> run_clean(const CleanArgs& args);
 
+/// `anneal stats VERB`: reads a JSON array of items on stdin, prints the results.
+Result<int> run_stats(const std::string& verb);
+
 }  // namespace anneal::cli

@@ -67,6 +67,10 @@ int run_main(int argc, char** argv) {
   clean_cmd->add_option("targets", clean.targets, "forget these targets' experiments and refs");
   clean_cmd->add_flag("--cache", clean.cache, "also drop the local cache");
 
+  std::string stats_verb;
+  auto* stats_cmd = app.add_subcommand("stats", "run the statistics engine on a JSON array read from stdin");
+  stats_cmd->add_option("verb", stats_verb, "wilcoxon, beta-ppf, holm or cohen-d")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -101,6 +105,8 @@ int run_main(int argc, char** argv) {
     result = run_stop(target);
   else if (clean_cmd->parsed())
     result = run_clean(clean);
+  else if (stats_cmd->parsed())
+    result = run_stats(stats_verb);
   if (!result) {
     std::fflush(stdout);
     // Diagnostics (Annealfile:3:5: error: …) already say where they come from.
