@@ -292,3 +292,38 @@ targets:
         n.description.starts_with("stage smoke"))
       CHECK(dry.text.find("node " + n.spec.key.hex()) < first_exclusive);
 }
+
+TEST_CASE("an api agent's calls share their provider's pool, as deep as max_concurrent", "[graph]") {
+  auto file = parse_annealfile(R"(annealfile: 1
+targets:
+  speed:
+    artifact: [cfg.ini]
+    agent: {kind: api, provider: anthropic, model: claude-test, max_concurrent: 2}
+    drafts: 3
+    stages: [{name: latency, run: ./bench.sh}]
+    objective: {metric: latency, direction: minimize}
+)",
+                               "Annealfile");
+  REQUIRE(file);
+  SearchPosition position;
+  position.incumbent = std::string(40, 'b');
+  position.incumbent_score = 42;
+  auto plan = plan_experiment(file->targets.front(), 1, position, "prompt");
+  REQUIRE(plan);
+  REQUIRE(plan->calls.size() == 3);
+
+  TempDir dir;
+  fs::path anneal_dir = dir.path() / ".anneal";
+  cache::LocalStore store(anneal_dir / "cache");
+  std::string text = render_ninja(plan->nodes, store, anneal_dir, "/usr/bin/anneal");
+  CHECK_THAT(text, Catch::Contains("pool llm_anthropic\n  depth = 2\n"));
+  for (const auto& n : plan->nodes) {
+    std::string block = edge_block(text, output_of(store, anneal_dir, n));
+    bool call = std::find(plan->calls.begin(), plan->calls.end(), n.spec.key) != plan->calls.end();
+    CHECK((block.find("pool = llm_anthropic") != std::string::npos) == call);
+  }
+  REQUIRE(write_file_atomic(anneal_dir / "build.ninja", text));
+  CommandOutput dry = run("cd " + quoted(anneal_dir) + " && ninja -n -j8 -f build.ninja");
+  INFO(dry.text);
+  CHECK(dry.status == 0);
+}
