@@ -74,7 +74,8 @@ targets:
 }
 
 /// An inline api agent for `provider` at `base_url`, with `more` fields ("max_tokens: 10, …").
-inline std::string api_agent(const std::string& provider, const std::string& base_url, const std::string& more = "") {
+inline std::string api_agent(const std::string& provider, const std::string& base_url,
+                             const std::string& more = "") {
   return fmt::format("{{kind: api, provider: {}, model: {}-test, base_url: \"{}\"{}{}}}", provider,
                      provider == "anthropic" ? "claude" : "gpt", base_url, more.empty() ? "" : ", ", more);
 }
@@ -82,8 +83,8 @@ inline std::string api_agent(const std::string& provider, const std::string& bas
 /// Runs anneal with `env` in front ("OPENAI_API_KEY=…", or "env -u OPENAI_API_KEY"), the
 /// config directory in the scratch folder as TempRepo::anneal has it.
 inline Outcome anneal_with(const TempRepo& repo, const std::string& env, const std::string& args) {
-  return repo.run(env + " ANNEAL_CONFIG_DIR='" + (repo.scratch() / "config").string() + "' " + anneal_binary() +
-                  " " + args);
+  return repo.run(env + " ANNEAL_CONFIG_DIR='" + (repo.scratch() / "config").string() + "' " +
+                  anneal_binary() + " " + args);
 }
 
 /// Replaces the first `from` in `path` with `to` and commits (a config change by the user).

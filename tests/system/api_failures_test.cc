@@ -36,7 +36,8 @@ TEST_CASE("an anthropic api agent speaks the Messages API and improves the file"
   TempRepo repo;
   FakeLlmServer fake(Provider::anthropic, k_test_key);
   fake.respond_with(drop_filler_reply);
-  write_wordy_project(repo, api_agent("anthropic", fake.base_url(), "max_tokens: 300, temperature: 0.5"), "", 2);
+  write_wordy_project(repo, api_agent("anthropic", fake.base_url(), "max_tokens: 300, temperature: 0.5"), "",
+                      2);
   Outcome built = anneal_with(repo, k_anthropic_env, "build");
   INFO(built.out << built.err);
   REQUIRE(built.status == 0);
@@ -69,15 +70,22 @@ TEST_CASE("an anthropic api agent speaks the Messages API and improves the file"
   CHECK(history[2]["score"] == 18);
   CHECK_THAT(history[1]["hypothesis"].get<std::string>(), Catch::StartsWith("drop one filler word"));
   CHECK(best_word_count(repo) == 18);
-  CHECK(repo.read("text.txt") == "line 0 filler filler end\nline 1 filler filler end\n"
-                                 "line 2 filler filler end\nline 3 filler filler end\n");  // checkout untouched
+  CHECK(repo.read("text.txt") ==
+        "line 0 filler filler end\nline 1 filler filler end\n"
+        "line 2 filler filler end\nline 3 filler filler end\n");  // checkout untouched
 
   CHECK(files_containing(repo, k_test_key) == "");
   CHECK(repo.fsck_problems() == "");
 }
 
-TEST_CASE("a key the provider rejects fails the build, names the variable and is never shown", "[system][api]") {
+TEST_CASE("a key the provider rejects fails the build, names the variable and is never shown",
+          "[system][api]") {
   TempRepo repo;
+  // The baseline ran; no experiment was recorded after it.
+  auto only_the_baseline = [&]() {
+    auto history = repo.history("words");
+    return history.size() == 1 && history[0]["outcome"] == "baseline";
+  };
   SECTION("openai, whose 401 message quotes the key it was given") {
     FakeLlmServer fake(Provider::openai, "sk-the-key-the-server-wants");
     write_wordy_project(repo, api_agent("openai", fake.base_url()));
@@ -89,6 +97,17 @@ TEST_CASE("a key the provider rejects fails the build, names the variable and is
     CHECK(built.out.find(k_test_key) == std::string::npos);
     CHECK(built.err.find(k_test_key) == std::string::npos);
     CHECK(fake.received().size() == 1);  // a rejected key is not retried
+    CHECK(only_the_baseline());
+    // Nothing of the failure is kept: with the right key the next build goes ahead.
+    fake.respond_with(drop_filler_reply);
+    Outcome fixed = anneal_with(repo, "OPENAI_API_KEY=sk-the-key-the-server-wants", "build --experiments 1");
+    INFO(fixed.out << fixed.err);
+    CHECK(fixed.status == 0);
+    CHECK(fake.received().size() == 2);
+    auto history = repo.history("words");
+    REQUIRE(history.size() == 2);
+    CHECK(history[1]["outcome"] == "kept");
+    CHECK(files_containing(repo, "sk-the-key-the-server-wants") == "");
   }
   SECTION("anthropic") {
     FakeLlmServer fake(Provider::anthropic, "sk-ant-the-key-the-server-wants");
@@ -99,27 +118,27 @@ TEST_CASE("a key the provider rejects fails the build, names the variable and is
     CHECK_THAT(built.err, Catch::Contains("ANTHROPIC_API_KEY"));
     CHECK(built.err.find(k_test_key) == std::string::npos);
     CHECK(fake.received().size() == 1);
+    CHECK(only_the_baseline());
   }
   SECTION("a model the provider does not know (404)") {
     FakeLlmServer fake(Provider::openai, k_test_key);
-    fake.script({answer(404, openai_error_body("invalid_request_error", "model_not_found",
-                                               "The model `gpt-test` does not exist or you do not have access to it."))});
+    fake.script({answer(
+        404, openai_error_body("invalid_request_error", "model_not_found",
+                               "The model `gpt-test` does not exist or you do not have access to it."))});
     write_wordy_project(repo, api_agent("openai", fake.base_url()));
     Outcome built = anneal_with(repo, k_openai_env, "build");
     INFO(built.out << built.err);
     CHECK(built.status == 1);
     CHECK_THAT(built.err, Catch::Contains("does not exist"));
     CHECK(fake.received().size() == 1);
+    CHECK(only_the_baseline());
   }
-  // The baseline ran; no experiment was recorded after it.
-  auto history = repo.history("words");
-  REQUIRE(history.size() == 1);
-  CHECK(history[0]["outcome"] == "baseline");
   CHECK(files_containing(repo, k_test_key) == "");
   CHECK(repo.fsck_problems() == "");
 }
 
-TEST_CASE("a missing key fails before any experiment unless the endpoint is on this machine", "[system][api]") {
+TEST_CASE("a missing key fails before any experiment unless the endpoint is on this machine",
+          "[system][api]") {
   TempRepo repo;
   auto ledger_records = [&]() {
     return repo.exists(".anneal/targets/words/experiments.jsonl") ? repo.history("words").size() : size_t{0};
@@ -133,7 +152,8 @@ TEST_CASE("a missing key fails before any experiment unless the endpoint is on t
     CHECK(ledger_records() == 0);
   }
   SECTION("the public endpoint, a variable the agent names") {
-    write_wordy_project(repo, api_agent("anthropic", "https://api.anthropic.com", "api_key_env: MY_TEAM_KEY"));
+    write_wordy_project(repo,
+                        api_agent("anthropic", "https://api.anthropic.com", "api_key_env: MY_TEAM_KEY"));
     Outcome built = anneal_with(repo, "env -u MY_TEAM_KEY " + k_anthropic_env, "build");
     INFO(built.out << built.err);
     CHECK(built.status == 1);
@@ -163,7 +183,9 @@ TEST_CASE("a missing key fails before any experiment unless the endpoint is on t
 TEST_CASE("429 (with Retry-After), 500 and 529 are retried until the call succeeds", "[system][api]") {
   TempRepo repo;
   FakeLlmServer fake(Provider::anthropic, k_test_key);
-  fake.script({answer(429, anthropic_error_body("rate_limit_error", "Number of request tokens has exceeded your rate limit"),
+  fake.script({answer(429,
+                      anthropic_error_body("rate_limit_error",
+                                           "Number of request tokens has exceeded your rate limit"),
                       {{"Retry-After", "1"}}),
                answer(500, anthropic_error_body("api_error", "Internal server error")),
                answer(529, anthropic_error_body("overloaded_error", "Overloaded"))});
@@ -245,11 +267,13 @@ TEST_CASE("a reply cut short crashes the experiment, saying the reply cannot be 
   CHECK(repo.fsck_problems() == "");
 }
 
-TEST_CASE("edit blocks that do not match crash the experiment and the next prompt shows why", "[system][api]") {
+TEST_CASE("edit blocks that do not match crash the experiment and the next prompt shows why",
+          "[system][api]") {
   TempRepo repo;
   FakeLlmServer fake(Provider::openai, k_test_key);
-  fake.script({answer(200, fake.reply_body("Hypothesis: shorten the last line\n\ntext.txt\n<<<<<<< SEARCH\n"
-                                           "line 9 filler filler end\n=======\nline 9 end\n>>>>>>> REPLACE\n"))});
+  fake.script(
+      {answer(200, fake.reply_body("Hypothesis: shorten the last line\n\ntext.txt\n<<<<<<< SEARCH\n"
+                                   "line 9 filler filler end\n=======\nline 9 end\n>>>>>>> REPLACE\n"))});
   fake.respond_with(drop_filler_reply);
   write_wordy_project(repo, api_agent("openai", fake.base_url()), "", 2);
   Outcome built = anneal_with(repo, k_openai_env, "build");
