@@ -33,8 +33,8 @@
 #include "stats/wilcoxon.h"
 #include "util/random.h"
 
-using anneal::Rng;
 using anneal::mix_seed;
+using anneal::Rng;
 
 namespace {
 
@@ -51,11 +51,16 @@ struct RuleState {
 
 const char* rule_name(RuleKind kind) {
   switch (kind) {
-    case RuleKind::uncorrected: return "uncorrected 0.05";
-    case RuleKind::bonferroni: return "Bonferroni 0.05/50";
-    case RuleKind::online_holm: return "online Holm 0.05/(50-k)";
-    case RuleKind::alpha_spending: return "alpha-spending 1/i";
-    case RuleKind::alpha_investing: return "alpha-investing";
+    case RuleKind::uncorrected:
+      return "uncorrected 0.05";
+    case RuleKind::bonferroni:
+      return "Bonferroni 0.05/50";
+    case RuleKind::online_holm:
+      return "online Holm 0.05/(50-k)";
+    case RuleKind::alpha_spending:
+      return "alpha-spending 1/i";
+    case RuleKind::alpha_investing:
+      return "alpha-investing";
   }
   return "?";
 }
@@ -77,10 +82,14 @@ RuleState start(RuleKind kind) {
 /// The level the next p-value is held to, for every rule but online Holm.
 double level(RuleKind kind, const RuleState& state) {
   switch (kind) {
-    case RuleKind::uncorrected: return k_alpha;
-    case RuleKind::bonferroni: return k_alpha / k_window;
-    case RuleKind::online_holm: break;
-    case RuleKind::alpha_spending: return k_alpha / ((state.tested + 1) * harmonic(k_window));
+    case RuleKind::uncorrected:
+      return k_alpha;
+    case RuleKind::bonferroni:
+      return k_alpha / k_window;
+    case RuleKind::online_holm:
+      break;
+    case RuleKind::alpha_spending:
+      return k_alpha / ((state.tested + 1) * harmonic(k_window));
     case RuleKind::alpha_investing: {
       // Level l costs l / (1 - l) when refused; choose l so that this is exactly the bet.
       double bet = state.wealth / (k_window - state.tested);
@@ -182,7 +191,9 @@ Tally judge(RuleKind kind, const std::vector<Window>& windows) {
   return tally;
 }
 
-std::vector<double> constant(double effect) { return std::vector<double>(k_window, effect); }
+std::vector<double> constant(double effect) {
+  return std::vector<double>(k_window, effect);
+}
 
 /// A window as a search sees it: mostly candidates no better than the incumbent, and
 /// `improvements` real ones at random places.
@@ -215,9 +226,10 @@ constexpr RuleKind k_rules[] = {RuleKind::uncorrected, RuleKind::bonferroni, Rul
 
 void print_table(int windows, int n, uint64_t seed) {
   Scenarios s = draw_all(windows, n, seed);
-  std::printf("\n%d windows of %d experiments, n = %d pairs per experiment, seed %llu "
-              "(sampling error of false/w about %.3f near 0.05)\n",
-              windows, k_window, n, static_cast<unsigned long long>(seed), std::sqrt(0.05 / windows));
+  std::printf(
+      "\n%d windows of %d experiments, n = %d pairs per experiment, seed %llu "
+      "(sampling error of false/w about %.3f near 0.05)\n",
+      windows, k_window, n, static_cast<unsigned long long>(seed), std::sqrt(0.05 / windows));
   std::printf("%-24s | %-16s | %-8s | %-8s | %-25s | %-25s\n", "", "pure null", "all 0.5", "all 0.8",
               "45 null + 5 at d=0.8", "45 null + 5 at d=0.5");
   std::printf("%-24s | %7s %8s | %8s | %8s | %7s %8s %8s | %7s %8s %8s\n", "rule", "false/w", "P(any)",
@@ -234,15 +246,16 @@ void print_table(int windows, int n, uint64_t seed) {
 
 /// How many pairs the goal needs: the corrected rules only, over n.
 void print_pairs_needed(int windows, uint64_t seed) {
-  std::printf("\npairs needed, %d windows per n (sampling error of false/w about %.3f near 0.05)\n"
-              "goal: false/w <= 0.05 and accepted at d=0.8 >= 0.80\n",
-              windows, std::sqrt(0.05 / windows));
+  std::printf(
+      "\npairs needed, %d windows per n (sampling error of false/w about %.3f near 0.05)\n"
+      "goal: false/w <= 0.05 and accepted at d=0.8 >= 0.80\n",
+      windows, std::sqrt(0.05 / windows));
   std::printf("%4s | %-24s | %7s | %8s | %8s | %7s %8s\n", "n", "rule", "false/w", "all 0.5", "all 0.8",
               "mix 0.8", "false/w");
   for (int n : {10, 15, 20, 25, 30, 35}) {
     Scenarios s = draw_all(windows, n, mix_seed(seed, static_cast<uint64_t>(n)));
-    for (RuleKind kind : {RuleKind::bonferroni, RuleKind::online_holm, RuleKind::alpha_spending,
-                          RuleKind::alpha_investing}) {
+    for (RuleKind kind :
+         {RuleKind::bonferroni, RuleKind::online_holm, RuleKind::alpha_spending, RuleKind::alpha_investing}) {
       Tally null = judge(kind, s.null), half = judge(kind, s.half), large = judge(kind, s.large);
       Tally mix8 = judge(kind, s.mixed_large);
       std::printf("%4d | %-24s | %7.3f | %8.3f | %8.3f | %7.3f %8.3f\n", n, rule_name(kind),
@@ -252,7 +265,9 @@ void print_pairs_needed(int windows, uint64_t seed) {
   }
 }
 
-double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+double normal_cdf(double z) {
+  return 0.5 * std::erfc(-z / std::sqrt(2.0));
+}
 
 /// z with P(Z > z) = p, by bisection (precise enough for a printed bound).
 double upper_quantile(double p) {
@@ -281,16 +296,19 @@ int main(int argc, char** argv) {
   }
   std::printf("one-sided exact Wilcoxon signed-rank, paired differences ~ N(d, 1); alpha %.2f per window\n",
               k_alpha);
-  std::printf("false/w: null candidates accepted per window; P(any): share of windows with one or more;\n"
-              "accepted: share of real improvements accepted\n");
+  std::printf(
+      "false/w: null candidates accepted per window; P(any): share of windows with one or more;\n"
+      "accepted: share of real improvements accepted\n");
   print_table(windows, 10, seed);
   print_table(10000, 10, seed);  // the same with the sampling error 10x smaller
   print_pairs_needed(2000, seed);
 
-  std::printf("\nceiling at n = 10 for ANY test (z-test, variance known): accepted at d=0.8 <= %.3f at level"
-              " 0.05, <= %.3f at level 0.05/50;\n",
-              power_ceiling(0.8, 10, k_alpha), power_ceiling(0.8, 10, k_alpha / k_window));
+  std::printf(
+      "\nceiling at n = 10 for ANY test (z-test, variance known): accepted at d=0.8 <= %.3f at level"
+      " 0.05, <= %.3f at level 0.05/50;\n",
+      power_ceiling(0.8, 10, k_alpha), power_ceiling(0.8, 10, k_alpha / k_window));
   std::printf("at d=0.5: <= %.3f and <= %.3f. The exact Wilcoxon test's smallest p-value is 2^-n = %.6f.\n",
-              power_ceiling(0.5, 10, k_alpha), power_ceiling(0.5, 10, k_alpha / k_window), std::ldexp(1.0, -10));
+              power_ceiling(0.5, 10, k_alpha), power_ceiling(0.5, 10, k_alpha / k_window),
+              std::ldexp(1.0, -10));
   return 0;
 }

@@ -52,7 +52,9 @@ Result<AcceptanceWindow> AcceptanceWindow::from_json(const nlohmann::json& j) {
   return AcceptanceWindow{*tested, *accepted};
 }
 
-nlohmann::json AcceptanceWindow::to_json() const { return {{"tested", tested}, {"accepted", accepted}}; }
+nlohmann::json AcceptanceWindow::to_json() const {
+  return {{"tested", tested}, {"accepted", accepted}};
+}
 
 double next_level(const AcceptanceRule& rule, const AcceptanceWindow& window) {
   AcceptanceWindow now = current(rule, window);
