@@ -3,8 +3,8 @@
 #include <cmath>
 #include <stdexcept>
 
-#include <boost/math/distributions/beta.hpp>
 #include <fmt/format.h>
+#include <boost/math/distributions/beta.hpp>
 
 namespace anneal::stats {
 

@@ -9,8 +9,8 @@ namespace anneal::stats {
 
 /// The outcome of Holm–Bonferroni over m p-values, in the order they were given.
 struct HolmResult {
-  std::vector<bool> rejected;   ///< the null hypothesis of test i is rejected at the family's alpha
-  std::vector<double> adjusted; ///< Holm-adjusted p-values: monotone in p, capped at 1
+  std::vector<bool> rejected;    ///< the null hypothesis of test i is rejected at the family's alpha
+  std::vector<double> adjusted;  ///< Holm-adjusted p-values: monotone in p, capped at 1
 };
 
 /// Holm's step-down procedure at family-wise error rate `alpha`: with the p-values sorted

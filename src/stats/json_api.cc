@@ -79,7 +79,8 @@ class Item {
 
   /// A string field that must be one of `choices`, parsed by `parse`.
   template <class T, class Parse>
-  Result<T> choice(const char* field, T fallback, Parse parse, std::initializer_list<std::string_view> choices) const {
+  Result<T> choice(const char* field, T fallback, Parse parse,
+                   std::initializer_list<std::string_view> choices) const {
     if (!has(field))
       return fallback;
     const json& v = m_value.at(field);
@@ -119,15 +120,17 @@ Result<json> wilcoxon_item(const Item& item) {
     if (!read)
       return std::unexpected(read.error());
     if (read->size() != x->size())
-      return item.field_error("y", fmt::format("has {} values but x has {}; pairs need equal lengths",
-                                               read->size(), x->size()));
+      return item.field_error(
+          "y", fmt::format("has {} values but x has {}; pairs need equal lengths", read->size(), x->size()));
     y = std::move(*read);
   }
   WilcoxonOptions options;
-  auto alternative = item.choice("alternative", Alternative::two_sided, parse_alternative,
-                                 {"two-sided", "greater", "less"});
-  auto zero_method = item.choice("zero_method", ZeroMethod::wilcox, parse_zero_method, {"wilcox", "pratt", "zsplit"});
-  auto method = item.choice("method", WilcoxonMethod::automatic, parse_wilcoxon_method, {"auto", "exact", "approx"});
+  auto alternative =
+      item.choice("alternative", Alternative::two_sided, parse_alternative, {"two-sided", "greater", "less"});
+  auto zero_method =
+      item.choice("zero_method", ZeroMethod::wilcox, parse_zero_method, {"wilcox", "pratt", "zsplit"});
+  auto method =
+      item.choice("method", WilcoxonMethod::automatic, parse_wilcoxon_method, {"auto", "exact", "approx"});
   auto correction = item.boolean("correction", false);
   if (!alternative)
     return std::unexpected(alternative.error());
@@ -184,7 +187,8 @@ Result<json> holm_item(const Item& item) {
     return std::unexpected(alpha.error());
   for (size_t i = 0; i < p->size(); ++i) {
     if (!((*p)[i] >= 0 && (*p)[i] <= 1))
-      return item.field_error("p", fmt::format("element {}: a p-value must be between 0 and 1, got {}", i, (*p)[i]));
+      return item.field_error(
+          "p", fmt::format("element {}: a p-value must be between 0 and 1, got {}", i, (*p)[i]));
   }
   if (!(*alpha >= 0 && *alpha <= 1))
     return item.field_error("alpha", fmt::format("must be between 0 and 1, got {}", *alpha));
@@ -209,8 +213,8 @@ Result<json> cohen_d_item(const Item& item) {
     if (!y)
       return std::unexpected(y.error());
     if (y->size() != x->size())
-      return item.field_error("y", fmt::format("has {} values but x has {}; pairs need equal lengths", y->size(),
-                                               x->size()));
+      return item.field_error(
+          "y", fmt::format("has {} values but x has {}; pairs need equal lengths", y->size(), x->size()));
     d_z = cohen_d_paired(*x, *y);
   } else {
     d_z = cohen_d_z(*x);

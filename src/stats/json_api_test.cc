@@ -32,13 +32,15 @@ TEST_CASE("stats verbs answer each item in order", "[stats]") {
     CHECK((*r)[3]["statistic"].is_null());  // SciPy's NaN: no pairs
   }
   SECTION("beta-ppf") {
-    auto r = run_verb("beta-ppf", json::parse(R"([{"a": 1, "b": 1, "q": 0.25}, {"a": 2, "b": 1, "q": 0.25}])"));
+    auto r =
+        run_verb("beta-ppf", json::parse(R"([{"a": 1, "b": 1, "q": 0.25}, {"a": 2, "b": 1, "q": 0.25}])"));
     REQUIRE(r);
     CHECK((*r)[0]["value"].get<double>() == Approx(0.25));
     CHECK((*r)[1]["value"].get<double>() == Approx(0.5));
   }
   SECTION("holm, alpha defaulting to 0.05") {
-    auto r = run_verb("holm", json::parse(R"([{"p": [0.01, 0.04, 0.03, 0.005]}, {"p": [0.01, 0.04], "alpha": 0.01}])"));
+    auto r = run_verb(
+        "holm", json::parse(R"([{"p": [0.01, 0.04, 0.03, 0.005]}, {"p": [0.01, 0.04], "alpha": 0.01}])"));
     REQUIRE(r);
     CHECK((*r)[0]["rejected"] == json::parse("[true, false, false, true]"));
     CHECK((*r)[1]["rejected"] == json::parse("[false, false]"));
@@ -58,23 +60,28 @@ TEST_CASE("stats verbs answer each item in order", "[stats]") {
 }
 
 TEST_CASE("stats verbs name the item and field of bad input", "[stats]") {
-  CHECK(error_of("median", "[]") == "unknown stats verb \"median\" (known: wilcoxon, beta-ppf, holm, cohen-d)");
+  CHECK(error_of("median", "[]") ==
+        "unknown stats verb \"median\" (known: wilcoxon, beta-ppf, holm, cohen-d)");
   CHECK(error_of("holm", R"({"p": [0.1]})") == "expected a JSON array of items, got object");
   CHECK(error_of("holm", R"([{"p": [0.1]}, 3])") == "item 1: expected an object, got number");
   CHECK(error_of("wilcoxon", R"([{"x": [1, 2]}, {"y": [1]}])") ==
         "item 1: field \"x\": missing (an array of numbers)");
-  CHECK(error_of("wilcoxon", R"([{"x": [1, "2"]}])") == "item 0: field \"x\": element 1: expected a number, got string");
+  CHECK(error_of("wilcoxon", R"([{"x": [1, "2"]}])") ==
+        "item 0: field \"x\": element 1: expected a number, got string");
   CHECK(error_of("wilcoxon", R"([{"x": [1, 2], "alternative": "up"}])") ==
         "item 0: field \"alternative\": expected one of \"two-sided\", \"greater\", \"less\", got \"up\"");
   CHECK(error_of("wilcoxon", R"([{"x": [1, 2], "correction": "yes"}])") ==
         "item 0: field \"correction\": expected true or false, got string");
-  CHECK(error_of("wilcoxon", R"([{"x": [1, 2], "zero-method": "pratt"}])") ==
-        "item 0: field \"zero-method\": unknown field (known: \"x\", \"y\", \"alternative\", \"zero_method\", "
-        "\"correction\", \"method\")");
+  CHECK(
+      error_of("wilcoxon", R"([{"x": [1, 2], "zero-method": "pratt"}])") ==
+      "item 0: field \"zero-method\": unknown field (known: \"x\", \"y\", \"alternative\", \"zero_method\", "
+      "\"correction\", \"method\")");
   CHECK(error_of("wilcoxon", R"([{"x": [1, 2], "y": [1]}])") ==
         "item 0: field \"y\": has 1 values but x has 2; pairs need equal lengths");
-  CHECK(error_of("wilcoxon", R"([{"x": [0, 0, 0], "method": "approx"}])").starts_with("item 0: every difference is zero"));
-  CHECK(error_of("beta-ppf", R"([{"a": 1, "b": 0, "q": 0.5}])") == "item 0: field \"b\": must be positive, got 0");
+  CHECK(error_of("wilcoxon", R"([{"x": [0, 0, 0], "method": "approx"}])")
+            .starts_with("item 0: every difference is zero"));
+  CHECK(error_of("beta-ppf", R"([{"a": 1, "b": 0, "q": 0.5}])") ==
+        "item 0: field \"b\": must be positive, got 0");
   CHECK(error_of("beta-ppf", R"([{"a": 1, "b": 1}])") == "item 0: field \"q\": missing (a number)");
   CHECK(error_of("holm", R"([{"p": [0.1, 1.2]}])") ==
         "item 0: field \"p\": element 1: a p-value must be between 0 and 1, got 1.2");

@@ -34,7 +34,9 @@ bool close(double actual, double expected) {
   return std::fabs(actual - expected) <= std::max(1e-9 * std::fabs(expected), 1e-12);
 }
 
-std::vector<double> numbers(const json& v) { return v.get<std::vector<double>>(); }
+std::vector<double> numbers(const json& v) {
+  return v.get<std::vector<double>>();
+}
 
 }  // namespace
 

@@ -66,8 +66,12 @@ std::vector<double> signed_rank_pmf(size_t n) {
   return pmf;
 }
 
-double normal_sf(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
-double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+double normal_sf(double z) {
+  return 0.5 * std::erfc(z / std::sqrt(2.0));
+}
+double normal_cdf(double z) {
+  return 0.5 * std::erfc(-z / std::sqrt(2.0));
+}
 
 double exact_pvalue(size_t count, double r_plus_value, Alternative alternative) {
   std::vector<double> pmf = signed_rank_pmf(count);
@@ -120,7 +124,8 @@ Result<WilcoxonResult> wilcoxon(std::span<const double> differences, const Wilco
   std::vector<double> d(differences.begin(), differences.end());
   if (method == WilcoxonMethod::approx) {
     if (options.zero_method != ZeroMethod::zsplit && n_zero == d.size())
-      return fail("every difference is zero: zero_method wilcox and pratt need a non-zero one (zsplit does not)");
+      return fail(
+          "every difference is zero: zero_method wilcox and pratt need a non-zero one (zsplit does not)");
     if (options.zero_method == ZeroMethod::wilcox)
       std::erase(d, 0.0);
   }

@@ -140,7 +140,8 @@ TEST_CASE("anneal stats refuses bad input with exit status 1 and says where", "[
       {"median", "[]", "unknown stats verb \"median\""},
       {"wilcoxon", R"([{"x": [1, 2, 3]}, {"y": [1]}])", "stats wilcoxon: item 1: field \"x\": missing"},
       {"wilcoxon", R"([{"x": [1, 2, 3], "alternative": "sideways"}])",
-       "item 0: field \"alternative\": expected one of \"two-sided\", \"greater\", \"less\", got \"sideways\""},
+       "item 0: field \"alternative\": expected one of \"two-sided\", \"greater\", \"less\", got "
+       "\"sideways\""},
       {"wilcoxon", R"([{"x": [1, 2, 3], "method": "magic"}])", "item 0: field \"method\""},
       {"beta-ppf", R"([{"a": 2, "b": 3, "q": 1.5}])", "item 0: field \"q\": must be between 0 and 1"},
       {"cohen-d", R"([{"x": [1, 2], "y": [1]}])", "item 0: field \"y\": has 1 values but x has 2"},
