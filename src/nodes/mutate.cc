@@ -133,10 +133,8 @@ Result<AgentRun> run_api_agent(NodeContext& context, const nlohmann::json& spec,
     if (!blob)
       return fail(fmt::format("the reply {} lost its text from the cache", reply_key));
     text = std::move(*blob);
+    out.result.blobs["stdout"] = it->second;  // `anneal show` of the mutation prints the reply
   }
-  out.result.blobs["stdout"] = call->blobs.count("reply") ? call->blobs.at("reply") : "";
-  if (out.result.blobs["stdout"].empty())
-    out.result.blobs.erase("stdout");
   std::string cut = call->detail.empty() ? "" : fmt::format(" (the reply {})", call->detail);
   auto parsed = edit::parse_edit_reply(text);
   if (!parsed) {
