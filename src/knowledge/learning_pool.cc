@@ -1,13 +1,6 @@
 #include "knowledge/learning_pool.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <utility>
 
 #include <fmt/format.h>
@@ -16,6 +9,7 @@
 #include "knowledge/tfidf_index.h"
 #include "util/file.h"
 #include "util/json_text.h"
+#include "util/locked_lines.h"
 #include "util/user_config_dir.h"
 
 namespace anneal::knowledge {
@@ -23,85 +17,6 @@ namespace anneal::knowledge {
 namespace {
 
 constexpr int k_format_version = 1;
-
-/// An open file descriptor holding a flock, both released on destruction (closing the
-/// descriptor drops the lock).
-class LockedFd {
- public:
-  LockedFd() = default;
-  explicit LockedFd(int fd) : m_fd(fd) {}
-  LockedFd(LockedFd&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
-  LockedFd& operator=(LockedFd&&) = delete;
-  LockedFd(const LockedFd&) = delete;
-  LockedFd& operator=(const LockedFd&) = delete;
-  ~LockedFd() {
-    if (m_fd >= 0)
-      ::close(m_fd);
-  }
-  int get() const { return m_fd; }
-
- private:
-  int m_fd = -1;
-};
-
-std::string errno_text() {
-  return std::strerror(errno);
-}
-
-/// Opens `path` with `flags` and takes `lock` (LOCK_SH or LOCK_EX), waiting for it.
-Result<LockedFd> open_locked(const std::filesystem::path& path, int flags, int lock) {
-  int raw;
-  do
-    raw = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
-  while (raw < 0 && errno == EINTR);
-  if (raw < 0)
-    return fail(fmt::format("cannot open the learning pool {}: {}", path.string(), errno_text()));
-  LockedFd fd(raw);
-  int rc;
-  do
-    rc = ::flock(fd.get(), lock);
-  while (rc < 0 && errno == EINTR);
-  if (rc < 0)
-    return fail(fmt::format("cannot lock the learning pool {}: {}", path.string(), errno_text()));
-  return fd;
-}
-
-Result<void> write_all(int fd, std::string_view data, const std::filesystem::path& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return fail(fmt::format("cannot append to the learning pool {}: {}", path.string(), errno_text()));
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return {};
-}
-
-/// Whether the file's last byte is something other than "\n" (a line a killed writer left
-/// unfinished).
-bool ends_mid_line(int fd) {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || st.st_size == 0)
-    return false;
-  char last = '\n';
-  return ::pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n';
-}
-
-Result<std::string> read_all(int fd, const std::filesystem::path& path) {
-  std::string contents;
-  char buffer[65536];
-  while (true) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return fail(fmt::format("cannot read the learning pool {}: {}", path.string(), errno_text()));
-    if (n == 0)
-      return contents;
-    contents.append(buffer, static_cast<size_t>(n));
-  }
-}
 
 std::string string_field(const nlohmann::json& object, const char* name) {
   auto it = object.find(name);
@@ -136,22 +51,12 @@ LearningPool LearningPool::for_user() {
 }
 
 Result<void> LearningPool::add(const Learning& learning) {
-  if (m_file.has_parent_path())
-    if (auto made = make_dirs(m_file.parent_path()); !made)
-      return made;
   nlohmann::json record = {{"v", k_format_version},
                            {"domain", learning.domain},
                            {"source", learning.source},
                            {"text", learning.text},
                            {"time", learning.time}};
-  std::string line = dump_json(record) + "\n";  // dump escapes newlines: one record, one line
-
-  auto fd = open_locked(m_file, O_RDWR | O_APPEND | O_CREAT, LOCK_EX);
-  if (!fd)
-    return std::unexpected(fd.error());
-  if (ends_mid_line(fd->get()))
-    line.insert(line.begin(), '\n');
-  return write_all(fd->get(), line, m_file);
+  return append_line_locked(m_file, dump_json(record));  // dump escapes newlines: one record, one line
 }
 
 Result<std::vector<PooledLearning>> LearningPool::relevant(std::string_view domain, std::string_view query,
@@ -159,21 +64,12 @@ Result<std::vector<PooledLearning>> LearningPool::relevant(std::string_view doma
   std::vector<PooledLearning> found;
   if (k == 0)
     return found;
-  std::string contents;
-  {
-    std::error_code ec;
-    if (!std::filesystem::exists(m_file, ec))
-      return found;  // nothing learned yet on this machine
-    auto fd = open_locked(m_file, O_RDONLY, LOCK_SH);
-    if (!fd)
-      return std::unexpected(fd.error());
-    auto read = read_all(fd->get(), m_file);
-    if (!read)
-      return std::unexpected(read.error());
-    contents = std::move(*read);
-  }
-
-  std::vector<Learning> learnings = parse_learnings(contents);
+  auto contents = read_locked(m_file);
+  if (!contents)
+    return std::unexpected(contents.error());
+  if (!*contents)
+    return found;  // nothing learned yet on this machine
+  std::vector<Learning> learnings = parse_learnings(**contents);
   TfIdfIndex index;
   for (const Learning& learning : learnings)
     index.add(learning.text);
