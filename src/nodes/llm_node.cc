@@ -6,7 +6,6 @@
 
 #include "llm/api_key.h"
 #include "llm/client.h"
-#include "llm/spend_log.h"
 
 namespace anneal::nodes {
 
@@ -72,8 +71,8 @@ Result<NodeResult> execute_llm(NodeContext& context, const NodeSpec& spec) {
   if (auto price = llm_price(j, *table))
     result.cost_usd = llm::cost_usd(*price, reply->input_tokens, reply->output_tokens);
   if (result.cost_usd > 0) {
-    llm::SpendLog log(context.anneal_dir / "targets" / j.at("target").get<std::string>() / "spend.jsonl");
-    if (auto charged = log.charge(result.cost_usd, spec.key.hex()); !charged)
+    if (auto charged = charge_spend(context, j.at("target").get<std::string>(), result.cost_usd, spec.key.hex());
+        !charged)
       return std::unexpected(charged.error());
   }
   finish();

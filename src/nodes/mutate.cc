@@ -10,7 +10,6 @@
 #include "git/scope.h"
 #include "git/worktree.h"
 #include "git/worktree_head.h"
-#include "llm/spend_log.h"
 #include "nodes/agent_output.h"
 #include "nodes/candidate.h"
 #include "nodes/tune.h"
@@ -66,9 +65,9 @@ Result<AgentRun> run_command_agent(NodeContext& context, const nlohmann::json& s
     out.result.cost_usd = *cost;
     // Money spent, like an llm node's, counts against the target's daily budget.
     if (*cost > 0) {
-      llm::SpendLog log(context.anneal_dir / "targets" / spec.at("target").get<std::string>() / "spend.jsonl");
-      if (auto charged = log.charge(*cost, "agent " + spec.at("target").get<std::string>() + "#" +
-                                               std::to_string(spec.at("experiment").get<int>()));
+      std::string target = spec.at("target").get<std::string>();
+      if (auto charged = charge_spend(context, target, *cost,
+                                      "agent " + target + "#" + std::to_string(spec.at("experiment").get<int>()));
           !charged)
         return std::unexpected(charged.error());
     }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "llm/spend_log.h"
 #include "nodes/decide_node.h"
 #include "nodes/evaluate.h"
 #include "nodes/llm_node.h"
@@ -30,6 +31,11 @@ Result<void> attach_blob(NodeContext& context, NodeResult& result, const std::st
     return std::unexpected(digest.error());
   result.blobs[name] = digest->hex();
   return {};
+}
+
+Result<void> charge_spend(const NodeContext& context, const std::string& target, double usd,
+                          const std::string& what) {
+  return llm::SpendLog(context.anneal_dir / "targets" / target / "spend.jsonl").charge(usd, what);
 }
 
 std::string tail_lines(std::string_view text, size_t max_lines) {

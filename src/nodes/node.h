@@ -36,6 +36,11 @@ Result<NodeResult> execute_node(NodeContext& context, const NodeSpec& spec);
 Result<void> attach_blob(NodeContext& context, NodeResult& result, const std::string& name,
                          std::string_view bytes);
 
+/// Records money a node spent (an LLM call, a coding agent's own report) in the target's spend
+/// log, .anneal/targets/<target>/spend.jsonl, which budget.usd_per_day reads.
+Result<void> charge_spend(const NodeContext& context, const std::string& target, double usd,
+                          const std::string& what);
+
 /// The last `max_lines` lines of `text`, for messages.
 std::string tail_lines(std::string_view text, size_t max_lines);
 
