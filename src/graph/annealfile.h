@@ -95,6 +95,56 @@ struct Stage {
   SourceLoc loc;
 };
 
+/// The samples a judge reads: files matching a glob, or texts written in the Annealfile.
+struct SampleSet {
+  std::string glob;                 ///< relative to the repository root; empty: `texts`
+  std::vector<std::string> texts;   ///< inline samples
+  bool empty() const { return glob.empty() && texts.empty(); }
+};
+
+/// One YES/NO question of a judge.
+struct Criterion {
+  std::string name;      ///< `name:` as written; empty for a bare question
+  std::string question;
+  std::optional<Condition> keep_if;  ///< on the criterion's pass rate over the samples
+  SourceLoc loc;
+};
+
+/// `judge.generate`: how the output that is judged is made from the artifact.
+struct JudgeGenerate {
+  std::string run;        ///< a shell command (stdout = output); empty: `agent`
+  double timeout_s = 0;
+  std::optional<Agent> agent;  ///< an api agent answering the sample, the artifact as system prompt
+};
+
+/// `judge.test`: how per-sample scores are compared with the incumbent's.
+struct JudgeTest {
+  double alpha = 0.05;
+  int window = 50;
+  std::string zero_method = "wilcox";
+  bool correction = false;
+  double min_effect = 0.8;  ///< Cohen's d_z needed below six pairs
+};
+
+/// `judge:`: stochastic evaluation by an LLM against YES/NO criteria.
+struct Judge {
+  Agent agent;  ///< resolved api agent
+  SampleSet samples;
+  SampleSet held_out;
+  std::vector<Criterion> criteria;
+  int votes = 3;
+  std::string method = "majority";  ///< majority | bradley-terry
+  std::optional<JudgeGenerate> generate;
+  int held_out_every = 5;
+  std::optional<Condition> keep_if;  ///< on the judge's score
+  JudgeTest test;
+  SourceLoc loc;
+
+  /// The index of the criterion a metric `judge.NAME` or `judge.N` (1-based) names;
+  /// nullopt for anything else (including plain `judge`).
+  std::optional<size_t> criterion_of(std::string_view metric) const;
+};
+
 enum class Direction { Maximize, Minimize };
 
 struct Objective {
@@ -144,9 +194,7 @@ struct Target {
   KnowledgeSettings knowledge;
   std::vector<Gate> verify;
   std::vector<Stage> stages;
-  /// `judge:` as written, except that its `agent` is the resolved agent's mapping (like
-  /// `config`); kept as JSON until the judge stage exists.
-  std::optional<nlohmann::json> judge;
+  std::optional<Judge> judge;
   Objective objective;
   Search search;
   Budget budget;

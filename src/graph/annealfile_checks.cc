@@ -127,27 +127,48 @@ class Checker {
                         target.name));
   }
 
+  /// Resolves a judge's (or its generator's) agent written by name; it must be an api agent.
+  void resolve_api_agent(Agent& agent, const Target& target, const YamlPath& agent_path, std::string_view role) {
+    if (node_at(m_root, agent_path).IsScalar()) {
+      auto it = m_file.agents.find(agent.name);
+      if (it == m_file.agents.end()) {
+        error(agent_path, unknown_agent(agent.name));
+        return;
+      }
+      agent = it->second;
+    }
+    if (agent.kind != AgentKind::Api)
+      error(agent_path, fmt::format("the {} of target '{}' needs an api agent; '{}' is a {} agent", role,
+                                    target.name, agent.name, agent.config.value("kind", "")));
+  }
+
   void check_judge(Target& target, const YamlPath& path) {
     if (!target.judge)
       return;
-    YamlPath agent_path = path;
-    agent_path.insert(agent_path.end(), {std::string("judge"), std::string("agent")});
-    nlohmann::json& agent = (*target.judge)["agent"];
-    std::string kind = agent.is_object() ? agent.value("kind", "") : std::string();
-    std::string name = agent.is_string() ? agent.get<std::string>() : target.name + ".judge.agent";
-    if (agent.is_string()) {
-      auto it = m_file.agents.find(name);
-      if (it == m_file.agents.end()) {
-        error(agent_path, unknown_agent(name));
-        return;
-      }
-      kind = it->second.config.value("kind", "");
-      agent = it->second.config;
+    Judge& judge = *target.judge;
+    YamlPath judge_path = path;
+    judge_path.emplace_back("judge");
+    YamlPath agent_path = judge_path;
+    agent_path.emplace_back("agent");
+    resolve_api_agent(judge.agent, target, agent_path, "judge");
+    if (judge.generate && judge.generate->agent) {
+      YamlPath generate_path = judge_path;
+      generate_path.insert(generate_path.end(), {std::string("generate"), std::string("agent")});
+      resolve_api_agent(*judge.generate->agent, target, generate_path, "judge's generate");
     }
-    if (kind != "api")
-      error(agent_path,
-            fmt::format("the judge of target '{}' needs an api agent; '{}' is a {} agent",
-                        target.name, name, kind));
+    std::map<std::string, int> first_line;
+    for (size_t i = 0; i < judge.criteria.size(); ++i) {
+      const Criterion& c = judge.criteria[i];
+      if (c.name.empty())
+        continue;
+      auto [seen, inserted] = first_line.emplace(c.name, c.loc.line);
+      if (!inserted) {
+        YamlPath name_path = judge_path;
+        name_path.insert(name_path.end(), {std::string("criteria"), i, std::string("name")});
+        error(name_path, fmt::format("duplicate criterion name '{}' in the judge of target '{}' (first on line {})",
+                                     c.name, target.name, seen->second));
+      }
+    }
   }
 
   void check_names(const Target& target, const YamlPath& path) {
@@ -214,9 +235,15 @@ class Checker {
     for (const Stage& stage : target.stages)
       if (std::find(known.begin(), known.end(), stage.name) == known.end())
         known.push_back(stage.name);
-    if (target.judge)
-      known.push_back("judge");
     const std::string& metric = target.objective.metric;
+    if (target.judge) {
+      known.push_back("judge");
+      for (size_t i = 0; i < target.judge->criteria.size(); ++i)
+        known.push_back(target.judge->criteria[i].name.empty() ? fmt::format("judge.{}", i + 1)
+                                                               : "judge." + target.judge->criteria[i].name);
+      if (target.judge->criterion_of(metric))
+        return;
+    }
     if (std::find(known.begin(), known.end(), metric) != known.end())
       return;
     YamlPath metric_path = path;
@@ -274,8 +301,13 @@ class Checker {
   void fill_config(Target& target, const YamlPath& path) {
     nlohmann::json config = yaml_to_json(node_at(m_root, path));
     config["agent"] = target.agent.config;
-    if (target.judge)
-      config["judge"] = *target.judge;
+    if (target.judge) {
+      // Named agents are copied in, so editing one changes the digest of every target using it.
+      nlohmann::json& judge = config["judge"];
+      judge["agent"] = target.judge->agent.config;
+      if (target.judge->generate && target.judge->generate->agent)
+        judge["generate"]["agent"] = target.judge->generate->agent->config;
+    }
     if (auto budget = config.find("budget"); budget != config.end() && budget->is_object()) {
       budget->erase("experiments");
       if (budget->empty())

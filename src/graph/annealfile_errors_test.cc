@@ -144,9 +144,14 @@ TEST_CASE("semantic problems name what is wrong and what would be right", "[anne
   SECTION("judge is a metric when there is a judge") {
     std::string judged =
         edit("    agent: coder\n",
-             "    agent: coder\n    judge: {agent: {kind: api, provider: openai, model: m}, "
-             "criteria: [\"Is it clear?\"]}\n");
+             "    agent: coder\n    judge: {agent: {kind: api, provider: openai, model: m}, samples: [\"Hi\"], "
+             "criteria: [\"Is it clear?\", {name: short, question: \"Is it short?\"}]}\n");
     CHECK(parse_annealfile(edit("metric: latency", "metric: judge", judged), "Annealfile"));
+    CHECK(parse_annealfile(edit("metric: latency", "metric: judge.short", judged), "Annealfile"));
+    CHECK(parse_annealfile(edit("metric: latency", "metric: judge.1", judged), "Annealfile"));
+    CHECK(error_of(edit("metric: latency", "metric: judge.3", judged)) ==
+          "Annealfile:13:25: error: unknown metric 'judge.3' in target 'api' (known: smoke, latency, judge, "
+          "judge.1, judge.short)");
     CHECK(
         error_of(edit("metric: latency", "metric: judge")) ==
         "Annealfile:12:25: error: unknown metric 'judge' in target 'api' (known: smoke, latency)");
@@ -219,9 +224,25 @@ TEST_CASE("semantic problems name what is wrong and what would be right", "[anne
   }
   SECTION("a judge needs an api agent") {
     CHECK(error_of(edit("    agent: coder\n",
-                        "    agent: coder\n    judge: {agent: coder, criteria: [\"Clear?\"]}\n")) ==
+                        "    agent: coder\n    judge: {agent: coder, samples: \"s/*\", criteria: [\"Clear?\"]}\n")) ==
           "Annealfile:9:20: error: the judge of target 'api' needs an api agent; 'coder' is a "
           "command agent");
+    CHECK(error_of(edit("    agent: coder\n",
+                        "    agent: coder\n    judge: {agent: {kind: api, provider: openai, model: m}, samples: \"s/*\", "
+                        "criteria: [\"Clear?\"], generate: {agent: coder}}\n")) ==
+          "Annealfile:9:117: error: the judge's generate of target 'api' needs an api agent; 'coder' is a "
+          "command agent");
+  }
+  SECTION("judge criteria and gates") {
+    std::string judge = "    agent: coder\n    judge:\n      agent: {kind: api, provider: openai, model: m}\n"
+                        "      samples: \"s/*\"\n      keep_if: \">= 0.5\"\n"
+                        "      criteria:\n        - {name: short, question: \"Short?\", keep_if: \"> 0.2\"}\n"
+                        "        - {name: short, question: \"Brief?\"}\n";
+    CHECK(error_of(edit("    agent: coder\n", judge)) ==
+          "Annealfile:15:18: error: duplicate criterion name 'short' in the judge of target 'api' (first on line 14)");
+    CHECK(error_of(edit("    agent: coder\n", edit(">= 0.5", "at least half", edit("name: short, question: \"Brief", "name: brief, question: \"Brief", judge)))) ==
+          "Annealfile:12:16: error: invalid keep_if 'at least half': write an operator (<, <=, >, >=, ==, !=) and a "
+          "number, e.g. \"< 50\"");
   }
   SECTION("bad target name") {
     CHECK(error_of(edit("  api:", "  api perf:")) ==

@@ -36,6 +36,20 @@ std::optional<double> parse_duration(std::string_view text) {
   return value * scale;
 }
 
+std::optional<size_t> Judge::criterion_of(std::string_view metric) const {
+  if (!metric.starts_with("judge."))
+    return std::nullopt;
+  std::string_view which = metric.substr(6);
+  for (size_t i = 0; i < criteria.size(); ++i)
+    if (!criteria[i].name.empty() && criteria[i].name == which)
+      return i;
+  size_t number = 0;
+  auto [end, error] = std::from_chars(which.data(), which.data() + which.size(), number);
+  if (error == std::errc() && end == which.data() + which.size() && number >= 1 && number <= criteria.size())
+    return number - 1;
+  return std::nullopt;
+}
+
 const Target* Annealfile::find_target(std::string_view name) const {
   for (const Target& target : targets)
     if (target.name == name)
@@ -232,6 +246,19 @@ Agent read_agent(Reader& in, const YamlPath& path, std::string name) {
   return agent;
 }
 
+/// A condition written at `path`, or an error there.
+std::optional<Condition> read_condition(Reader& in, const YamlPath& path) {
+  if (!in.has(path))
+    return std::nullopt;
+  std::string written = in.text(path);
+  auto condition = parse_condition(written);
+  if (!condition)
+    in.error(path, fmt::format("invalid keep_if '{}': write an operator (<, <=, >, >=, ==, !=) and a "
+                               "number, e.g. \"< 50\"",
+                               written));
+  return condition;
+}
+
 Stage read_stage(Reader& in, const YamlPath& path) {
   Stage stage;
   stage.name = in.text(path / "name");
@@ -241,18 +268,74 @@ Stage read_stage(Reader& in, const YamlPath& path) {
   stage.exclusive = in.boolean(path / "exclusive", false);
   stage.timeout_s = in.duration(path / "timeout");
   stage.loc = locate(in.get({}), path);
-  if (in.has(path / "keep_if")) {
-    std::string written = in.text(path / "keep_if");
-    stage.keep_if = parse_condition(written);
-    if (!stage.keep_if)
-      in.error(path / "keep_if",
-               fmt::format("invalid keep_if '{}': write an operator (<, <=, >, >=, ==, !=) and a "
-                           "number, e.g. \"< 50\"",
-                           written));
-  }
+  stage.keep_if = read_condition(in, path / "keep_if");
   if (in.has(path / "needs"))
     stage.needs = in.strings(path / "needs");
   return stage;
+}
+
+/// An agent written inline at `path`, or (a name) only its name until check_annealfile
+/// resolves it.
+Agent read_agent_or_name(Reader& in, const YamlPath& path, std::string inline_name) {
+  if (in.get(path).IsMap())
+    return read_agent(in, path, std::move(inline_name));
+  Agent agent;
+  agent.name = in.text(path);
+  return agent;
+}
+
+SampleSet read_sample_set(Reader& in, const YamlPath& path) {
+  SampleSet set;
+  if (in.get(path).IsSequence())
+    set.texts = in.strings(path);
+  else
+    set.glob = in.text(path);
+  return set;
+}
+
+Judge read_judge(Reader& in, const YamlPath& path, const std::string& target) {
+  Judge judge;
+  judge.loc = locate(in.get({}), path);
+  judge.agent = read_agent_or_name(in, path / "agent", target + ".judge.agent");
+  judge.samples = read_sample_set(in, path / "samples");
+  judge.held_out = read_sample_set(in, path / "held_out");
+  for (size_t i = 0; i < in.size(path / "criteria"); ++i) {
+    YamlPath item = path / "criteria" / i;
+    Criterion c;
+    c.loc = locate(in.get({}), item);
+    if (in.get(item).IsMap()) {
+      c.name = in.text(item / "name");
+      c.question = in.text(item / "question");
+      c.keep_if = read_condition(in, item / "keep_if");
+    } else {
+      c.question = in.text(item);
+    }
+    judge.criteria.push_back(std::move(c));
+  }
+  judge.votes = in.integer(path / "votes", judge.votes);
+  judge.method = in.text(path / "method", judge.method);
+  YamlPath generate = path / "generate";
+  if (in.has(generate)) {
+    JudgeGenerate g;
+    if (in.get(generate).IsScalar()) {
+      g.run = in.text(generate);
+    } else if (in.has(generate / "agent")) {
+      g.agent = read_agent_or_name(in, generate / "agent", target + ".judge.generate.agent");
+    } else {
+      g.run = in.text(generate / "run");
+      g.timeout_s = in.duration(generate / "timeout");
+    }
+    judge.generate = std::move(g);
+  }
+  judge.held_out_every = in.integer(path / "held_out_every", judge.held_out_every);
+  judge.keep_if = read_condition(in, path / "keep_if");
+  YamlPath test = path / "test";
+  judge.test.alpha = in.number(test / "alpha", judge.test.alpha);
+  judge.test.window = in.integer(test / "window", judge.test.window);
+  judge.test.zero_method = in.text(test / "zero_method", judge.test.zero_method);
+  judge.test.correction = in.boolean(test / "correction", judge.test.correction);
+  judge.test.min_effect = in.number(test / "min_effect", judge.test.min_effect);
+  return judge;
 }
 
 Target read_target(Reader& in, const YamlPath& path, const std::string& name) {
@@ -298,7 +381,7 @@ Target read_target(Reader& in, const YamlPath& path, const std::string& name) {
   for (size_t i = 0; i < in.size(path / "stages"); ++i)
     target.stages.push_back(read_stage(in, path / "stages" / i));
   if (in.has(path / "judge"))
-    target.judge = yaml_to_json(in.get(path / "judge"));
+    target.judge = read_judge(in, path / "judge", name);
 
   YamlPath objective = path / "objective";
   target.objective.metric = in.text(objective / "metric");

@@ -127,10 +127,16 @@ TEST_CASE("the design's example parses into the model", "[annealfile]") {
   CHECK(latency.loc.line == 20);
 
   REQUIRE(api.judge);
-  CHECK((*api.judge)["agent"]["model"] == "claude-sonnet-4-5");
-  CHECK((*api.judge)["criteria"].size() == 2);
-  CHECK((*api.judge)["votes"] == 3);
-  CHECK((*api.judge)["method"] == "majority");
+  CHECK(api.judge->agent.api.model == "claude-sonnet-4-5");
+  CHECK(api.judge->agent.api.provider == "anthropic");
+  CHECK(api.judge->samples.glob == "prompts/*.txt");
+  REQUIRE(api.judge->criteria.size() == 2);
+  CHECK(api.judge->criteria[1].question == "Are all claims cited?");
+  CHECK(api.judge->votes == 3);
+  CHECK(api.judge->method == "majority");
+  CHECK(api.judge->held_out.glob == "prompts/held-out/*.txt");
+  CHECK_FALSE(api.judge->generate);
+  CHECK(api.judge->test.alpha == 0.05);
 
   CHECK(api.objective.metric == "latency");
   CHECK(api.objective.direction == Direction::Minimize);
