@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "graph/agent_prompt.h"
+#include "graph/judge_plan.h"
 #include "llm/api_key.h"
 #include "nodes/search.h"
 #include "util/random.h"
@@ -21,18 +22,6 @@ namespace {
 constexpr std::string_view k_config_salt = "anneal-target-config-v1";
 
 std::string direction_name(Direction d) { return d == Direction::Minimize ? "minimize" : "maximize"; }
-
-std::string op_text(Condition::Op op) {
-  switch (op) {
-    case Condition::Op::Less: return "<";
-    case Condition::Op::LessEqual: return "<=";
-    case Condition::Op::Greater: return ">";
-    case Condition::Op::GreaterEqual: return ">=";
-    case Condition::Op::Equal: return "==";
-    case Condition::Op::NotEqual: return "!=";
-  }
-  return "?";
-}
 
 Result<nlohmann::json> agent_spec(const Agent& agent) {
   switch (agent.kind) {
@@ -78,7 +67,8 @@ std::vector<const Stage*> stage_order(const Target& target) {
 
 /// Adds the gates and stages of one candidate to `plan`; returns its decide entry.
 nlohmann::json plan_evaluation(const Target& target, ExperimentPlan& plan, const nlohmann::json& candidate,
-                               const std::optional<cache::Digest>& mutation, int draft) {
+                               const std::optional<cache::Digest>& mutation, int draft,
+                               const JudgeSamples* samples) {
   std::string where = fmt::format("{}#{}.{}", target.name, plan.id, draft);
   std::vector<cache::Digest> base_inputs;
   if (mutation)
@@ -113,9 +103,6 @@ nlohmann::json plan_evaluation(const Target& target, ExperimentPlan& plan, const
     nlohmann::json after_hex = nlohmann::json::array();
     for (const auto& k : after)
       after_hex.push_back(k.hex());
-    nlohmann::json keep_if = nullptr;
-    if (stage->keep_if)
-      keep_if = {{"op", op_text(stage->keep_if->op)}, {"value", stage->keep_if->value}};
     auto spec = nodes::make_spec({{"kind", "stage"},
                                   {"target", target.name},
                                   {"name", stage->name},
@@ -124,7 +111,7 @@ nlohmann::json plan_evaluation(const Target& target, ExperimentPlan& plan, const
                                   {"repeat", stage->repeat},
                                   {"timeout", stage->timeout_s},
                                   {"scored", stage->name == target.objective.metric || stage->keep_if.has_value()},
-                                  {"keep_if", keep_if},
+                                  {"keep_if", condition_spec(stage->keep_if)},
                                   {"candidate", candidate},
                                   {"after", after_hex}});
     stage_keys.emplace(stage->name, spec.key);
@@ -133,11 +120,26 @@ nlohmann::json plan_evaluation(const Target& target, ExperimentPlan& plan, const
     inputs.insert(inputs.end(), after.begin(), after.end());
     plan.nodes.push_back({spec, inputs, stage->exclusive, fmt::format("stage {} {}", stage->name, where), "", 0});
   }
-  return {{"draft", draft}, {"candidate", candidate}, {"gates", gates}, {"stages", stages}};
+  nlohmann::json entry = {{"draft", draft}, {"candidate", candidate}, {"gates", gates}, {"stages", stages}};
+  if (target.judge && samples) {
+    // The judge is the expensive evaluation: it waits for every gate and stage.
+    std::vector<cache::Digest> after = gate_keys;
+    for (const Stage* stage : stage_order(target))
+      after.push_back(stage_keys.at(stage->name));
+    nlohmann::json judged = nlohmann::json::array();
+    for (auto& node : plan_judge_nodes(target, candidate, after, "samples", samples->samples, where)) {
+      judged.push_back(node.spec.key.hex());
+      if (mutation)
+        node.inputs.push_back(*mutation);
+      plan.nodes.push_back(std::move(node));
+    }
+    entry["judge"] = std::move(judged);
+  }
+  return entry;
 }
 
 nlohmann::json decide_fields(const Target& target, int id, const SearchPosition& position) {
-  return {{"kind", "decide"},
+  nlohmann::json j = {{"kind", "decide"},
           {"target", target.name},
           {"experiment", id},
           {"baseline", id == 0},
@@ -148,9 +150,30 @@ nlohmann::json decide_fields(const Target& target, int id, const SearchPosition&
           {"state", position.search},
           {"incumbent_score", position.incumbent_score ? nlohmann::json(*position.incumbent_score)
                                                        : nlohmann::json(nullptr)}};
+  if (target.judge) {
+    j["judge"] = judge_decide_fields(target);
+    j["incumbent_samples"] = position.incumbent_samples;
+    j["acceptance"] = position.acceptance;
+  }
+  return j;
 }
 
 }  // namespace
+
+nlohmann::json condition_spec(const std::optional<Condition>& condition) {
+  if (!condition)
+    return nullptr;
+  std::string_view op = "?";
+  switch (condition->op) {
+    case Condition::Op::Less: op = "<"; break;
+    case Condition::Op::LessEqual: op = "<="; break;
+    case Condition::Op::Greater: op = ">"; break;
+    case Condition::Op::GreaterEqual: op = ">="; break;
+    case Condition::Op::Equal: op = "=="; break;
+    case Condition::Op::NotEqual: op = "!="; break;
+  }
+  return {{"op", op}, {"value", condition->value}};
+}
 
 nlohmann::json SearchPosition::to_json() const {
   auto opt = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
@@ -162,7 +185,11 @@ nlohmann::json SearchPosition::to_json() const {
           {"baseline_score", opt(baseline_score)},
           {"search", search},
           {"consecutive_failures", consecutive_failures},
-          {"spent_usd", spent_usd}};
+          {"spent_usd", spent_usd},
+          {"incumbent_samples", incumbent_samples},
+          {"acceptance", acceptance},
+          {"kept_since_held_out", kept_since_held_out},
+          {"held_out_gap", opt(held_out_gap)}};
 }
 
 SearchPosition SearchPosition::from_json(const nlohmann::json& j) {
@@ -181,13 +208,20 @@ SearchPosition SearchPosition::from_json(const nlohmann::json& j) {
   p.search = j.value("search", nlohmann::json::object());
   p.consecutive_failures = j.value("consecutive_failures", 0);
   p.spent_usd = j.value("spent_usd", 0.0);
+  p.incumbent_samples = j.value("incumbent_samples", nlohmann::json());
+  p.acceptance = j.value("acceptance", nlohmann::json::object());
+  p.kept_since_held_out = j.value("kept_since_held_out", 0);
+  p.held_out_gap = opt("held_out_gap");
   return p;
 }
 
-cache::Digest config_digest(const Target& target, const std::vector<std::string>& upstream_commits) {
+cache::Digest config_digest(const Target& target, const std::vector<std::string>& upstream_commits,
+                            const std::string& samples_digest) {
   nlohmann::json j = {{"target", target.config},
                       {"upstream", upstream_commits},
                       {"spec", nodes::k_spec_version}};
+  if (!samples_digest.empty())
+    j["samples"] = samples_digest;
   return cache::digest_of(dump_json(j), k_config_salt);
 }
 
@@ -197,12 +231,15 @@ uint64_t draft_seed(uint64_t seed, int experiment, int draft) {
   return mixed & 0x7fffffffu;
 }
 
-Result<ExperimentPlan> plan_baseline(const Target& target, const std::string& baseline) {
+Result<ExperimentPlan> plan_baseline(const Target& target, const std::string& baseline,
+                                     const JudgeSamples* samples) {
+  if (target.judge && !samples)
+    return fail(fmt::format("target '{}': the judge's samples were not read", target.name));
   ExperimentPlan plan;
   plan.id = 0;
   nlohmann::json decide = decide_fields(target, 0, SearchPosition{});
   decide["candidates"] = nlohmann::json::array(
-      {plan_evaluation(target, plan, {{"commit", baseline}}, std::nullopt, 0)});
+      {plan_evaluation(target, plan, {{"commit", baseline}}, std::nullopt, 0, samples)});
   plan.decide = nodes::make_spec(std::move(decide));
   return plan;
 }
@@ -263,14 +300,17 @@ nlohmann::json llm_fields(const Agent& agent, const std::string& target) {
 }
 
 Result<ExperimentPlan> plan_experiment(const Target& target, int id, const SearchPosition& position,
-                                       const std::string& prompt) {
+                                       const std::string& prompt, const JudgeSamples* samples) {
   auto starts = draft_starts(target, id, position);
-  return plan_experiment(target, id, position, starts,
-                         [&](const DraftStart&) -> Result<std::string> { return prompt; });
+  return plan_experiment(
+      target, id, position, starts, [&](const DraftStart&) -> Result<std::string> { return prompt; }, samples);
 }
 
 Result<ExperimentPlan> plan_experiment(const Target& target, int id, const SearchPosition& position,
-                                       const std::vector<DraftStart>& starts, const PromptFor& prompt_for) {
+                                       const std::vector<DraftStart>& starts, const PromptFor& prompt_for,
+                                       const JudgeSamples* samples) {
+  if (target.judge && !samples)
+    return fail(fmt::format("target '{}': the judge's samples were not read", target.name));
   ExperimentPlan plan;
   plan.id = id;
   auto agent = agent_spec(target.agent);
@@ -333,7 +373,7 @@ Result<ExperimentPlan> plan_experiment(const Target& target, int id, const Searc
     plan.nodes.push_back({spec, inputs, false, fmt::format("mutate {}{}", where, start.restart ? " (restart)" : ""), "", 0});
     plan.mutations.push_back(spec.key);
     candidates.push_back(
-        plan_evaluation(target, plan, {{"mutate", spec.key.hex()}, {"slot", draft}}, spec.key, draft));
+        plan_evaluation(target, plan, {{"mutate", spec.key.hex()}, {"slot", draft}}, spec.key, draft, samples));
   }
   decide["candidates"] = std::move(candidates);
   plan.decide = nodes::make_spec(std::move(decide));

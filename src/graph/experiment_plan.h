@@ -9,6 +9,7 @@
 
 #include "cache/digest.h"
 #include "graph/annealfile.h"
+#include "graph/judge_samples.h"
 #include "nodes/node_spec.h"
 #include "util/error.h"
 
@@ -25,6 +26,14 @@ struct SearchPosition {
   nlohmann::json search = nlohmann::json::object();  ///< nodes::SearchState
   int consecutive_failures = 0;
   double spent_usd = 0;
+  /// With a judge: the incumbent's per-sample results, {SAMPLE: [passed per criterion]},
+  /// which the next candidate is paired with; null before the baseline is judged.
+  nlohmann::json incumbent_samples;
+  nlohmann::json acceptance = nlohmann::json::object();  ///< stats::AcceptanceWindow
+  int kept_since_held_out = 0;  ///< kept experiments since the last held-out check
+  /// The baseline's relative gap between its samples and held-out score: what later gaps are
+  /// measured against.
+  std::optional<double> held_out_gap;
 
   nlohmann::json to_json() const;
   static SearchPosition from_json(const nlohmann::json& j);
@@ -62,11 +71,15 @@ struct DraftStart {
 using PromptFor = std::function<Result<std::string>(const DraftStart& start)>;
 
 /// Digest of everything in a target's configuration that can change its experiments'
-/// results (budget.experiments excluded), plus the commits of the targets it needs.
-cache::Digest config_digest(const Target& target, const std::vector<std::string>& upstream_commits);
+/// results (budget.experiments excluded), plus the commits of the targets it needs and the
+/// digest of its judge's samples (empty without a judge).
+cache::Digest config_digest(const Target& target, const std::vector<std::string>& upstream_commits,
+                            const std::string& samples_digest = "");
 
-/// Plans experiment 0: the gates and stages on the baseline commit.
-Result<ExperimentPlan> plan_baseline(const Target& target, const std::string& baseline);
+/// Plans experiment 0: the gates, stages and judge on the baseline commit. A target with a
+/// judge needs its `samples`.
+Result<ExperimentPlan> plan_baseline(const Target& target, const std::string& baseline,
+                                     const JudgeSamples* samples = nullptr);
 
 /// Where each draft of experiment `id` starts: each one independently, with the target's
 /// restart_probability (decaying with the annealing temperature), from the baseline.
@@ -76,13 +89,17 @@ std::vector<DraftStart> draft_starts(const Target& target, int id, const SearchP
 double draft_temperature(const ApiSettings& api, int draft, int drafts);
 
 /// Plans experiment `id` from `position`: per draft a mutation (for api agents preceded by
-/// its LLM call, with `prompt_for`'s prompt), gates and stages; then the decide node.
+/// its LLM call, with `prompt_for`'s prompt), gates, stages and judge; then the decide node.
 Result<ExperimentPlan> plan_experiment(const Target& target, int id, const SearchPosition& position,
-                                       const std::vector<DraftStart>& starts, const PromptFor& prompt_for);
+                                       const std::vector<DraftStart>& starts, const PromptFor& prompt_for,
+                                       const JudgeSamples* samples = nullptr);
 
 /// The same with one prompt for every draft and the draft starts of draft_starts().
 Result<ExperimentPlan> plan_experiment(const Target& target, int id, const SearchPosition& position,
-                                       const std::string& prompt);
+                                       const std::string& prompt, const JudgeSamples* samples = nullptr);
+
+/// A keep_if as node specs hold it: {"op": "<"|"<="|">"|">="|"=="|"!=", "value": X}, or null.
+nlohmann::json condition_spec(const std::optional<Condition>& condition);
 
 /// The fields every LLM call spec of `agent` shares (provider, model, endpoint, limits).
 nlohmann::json llm_fields(const Agent& agent, const std::string& target);

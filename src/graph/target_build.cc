@@ -56,6 +56,7 @@ class TargetBuild {
       m_options.on_note(text);
   }
   Result<ExperimentPlan> plan(int id);
+  const JudgeSamples* samples() const { return m_state.samples ? &*m_state.samples : nullptr; }
   /// The prompt of one draft of experiment `id` (command and api agents).
   Result<std::string> prompt(int id, const DraftStart& start, const PromptInput& shared);
   /// Why the target must stop before `nodes` run (its USD budget), or "" to go ahead.
@@ -168,9 +169,9 @@ Result<void> TargetBuild::consolidate(int id) {
 
 Result<ExperimentPlan> TargetBuild::plan(int id) {
   if (id == 0)
-    return plan_baseline(m_target, m_state.baseline);
+    return plan_baseline(m_target, m_state.baseline, samples());
   if (m_target.agent.kind == AgentKind::Tune)
-    return plan_experiment(m_target, id, m_position, "");
+    return plan_experiment(m_target, id, m_position, "", samples());
   if (!m_knowledge_loaded) {
     if (auto loaded = m_knowledge.load(*m_ledger); !loaded)
       return std::unexpected(loaded.error());
@@ -189,7 +190,7 @@ Result<ExperimentPlan> TargetBuild::plan(int id) {
   if (auto filled = m_knowledge.fill(shared); !filled)
     return std::unexpected(filled.error());
   return plan_experiment(m_target, id, m_position, draft_starts(m_target, id, m_position),
-                         [&](const DraftStart& start) { return prompt(id, start, shared); });
+                         [&](const DraftStart& start) { return prompt(id, start, shared); }, samples());
 }
 
 Result<void> TargetBuild::run_nodes_of(const std::vector<PlannedNode>& nodes) {

@@ -30,7 +30,13 @@ Result<TargetState> inspect_target(Workspace& workspace, const Annealfile& annea
       return std::unexpected(commit.error());
     upstream.push_back(*commit);
   }
-  state.digest = config_digest(target, upstream);
+  if (target.judge) {
+    auto samples = load_judge_samples(*target.judge, workspace.root());
+    if (!samples)
+      return fail(fmt::format("target '{}': {}", target.name, samples.error().message));
+    state.samples = std::move(*samples);
+  }
+  state.digest = config_digest(target, upstream, state.samples ? state.samples->digest.hex() : "");
 
   auto ledger = Ledger::open(workspace.ledger_path(target.name));
   if (!ledger)

@@ -8,6 +8,7 @@
 
 #include "graph/annealfile.h"
 #include "graph/experiment_plan.h"
+#include "graph/judge_samples.h"
 #include "graph/ledger.h"
 #include "graph/workspace.h"
 
@@ -30,6 +31,7 @@ struct TargetState {
   int next_id = 0;          ///< the next experiment to run
   int budget = 0;
   std::optional<nlohmann::json> last;  ///< the last ledger record, if any
+  std::optional<JudgeSamples> samples;  ///< the judge's samples, when the target has a judge
 };
 
 /// Inspects `target` against its ledger. `budget` overrides budget.experiments when set.
