@@ -1,0 +1,251 @@
+// anneal-fake-llm: a rule-based stand-in for an OpenAI-compatible endpoint, so examples and
+// system tests run anneal's api agents and judge on loopback without a key. It serves
+// POST /v1/chat/completions and plays a role chosen by the request's model:
+//
+//   fake-editor  edits a mutation prompt's artifact: adds one rule it lacks (editor.h)
+//   fake-writer  answers the user message the way the system prompt asks (writer.h)
+//   fake-judge   answers a judge prompt's numbered criteria YES/NO, with noise (judge.h)
+//
+// Usage: anneal-fake-llm --port N [--host 127.0.0.1] [--log FILE] [--port-file FILE]
+// --port 0 picks a free port; --port-file receives the port once the server listens.
+// --log appends one JSON line per request: {"model", "seed", "temperature", "messages"}
+// (fields the request lacks are null; a malformed request logs {"error", "body"}).
+// SIGTERM and SIGINT stop it cleanly (exit 0).
+#include <httplib.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "editor.h"
+#include "judge.h"
+#include "writer.h"
+
+namespace anneal::fake_llm {
+namespace {
+
+using nlohmann::json;
+
+struct Options {
+  std::string host = "127.0.0.1";
+  int port = -1;
+  std::string log_path;
+  std::string port_file;
+};
+
+constexpr std::string_view k_usage =
+    "usage: anneal-fake-llm --port N [--host 127.0.0.1] [--log FILE] [--port-file FILE]\n";
+
+std::optional<Options> parse_options(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (i + 1 >= argc)
+      return std::nullopt;
+    std::string value = argv[++i];
+    if (arg == "--port") {
+      char* end = nullptr;
+      long port = std::strtol(value.c_str(), &end, 10);
+      if (end == value.c_str() || *end != '\0' || port < 0 || port > 65535)
+        return std::nullopt;
+      options.port = static_cast<int>(port);
+    } else if (arg == "--host") {
+      options.host = value;
+    } else if (arg == "--log") {
+      options.log_path = value;
+    } else if (arg == "--port-file") {
+      options.port_file = value;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (options.port < 0)
+    return std::nullopt;
+  return options;
+}
+
+std::string error_body(std::string_view type, std::string_view code, std::string_view message) {
+  return json{{"error", {{"message", message}, {"type", type}, {"param", nullptr}, {"code", code}}}}.dump();
+}
+
+/// The request's messages, checked: an array of {role, content: string}.
+bool well_formed_messages(const json& body) {
+  auto messages = body.find("messages");
+  if (messages == body.end() || !messages->is_array() || messages->empty())
+    return false;
+  for (const json& message : *messages)
+    if (!message.is_object() || !message.contains("role") || !message["role"].is_string() ||
+        !message.contains("content") || !message["content"].is_string())
+      return false;
+  return true;
+}
+
+/// The content of the first message with `role` (the system prompt, the user prompt).
+std::string message_text(const json& body, std::string_view role) {
+  for (const json& message : body["messages"])
+    if (message["role"] == role)
+      return message["content"].get<std::string>();
+  return "";
+}
+
+class FakeLlm {
+ public:
+  explicit FakeLlm(std::string log_path) : m_log_path(std::move(log_path)) {}
+
+  void answer(const httplib::Request& request, httplib::Response& response) {
+    json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+    if (body.is_discarded() || !body.is_object()) {
+      log({{"error", "not a JSON object"}, {"body", request.body}});
+      return reject(response, 400, "invalid_request_error", "invalid_json",
+                    "We could not parse the JSON body of your request.");
+    }
+    auto seed = body.find("seed");
+    auto temperature = body.find("temperature");
+    log({{"model", body.value("model", json(nullptr))},
+         {"seed", seed != body.end() ? *seed : json(nullptr)},
+         {"temperature", temperature != body.end() ? *temperature : json(nullptr)},
+         {"messages", body.value("messages", json(nullptr))}});
+    if (!body.contains("model") || !body["model"].is_string())
+      return reject(response, 400, "invalid_request_error", "missing_model", "you must provide a model parameter");
+    if (!well_formed_messages(body))
+      return reject(response, 400, "invalid_request_error", "invalid_messages",
+                    "'messages' must be a non-empty array of {role, content} objects with string content");
+    if (seed != body.end() && !seed->is_number_integer())
+      return reject(response, 400, "invalid_request_error", "invalid_seed", "'seed' must be an integer");
+    std::string model = body["model"];
+    uint64_t request_seed = seed != body.end() ? seed->get<uint64_t>() : 0;
+    std::string system = message_text(body, "system"), user = message_text(body, "user");
+    std::string text;
+    if (model == "fake-editor")
+      text = edit_reply(system, user, request_seed);
+    else if (model == "fake-writer")
+      text = write_answer(system, user);
+    else if (model == "fake-judge")
+      text = judge_reply(user, request_seed);
+    else
+      return reject(response, 404, "invalid_request_error", "model_not_found",
+                    "The model `" + model + "` does not exist; this fake serves fake-editor, fake-writer and fake-judge.");
+    response.set_content(reply_body(model, system.size() + user.size(), text), "application/json");
+  }
+
+ private:
+  std::string reply_body(const std::string& model, size_t prompt_bytes, const std::string& text) {
+    // Tokens estimated as anneal does: four bytes each.
+    int64_t prompt_tokens = static_cast<int64_t>((prompt_bytes + 3) / 4);
+    int64_t completion_tokens = static_cast<int64_t>((text.size() + 3) / 4);
+    return json{{"id", "chatcmpl-fake-" + std::to_string(++m_replies)},
+                {"object", "chat.completion"},
+                {"created", static_cast<int64_t>(std::time(nullptr))},
+                {"model", model},
+                {"choices",
+                 {{{"index", 0},
+                   {"message", {{"role", "assistant"}, {"content", text}, {"refusal", nullptr}}},
+                   {"logprobs", nullptr},
+                   {"finish_reason", "stop"}}}},
+                {"usage",
+                 {{"prompt_tokens", prompt_tokens},
+                  {"completion_tokens", completion_tokens},
+                  {"total_tokens", prompt_tokens + completion_tokens}}}}
+        .dump();
+  }
+
+  static void reject(httplib::Response& response, int status, std::string_view type, std::string_view code,
+                     const std::string& message) {
+    response.status = status;
+    response.set_content(error_body(type, code, message), "application/json");
+  }
+
+  void log(const json& line) {
+    if (m_log_path.empty())
+      return;
+    std::lock_guard lock(m_log_mutex);
+    std::ofstream out(m_log_path, std::ios::app);
+    out << line.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+  }
+
+  std::string m_log_path;
+  std::mutex m_log_mutex;
+  std::atomic<uint64_t> m_replies{0};
+};
+
+/// Writes the port to `path` through a rename, so a reader never sees half a number.
+bool write_port_file(const std::string& path, int port) {
+  std::string temp = path + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << port << '\n';
+    if (!out.flush())
+      return false;
+  }
+  return std::rename(temp.c_str(), path.c_str()) == 0;
+}
+
+int run(const Options& options) {
+  // Block the stop signals in every thread (httplib's workers inherit the mask); one thread
+  // waits for them and stops the server, which a signal handler could not do safely.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  FakeLlm fake(options.log_path);
+  httplib::Server server;
+  server.Post("/v1/chat/completions",
+              [&fake](const httplib::Request& request, httplib::Response& response) { fake.answer(request, response); });
+  server.set_error_handler([](const httplib::Request& request, httplib::Response& response) {
+    // Only the router's own 404 (no route): the handlers' errors already have a body.
+    if (response.status == 404 && response.body.empty())
+      response.set_content(error_body("invalid_request_error", "unknown_url",
+                                      "Unknown request URL: " + request.method + " " + request.path),
+                           "application/json");
+  });
+  int port = options.port == 0 ? server.bind_to_any_port(options.host)
+                               : (server.bind_to_port(options.host, options.port) ? options.port : -1);
+  if (port <= 0) {
+    std::cerr << "anneal-fake-llm: cannot listen on " << options.host << ":" << options.port << "\n";
+    return 1;
+  }
+  if (!options.port_file.empty() && !write_port_file(options.port_file, port)) {
+    std::cerr << "anneal-fake-llm: cannot write " << options.port_file << "\n";
+    return 1;
+  }
+  std::atomic<bool> done{false};
+  std::thread stopper([&server, &stop_signals, &done] {
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    // stop() does nothing before the accept loop runs, so wait for it (or for its end).
+    while (!done && !server.is_running())
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (!done)
+      server.stop();
+  });
+  bool listened = server.listen_after_bind();
+  done = true;
+  // Wake the stopper if no signal came (the loop ended on its own); harmless if it is gone.
+  pthread_kill(stopper.native_handle(), SIGTERM);
+  stopper.join();
+  return listened ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace anneal::fake_llm
+
+int main(int argc, char** argv) {
+  auto options = anneal::fake_llm::parse_options(argc, argv);
+  if (!options) {
+    std::cerr << anneal::fake_llm::k_usage;
+    return 2;
+  }
+  return anneal::fake_llm::run(*options);
+}
