@@ -15,15 +15,25 @@ namespace anneal::nodes {
 
 namespace {
 
-/// Everything a verify or stage node needs before its command can run, or the reason it
-/// must not run.
-struct Prepared {
-  std::optional<NodeResult> skipped;
-  std::filesystem::path worktree;
-};
+proc::RunOptions command_options(NodeContext& context, const nlohmann::json& spec,
+                                 const std::filesystem::path& worktree) {
+  proc::RunOptions options;
+  options.command = spec.at("run").get<std::string>();
+  options.cwd = worktree;
+  options.timeout_s = spec.value("timeout", 0.0);
+  options.should_abort = context.should_abort;
+  options.env = {{"ANNEAL_TARGET", spec.at("target").get<std::string>()}};
+  return options;
+}
 
-Result<Prepared> prepare(NodeContext& context, const nlohmann::json& spec) {
-  Prepared prepared;
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+Result<PreparedCandidate> prepare_candidate(NodeContext& context, const nlohmann::json& spec) {
+  PreparedCandidate prepared;
   auto skip = [&](std::string detail) {
     NodeResult r;
     r.outcome = Outcome::Skipped;
@@ -50,23 +60,6 @@ Result<Prepared> prepare(NodeContext& context, const nlohmann::json& spec) {
   prepared.worktree = *worktree;
   return prepared;
 }
-
-proc::RunOptions command_options(NodeContext& context, const nlohmann::json& spec,
-                                 const std::filesystem::path& worktree) {
-  proc::RunOptions options;
-  options.command = spec.at("run").get<std::string>();
-  options.cwd = worktree;
-  options.timeout_s = spec.value("timeout", 0.0);
-  options.should_abort = context.should_abort;
-  options.env = {{"ANNEAL_TARGET", spec.at("target").get<std::string>()}};
-  return options;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-}  // namespace
 
 std::optional<double> last_number(std::string_view output) {
   std::optional<double> found;
@@ -117,7 +110,7 @@ bool satisfies(double value, std::string_view op, double bound) {
 
 Result<NodeResult> execute_verify(NodeContext& context, const NodeSpec& spec) {
   auto start = std::chrono::steady_clock::now();
-  auto prepared = prepare(context, spec.json);
+  auto prepared = prepare_candidate(context, spec.json);
   if (!prepared)
     return std::unexpected(prepared.error());
   if (prepared->skipped)
@@ -148,7 +141,7 @@ Result<NodeResult> execute_verify(NodeContext& context, const NodeSpec& spec) {
 Result<NodeResult> execute_stage(NodeContext& context, const NodeSpec& spec) {
   const auto& j = spec.json;
   auto start = std::chrono::steady_clock::now();
-  auto prepared = prepare(context, j);
+  auto prepared = prepare_candidate(context, j);
   if (!prepared)
     return std::unexpected(prepared.error());
   if (prepared->skipped)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,18 @@ namespace anneal::nodes {
 // is ok when it exits 0, else failed. A stage is failed when `run` exits non-zero, crashed
 // when it times out or prints no number where one is needed, rejected when the median of
 // its `repeat` scores fails keep_if, else ok with that median as its score.
+
+/// Everything a node that evaluates a candidate (verify, stage, judge) needs before it can
+/// run, or the reason it must not run.
+struct PreparedCandidate {
+  std::optional<NodeResult> skipped;  ///< set: return this result and run nothing
+  std::filesystem::path worktree;     ///< the candidate's checkout, when not skipped
+};
+
+/// Resolves spec["candidate"]; skipped when its mutation or a node in spec["after"] did not
+/// succeed; else checks out its worktree (for spec["target"]). An upstream node with no
+/// result is an error.
+Result<PreparedCandidate> prepare_candidate(NodeContext& context, const nlohmann::json& spec);
 
 Result<NodeResult> execute_verify(NodeContext& context, const NodeSpec& spec);
 Result<NodeResult> execute_stage(NodeContext& context, const NodeSpec& spec);

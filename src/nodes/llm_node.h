@@ -10,7 +10,10 @@ namespace anneal::nodes {
 
 // LLM call spec fields (version 1), besides "kind": "llm" and "v":
 //
-//   "target": NAME, "purpose": "mutate"|"learnings", "experiment": N, "draft": D
+//   "target": NAME, "purpose": "mutate"|"learnings"|"generate"|"judge"
+//   "experiment": N, "draft": D          mutate and learnings calls only
+//   "vote": V, "retry": 1                judge calls: the vote's index, and the one retry after
+//                                        an unreadable answer (see judge_node.h)
 //   "provider": "openai"|"anthropic", "model": NAME, "base_url": URL (never empty)
 //   "api_key_env": VARIABLE               the name of the variable, never its value
 //   "temperature": X|null, "max_tokens": N, "seed": N, "system": TEXT, "prompt": TEXT

@@ -5,6 +5,7 @@
 #include "llm/spend_log.h"
 #include "nodes/decide_node.h"
 #include "nodes/evaluate.h"
+#include "nodes/judge_node.h"
 #include "nodes/llm_node.h"
 #include "nodes/mutate.h"
 
@@ -62,6 +63,8 @@ Result<NodeResult> execute_node(NodeContext& context, const NodeSpec& spec) {
       result = execute_verify(context, spec);
     else if (kind == "stage")
       result = execute_stage(context, spec);
+    else if (kind == "judge")
+      result = execute_judge(context, spec);
     else if (kind == "llm")
       result = execute_llm(context, spec);
     else if (kind == "decide")

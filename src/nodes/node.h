@@ -22,6 +22,9 @@ struct NodeContext {
   std::filesystem::path anneal_dir;
   /// Polled while user commands run; true stops them (the build that started us is gone).
   std::function<bool()> should_abort;
+  /// Records the spec of a node that another node runs itself (a judge's llm calls), so
+  /// `anneal show KEY` can print it; null: not recorded.
+  std::function<Result<void>(const NodeSpec&)> save_spec;
 };
 
 /// The cached result for `key`, or nullopt on a miss (an unreadable result is a miss).

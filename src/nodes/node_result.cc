@@ -52,6 +52,8 @@ nlohmann::json NodeResult::to_json() const {
   }
   if (!decision.is_null())
     j["decision"] = decision;
+  if (!judgement.is_null())
+    j["judgement"] = judgement;
   if (input_tokens || output_tokens)
     j["tokens"] = {{"input", input_tokens}, {"output", output_tokens}};
   return j;
@@ -84,6 +86,8 @@ Result<NodeResult> NodeResult::from_json(const nlohmann::json& j) {
         r.violations.push_back({v.at("path").get<std::string>(), v.at("reason").get<std::string>()});
     if (j.contains("decision"))
       r.decision = j.at("decision");
+    if (j.contains("judgement"))
+      r.judgement = j.at("judgement");
     if (j.contains("tokens")) {
       r.input_tokens = j.at("tokens").value("input", int64_t{0});
       r.output_tokens = j.at("tokens").value("output", int64_t{0});

@@ -21,6 +21,7 @@ namespace anneal::nodes {
 //    "commit": SHA, "tree": SHA, "parent": SHA, "hypothesis": STRING,
 //    "violations": [{"path": STRING, "reason": STRING}...],
 //    "decision": {...},                       decide nodes only; see decide_node.h
+//    "judgement": {...},                      judge nodes only; see judge_node.h
 //    "tokens": {"input": N, "output": N}}     llm nodes: what the provider billed
 //
 // Fields that do not apply to a kind are omitted. Outcomes (strings on disk):
@@ -55,7 +56,8 @@ struct NodeResult {
   std::map<std::string, std::string> blobs;  ///< name → blob digest (hex)
   std::string commit, tree, parent, hypothesis;
   std::vector<ScopeViolation> violations;
-  nlohmann::json decision;  ///< decide nodes
+  nlohmann::json decision;   ///< decide nodes
+  nlohmann::json judgement;  ///< judge nodes: the votes on one sample (null otherwise)
   int64_t input_tokens = 0;   ///< llm nodes: prompt tokens billed
   int64_t output_tokens = 0;  ///< llm nodes: completion tokens billed
 

@@ -44,3 +44,12 @@ TEST_CASE("a result that is not a version 1 action result is refused", "[nodes]"
   CHECK_FALSE(NodeResult::parse("{\"v\":1,\"outcome\":\"maybe\"}"));
   CHECK_FALSE(NodeResult::parse("not json"));
 }
+
+TEST_CASE("a judge's judgement is stored only when there is one", "[nodes]") {
+  NodeResult r;
+  CHECK_FALSE(r.to_json().contains("judgement"));
+  r.judgement = {{"sample", "greeting"}, {"votes", 3}, {"criteria", {{{"yes", 2}, {"no", 1}}}}};
+  auto back = NodeResult::parse(r.serialize());
+  REQUIRE(back);
+  CHECK(back->judgement == r.judgement);
+}
