@@ -47,6 +47,29 @@ double current_temperature(const SearchConfig& config, const SearchState& state)
   return state.temperature > 0 ? state.temperature : config.initial_temperature;
 }
 
+// Annealing's step scale adapts to the acceptance rate, on the temperature's time scale: a
+// refusal shrinks it by `cooling`, an acceptance grows it by cooling^-((1 - a) / a) for the
+// target rate a, so it holds still when a of the candidates get through. It used to follow
+// the temperature, and then a reheat also enlarged the step: in 10 dimensions larger steps
+// are refused more often, which lowered the acceptance rate and reheated again, so the search
+// never refined a basin (bench/README.md, bench_annealing_rastrigin).
+constexpr double k_annealing_min_scale = 0.02;
+
+double annealing_scale(const SearchConfig& config, const SearchState& state) {
+  if (state.step > 0)
+    return state.step;
+  // A state written before `step` existed: the step followed the temperature.
+  return std::clamp(current_temperature(config, state) / config.initial_temperature,
+                    k_annealing_min_scale, 1.0);
+}
+
+double step_growth(const SearchConfig& config) {
+  const double target = config.target_acceptance;
+  if (target <= 0)
+    return 1;  // no rate is too low, so nothing to balance the shrinking against
+  return std::pow(config.cooling, -(1 - target) / target);
+}
+
 /// The state after one more decision whose outcome was `accepted`; appends a note to
 /// `reason` when the schedule reheats.
 SearchState advance(const SearchConfig& config, const SearchState& state, bool accepted,
@@ -64,13 +87,18 @@ SearchState advance(const SearchConfig& config, const SearchState& state, bool a
     return next;
   }
 
+  const double scale =
+      annealing_scale(config, state) * (accepted ? step_growth(config) : config.cooling);
+  next.step = std::clamp(scale, k_annealing_min_scale, 1.0);
+
   auto cool = [&](double t) { return std::max(config.min_temperature, t * config.cooling); };
   double t = cool(current_temperature(config, state));
   if (next.recent.size() == window) {
     double rate = static_cast<double>(std::count(next.recent.begin(), next.recent.end(), true)) /
                   static_cast<double>(window);
     if (rate < config.target_acceptance) {
-      // Stuck: too few candidates get through, so raise the temperature to escape.
+      // Stuck: too few candidates get through, so raise the temperature to escape. The
+      // step is left alone: had it grown too, fewer candidates would get through.
       t = std::min(config.initial_temperature, t * config.reheat);
       next.recent.clear();
       ++next.reheats;
@@ -209,6 +237,7 @@ Result<SearchState> SearchState::from_json(const nlohmann::json& j) {
     state.temperature = j.value("temperature", 0.0);
     state.experiments = j.value("experiments", 0);
     state.reheats = j.value("reheats", 0);
+    state.step = j.value("step", 0.0);
     if (auto it = j.find("recent"); it != j.end())
       state.recent = it->get<std::vector<bool>>();
   } catch (const nlohmann::json::exception& e) {
@@ -218,18 +247,23 @@ Result<SearchState> SearchState::from_json(const nlohmann::json& j) {
 }
 
 nlohmann::json SearchState::to_json() const {
-  return {
+  nlohmann::json j = {
       {"temperature", temperature},
       {"recent", recent},
       {"experiments", experiments},
       {"reheats", reheats},
   };
+  // Only annealing sets it; leaving it out otherwise keeps greedy's state (and the keys of
+  // the decide nodes that carry it) as they were.
+  if (step > 0)
+    j["step"] = step;
+  return j;
 }
 
 double SearchState::step_scale(const SearchConfig& config) const {
   if (config.strategy != k_annealing)
     return greedy_scale(*this);
-  return std::clamp(current_temperature(config, *this) / config.initial_temperature, 0.02, 1.0);
+  return annealing_scale(config, *this);
 }
 
 bool better(Direction direction, double a, double b) {

@@ -23,7 +23,7 @@ struct SearchConfig {
   double initial_temperature = 0.1;  ///< in units of relative score change
   double cooling = 0.95;             ///< temperature factor per experiment
   double min_temperature = 1e-4;
-  double target_acceptance = 0.2;    ///< reheat when the recent acceptance rate falls below
+  double target_acceptance = 0.2;    ///< reheat below this acceptance rate; the step is steady at it
   double reheat = 2.0;               ///< temperature factor on reheat (capped at initial)
   int window = 10;                   ///< experiments in the acceptance-rate window
   int budget = 0;                    ///< total experiments planned (informational)
@@ -45,10 +45,15 @@ struct SearchState {
   std::vector<bool> recent;  ///< acceptances in the window, oldest first
   int experiments = 0;       ///< decisions made so far
   int reheats = 0;
+  /// annealing: the step scale, adapted to the acceptance rate (not to the temperature).
+  /// 0 = unset: a state written before it existed derives it from the temperature.
+  double step = 0;
 
   static Result<SearchState> from_json(const nlohmann::json& j);
   nlohmann::json to_json() const;
-  /// 1 at the start of the search, falling towards 0 as it cools: the tune agent's step size.
+  /// The tune agent's step size, in (0, 1], 1 at the start. Greedy: the one-fifth rule.
+  /// Annealing: shrinks by `cooling` per refused candidate and grows per accepted one, so it
+  /// is steady when the acceptance rate is at `target_acceptance`; a reheat leaves it alone.
   double step_scale(const SearchConfig& config) const;
 };
 

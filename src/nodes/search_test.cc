@@ -155,7 +155,7 @@ TEST_CASE("annealing accepts worse candidates at high temperature, almost none w
   }
 }
 
-TEST_CASE("annealing cools per decision and step_scale follows the temperature", "[nodes]") {
+TEST_CASE("annealing cools per decision and refusals shrink step_scale as fast", "[nodes]") {
   SearchConfig config = annealing();
   config.target_acceptance = 0;  // refusals only: no reheat, no extra cooling
   SearchState state;
@@ -176,6 +176,58 @@ TEST_CASE("annealing cools per decision and step_scale follows the temperature",
     state = record_failure(config, state);
   CHECK(state.temperature == config.min_temperature);
   CHECK(state.step_scale(config) == 0.02);
+}
+
+TEST_CASE("annealing's step adapts to the acceptance rate, not to the temperature", "[nodes]") {
+  SearchConfig config = annealing();
+  config.window = 5;
+  SearchState state;
+  for (int i = 0; i < 4; ++i)
+    state = record_failure(config, state);
+  CHECK(state.step_scale(config) == Approx(std::pow(0.95, 4)));
+
+  SECTION("a reheat raises the temperature and leaves the step alone") {
+    // In many dimensions a larger step is refused more often: had it grown with the
+    // temperature, the search would reheat again and again (bench_annealing_rastrigin).
+    Decision d = decide(config, state, 100, 50, 4);
+    REQUIRE(d.next.reheats == 1);
+    CHECK(d.next.temperature > state.temperature);
+    CHECK(d.next.step_scale(config) == Approx(std::pow(0.95, 5)));
+  }
+  SECTION("the step holds still when the acceptance rate is at the target") {
+    // target 0.2: one acceptance in five makes up for four refusals
+    Decision accepted = decide(config, state, 100, 200, 4);
+    REQUIRE(accepted.accept);
+    CHECK(accepted.next.step_scale(config) == Approx(1.0));
+    SearchState s = accepted.next;
+    for (int i = 0; i < 4; ++i)
+      s = record_failure(config, s);
+    s = decide(config, s, 100, 200, 9).next;
+    CHECK(s.step_scale(config) == Approx(1.0));
+    SECTION("and grows when more get through") {
+      SearchState small = state;
+      small.step = 0.1;
+      small = decide(config, small, 100, 200, 4).next;
+      small = decide(config, small, 100, 200, 5).next;
+      CHECK(small.step_scale(config) == Approx(0.1 * std::pow(0.95, -8)));
+    }
+  }
+  SECTION("it stays within [0.02, 1]") {
+    SearchState s;
+    for (int i = 0; i < 200; ++i)
+      s = record_failure(config, s);
+    CHECK(s.step_scale(config) == 0.02);
+    for (int i = 0; i < 20; ++i)
+      s = decide(config, s, 100, 200, static_cast<uint64_t>(i)).next;
+    CHECK(s.step_scale(config) == 1);
+  }
+  SECTION("a state saved before the step adapted continues from its temperature") {
+    auto old = SearchState::from_json({{"temperature", 0.025}, {"recent", {false}}, {"experiments", 27}});
+    REQUIRE(old);
+    CHECK(old->step == 0);
+    CHECK(old->step_scale(config) == Approx(0.25));
+    CHECK(record_failure(config, *old).step_scale(config) == Approx(0.25 * 0.95));
+  }
 }
 
 TEST_CASE("annealing reheats when acceptance stays low", "[nodes]") {
@@ -232,12 +284,20 @@ TEST_CASE("search config and state round-trip through JSON exactly", "[nodes]") 
   state.recent = {true, false, false, true};
   state.experiments = 17;
   state.reheats = 2;
+  state.step = 0.95 * 0.95 / 3;
   auto parsed = SearchState::from_json(nlohmann::json::parse(state.to_json().dump()));
   REQUIRE(parsed);
   CHECK(parsed->temperature == state.temperature);
   CHECK(parsed->recent == state.recent);
   CHECK(parsed->experiments == 17);
   CHECK(parsed->reheats == 2);
+  CHECK(parsed->step == state.step);
+
+  SECTION("greedy's state has no step field, as before annealing's step adapted") {
+    SearchState greedy = decide(SearchConfig{}, {}, 1, 2, 0).next;
+    CHECK_FALSE(greedy.to_json().contains("step"));
+    CHECK(decide(config, {}, 1, 2, 0).next.to_json().contains("step"));
+  }
 }
 
 TEST_CASE("search config from an Annealfile mapping", "[nodes]") {
