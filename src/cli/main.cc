@@ -85,6 +85,9 @@ int run_main(int argc, char** argv) {
   proc::install_interrupt_handlers();
 
   Result<int> result = 0;
+  // Library exceptions are caught where the library is called; one that slips through is a
+  // bug in anneal, and is reported as one rather than aborting without a word.
+  try {
   if (build_cmd->parsed())
     result = run_build(build);
   else if (node_cmd->parsed())
@@ -107,6 +110,9 @@ int run_main(int argc, char** argv) {
     result = run_clean(clean);
   else if (stats_cmd->parsed())
     result = run_stats(stats_verb);
+  } catch (const std::exception& e) {
+    result = fail(fmt::format("internal error (please report it): {}", e.what()));
+  }
   if (!result) {
     std::fflush(stdout);
     // Diagnostics (Annealfile:3:5: error: …) already say where they come from.

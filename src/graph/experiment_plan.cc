@@ -129,6 +129,7 @@ nlohmann::json plan_evaluation(const Target& target, ExperimentPlan& plan, const
     nlohmann::json judged = nlohmann::json::array();
     for (auto& node : plan_judge_nodes(target, candidate, after, "samples", samples->samples, where)) {
       judged.push_back(node.spec.key.hex());
+      plan.calls.push_back(node.spec.key);
       if (mutation)
         node.inputs.push_back(*mutation);
       plan.nodes.push_back(std::move(node));

@@ -58,7 +58,7 @@ struct ExperimentPlan {
   std::vector<PlannedNode> nodes;  ///< in dependency order
   nodes::NodeSpec decide;
   std::vector<cache::Digest> mutations;  ///< one per draft (empty for the baseline)
-  std::vector<cache::Digest> calls;      ///< the LLM calls among `nodes`
+  std::vector<cache::Digest> calls;      ///< the nodes that call LLMs (llm and judge nodes)
 };
 
 /// Where one draft starts: the incumbent, or (a restart) the baseline.

@@ -12,23 +12,53 @@
 
 namespace anneal::graph {
 
+namespace {
+
+/// A judge node's calls are made up as it runs, from the candidate's content: what the
+/// estimate assumes the artifact (or the generated output's input) takes, in tokens.
+constexpr size_t k_judged_content_tokens = 4000;
+
+/// Adds `calls` calls of the llm fields `j` with `prompt_tokens` each to the estimate.
+void add_calls(CostEstimate& estimate, const nlohmann::json& j, size_t prompt_tokens, int calls,
+               const llm::PriceTable& prices) {
+  estimate.calls += calls;
+  nlohmann::json call = j;
+  call["prompt"] = "";  // a judge's fields have none: its prompts are made as it runs
+  auto price = nodes::llm_price(call, prices);
+  if (!price) {
+    std::string model = j.value("model", "");
+    if (std::find(estimate.unpriced.begin(), estimate.unpriced.end(), model) == estimate.unpriced.end())
+      estimate.unpriced.push_back(model);
+    return;
+  }
+  estimate.usd += calls * llm::cost_usd(*price, static_cast<int64_t>(prompt_tokens), j.value("max_tokens", 4096));
+}
+
+}  // namespace
+
 CostEstimate estimate_calls(const std::vector<PlannedNode>& nodes, const cache::LocalStore& store,
                             const llm::PriceTable& prices, bool fresh) {
   CostEstimate estimate;
   for (const auto& node : nodes) {
     const auto& j = node.spec.json;
-    if (j.value("kind", "") != "llm" || (!fresh && nodes::cached_result(store, node.spec.key)))
+    std::string kind = j.value("kind", "");
+    if ((kind != "llm" && kind != "judge") || (!fresh && nodes::cached_result(store, node.spec.key)))
       continue;
-    ++estimate.calls;
-    auto price = nodes::llm_price(j, prices);
-    if (!price) {
-      std::string model = j.value("model", "");
-      if (std::find(estimate.unpriced.begin(), estimate.unpriced.end(), model) == estimate.unpriced.end())
-        estimate.unpriced.push_back(model);
+    if (kind == "llm") {
+      add_calls(estimate, j, estimate_tokens(j.value("system", "")) + estimate_tokens(j.value("prompt", "")), 1,
+                prices);
       continue;
     }
-    size_t prompt = estimate_tokens(j.value("system", "")) + estimate_tokens(j.value("prompt", ""));
-    estimate.usd += llm::cost_usd(*price, static_cast<int64_t>(prompt), j.value("max_tokens", 4096));
+    // A judge node: an optional generation, then every vote (Bradley-Terry may stop early).
+    size_t sample = estimate_tokens(j.at("sample").value("text", ""));
+    size_t judged = k_judged_content_tokens;
+    const nlohmann::json& generate = j.value("generate", nlohmann::json());
+    if (generate.is_object() && generate.contains("llm")) {
+      add_calls(estimate, generate.at("llm"), sample + k_judged_content_tokens, 1, prices);
+      judged = static_cast<size_t>(generate.at("llm").value("max_tokens", 4096));
+    }
+    add_calls(estimate, j.at("judge"), sample + judged + estimate_tokens(j.at("criteria").dump()) + 200,
+              j.value("votes", 1), prices);
   }
   return estimate;
 }
@@ -73,17 +103,21 @@ Result<std::string> budget_stop(const Target& target, const CostEstimate& estima
 }
 
 Result<void> check_api_key(const Target& target) {
-  if (target.agent.kind != AgentKind::Api)
-    return {};
-  auto request = nodes::llm_request(
-      [&] {
-        auto j = llm_fields(target.agent, target.name);
-        j["prompt"] = "";
-        return j;
-      }());
-  auto key = llm::read_api_key(request, target.agent.api.api_key_env);
-  if (!key)
-    return fail(fmt::format("target '{}', agent '{}': {}", target.name, target.agent.name, key.error().message));
+  std::vector<std::pair<const Agent*, std::string_view>> agents;  // with their role
+  if (target.agent.kind == AgentKind::Api)
+    agents.emplace_back(&target.agent, "agent");
+  if (target.judge) {
+    agents.emplace_back(&target.judge->agent, "judge agent");
+    if (target.judge->generate && target.judge->generate->agent)
+      agents.emplace_back(&*target.judge->generate->agent, "judge's generate agent");
+  }
+  for (const auto& [agent, role] : agents) {
+    auto j = llm_fields(*agent, target.name);
+    j["prompt"] = "";
+    auto key = llm::read_api_key(nodes::llm_request(j), agent->api.api_key_env);
+    if (!key)
+      return fail(fmt::format("target '{}', {} '{}': {}", target.name, role, agent->name, key.error().message));
+  }
   return {};
 }
 

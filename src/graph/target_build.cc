@@ -1,6 +1,7 @@
 #include "graph/target_build.h"
 
 #include <chrono>
+#include <numeric>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 #include "git/worktree.h"
 #include "graph/agent_prompt.h"
 #include "graph/experiment_plan.h"
+#include "graph/judge_plan.h"
 #include "graph/ledger.h"
 #include "graph/llm_budget.h"
 #include "graph/ninja_file.h"
@@ -69,6 +71,10 @@ class TargetBuild {
   Result<nodes::NodeResult> decide(const ExperimentPlan& plan);
   Result<nlohmann::json> record(const ExperimentPlan& plan, const nodes::NodeResult& decided);
   Result<void> update_refs(const ExperimentPlan& plan);
+  /// Judges the incumbent on the held-out samples when due (at the baseline and every
+  /// held_out_every kept experiments) and records it in `record`; returns why the target
+  /// must pause, or "".
+  Result<std::string> check_held_out(int id, nlohmann::json& record);
   Result<TargetBuildResult> dry_run(const TargetState& state);
   /// Reads the ledger's end and decides what is to be done (m_state, m_position, m_recent).
   Result<void> load_state();
@@ -230,6 +236,8 @@ Result<nlohmann::json> TargetBuild::record(const ExperimentPlan& plan, const nod
   SearchPosition next = m_position;
   next.search = d.value("state", nlohmann::json::object());
   next.spent_usd += decided.cost_usd;
+  if (d.contains("acceptance"))
+    next.acceptance = d.at("acceptance");
   if (plan.id == 0) {
     next = SearchPosition{};
     next.baseline = m_state.baseline;
@@ -237,10 +245,15 @@ Result<nlohmann::json> TargetBuild::record(const ExperimentPlan& plan, const nod
     next.incumbent_score = next.best_score = next.baseline_score = score;
     next.search = d.value("state", nlohmann::json::object());
     next.spent_usd = decided.cost_usd;
+    if (d.contains("judge"))
+      next.incumbent_samples = d.at("judge").value("samples", nlohmann::json());
     parent = "";
   } else if (outcome == "kept") {
     next.incumbent = commit;
     next.incumbent_score = score;
+    ++next.kept_since_held_out;
+    if (d.contains("judge"))
+      next.incumbent_samples = d.at("judge").value("samples", nlohmann::json());
     nodes::Direction direction = m_target.objective.direction == Direction::Minimize ? nodes::Direction::Minimize
                                                                                      : nodes::Direction::Maximize;
     if (!next.best_score || nodes::better(direction, *score, *next.best_score)) {
@@ -277,8 +290,73 @@ Result<nlohmann::json> TargetBuild::record(const ExperimentPlan& plan, const nod
                       {"drafts", d.value("drafts", nlohmann::json::array())},
                       {"time", now_utc_iso()},
                       {"state", next.to_json()}};
+  if (d.contains("judge"))
+    r["judge"] = d.at("judge");
   m_position = next;
   return r;
+}
+
+Result<std::string> TargetBuild::check_held_out(int id, nlohmann::json& record) {
+  const JudgeSamples* judged = samples();
+  if (!judged || judged->held_out.empty() || !record.contains("judge"))
+    return std::string();
+  if (id > 0 && (record.value("outcome", "") != "kept" ||
+                 m_position.kept_since_held_out < m_target.judge->held_out_every))
+    return std::string();
+  std::vector<PlannedNode> nodes =
+      plan_judge_nodes(m_target, {{"commit", m_position.incumbent}}, {}, "held_out", judged->held_out,
+                       fmt::format("{}#{}", m_target.name, id));
+  auto stop = over_budget(nodes);
+  if (!stop)
+    return std::unexpected(stop.error());
+  if (!stop->empty()) {
+    note(fmt::format("{}: held-out check after #{} skipped: {}", m_target.name, id, *stop));
+    return std::string();
+  }
+  if (auto ran = run_nodes_of(nodes); !ran)
+    return fail(fmt::format("{}: held-out check after #{}: {}", m_target.name, id, ran.error().message));
+  std::vector<double> scores;
+  for (const auto& node : nodes) {
+    auto result = nodes::cached_result(m_ws.store(), node.spec.key);
+    if (!result || !result->ok() || !result->score) {
+      note(fmt::format("{}: held-out check after #{} failed: {}", m_target.name, id,
+                       result ? result->detail : "no result"));
+      return std::string();
+    }
+    m_position.spent_usd += result->cost_usd;
+    scores.push_back(*result->score);
+  }
+  double held_out = std::accumulate(scores.begin(), scores.end(), 0.0) / scores.size();
+  double on_samples = record.at("judge").value("score", 0.0);
+  // The relative gap between the samples the agent sees and those it never sees. The two
+  // sets may differ in difficulty from the start, so what counts is how much the gap grew
+  // since the baseline: an agent that fits the judge improves only where it is watched.
+  double gap = on_samples > 0 ? (on_samples - held_out) / on_samples : 0;
+  nlohmann::json check = {{"score", held_out}, {"samples_score", on_samples}, {"gap", gap}};
+  std::string pause;
+  if (id == 0) {
+    m_position.held_out_gap = gap;
+  } else {
+    double divergence = gap - m_position.held_out_gap.value_or(0);
+    check["divergence"] = divergence;
+    m_position.kept_since_held_out = 0;
+    std::string figures = fmt::format("held-out score {:.3f} vs {:.3f} on the samples: the gap grew by {:.0f}% since "
+                                      "the baseline",
+                                      held_out, on_samples, divergence * 100);
+    if (divergence > 0.25) {
+      check["paused"] = true;
+      pause = fmt::format("{}: paused after #{}: {} (over 25%); the agent may be fitting the judge rather than "
+                          "improving the artifact (an overfit or compromised evaluator). Review the kept "
+                          "candidates (anneal history {}), then run anneal build again to go on",
+                          m_target.name, id, figures, m_target.name);
+    } else if (divergence > 0.10) {
+      check["warning"] = true;
+      note(fmt::format("{}: warning after #{}: {} (over 10%)", m_target.name, id, figures));
+    }
+  }
+  record["held_out"] = check;
+  record["state"] = m_position.to_json();
+  return pause;
 }
 
 Result<void> TargetBuild::update_refs(const ExperimentPlan& plan) {
@@ -485,6 +563,9 @@ Result<TargetBuildResult> TargetBuild::run() {
       return std::unexpected(record.error());
     if (auto refs = update_refs(*plan); !refs)
       return std::unexpected(refs.error());
+    auto pause = check_held_out(id, *record);
+    if (!pause)
+      return std::unexpected(pause.error());
     if (auto appended = m_ledger->append(*record); !appended)
       return std::unexpected(appended.error());
     m_recent.push_back(*record);
@@ -498,6 +579,11 @@ Result<TargetBuildResult> TargetBuild::run() {
       ++result.experiments_run;
     if (m_options.on_experiment)
       m_options.on_experiment(m_target, *record, m_state.budget);
+    if (!pause->empty()) {
+      result.status = BuildStatus::Stopped;
+      note(*pause);
+      break;
+    }
     int limit = m_target.budget.max_consecutive_failures;
     if (limit > 0 && m_position.consecutive_failures >= limit)
       return fail(fmt::format("{}: halted after {} consecutive failed experiments "

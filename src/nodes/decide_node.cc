@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "nodes/judge_decision.h"
 #include "nodes/search.h"
 
 namespace anneal::nodes {
@@ -17,6 +18,7 @@ struct DraftOutcome {
   std::string commit, hypothesis, detail;
   nlohmann::json violations = nlohmann::json::array();
   double duration_s = 0, cost_usd = 0;
+  std::optional<JudgeScores> judged;
 };
 
 Result<NodeResult> lookup(NodeContext& context, const std::string& key_hex) {
@@ -32,7 +34,43 @@ std::string failure_outcome(Outcome outcome) {
   return outcome == Outcome::Crashed ? "crashed" : "rejected";
 }
 
-Result<DraftOutcome> assess(NodeContext& context, const nlohmann::json& entry, const std::string& metric) {
+/// Reads the candidate's judge results into `d` (scores, gates) when its checks passed.
+Result<void> assess_judge(NodeContext& context, const nlohmann::json& keys, const nlohmann::json& settings,
+                          DraftOutcome& d) {
+  std::vector<NodeResult> results;
+  for (const auto& key : keys) {
+    auto r = lookup(context, key.get<std::string>());
+    if (!r)
+      return std::unexpected(r.error());
+    d.duration_s += r->duration_s;
+    d.cost_usd += r->cost_usd;
+    if (d.outcome != "ok" || r->outcome == Outcome::Skipped)
+      continue;
+    if (!r->ok()) {
+      d.outcome = failure_outcome(r->outcome);
+      d.detail = r->detail;
+      continue;
+    }
+    results.push_back(std::move(*r));
+  }
+  if (d.outcome != "ok")
+    return {};
+  auto scores = judge_scores(results, settings);
+  if (!scores)
+    return std::unexpected(scores.error());
+  d.scores["judge"] = scores->score;
+  for (size_t i = 0; i < scores->criterion_rates.size(); ++i)
+    d.scores[settings.at("criteria").at(i).value("label", "")] = scores->criterion_rates[i];
+  if (std::string failed = judge_gate_failure(*scores, settings); !failed.empty()) {
+    d.outcome = "rejected";
+    d.detail = failed;
+  }
+  d.judged = std::move(*scores);
+  return {};
+}
+
+Result<DraftOutcome> assess(NodeContext& context, const nlohmann::json& entry, const std::string& metric,
+                            const nlohmann::json& judge) {
   DraftOutcome d;
   d.draft = entry.value("draft", 0);
   d.outcome = "ok";
@@ -78,7 +116,12 @@ Result<DraftOutcome> assess(NodeContext& context, const nlohmann::json& entry, c
     for (const auto& [name, key] : entry.at("stages").items())
       if (auto c = check(key.get<std::string>(), &name); !c)
         return std::unexpected(c.error());
-  if (d.outcome == "ok") {
+  if (entry.contains("judge"))
+    if (auto judged = assess_judge(context, entry.at("judge"), judge, d); !judged)
+      return std::unexpected(judged.error());
+  if (d.outcome == "ok" && d.judged && metric.starts_with("judge")) {
+    d.score = judged_metric(*d.judged, judge);
+  } else if (d.outcome == "ok") {
     if (d.scores.contains(metric))
       d.score = d.scores.at(metric).get<double>();
     else {
@@ -102,10 +145,12 @@ Result<NodeResult> execute_decide(NodeContext& context, const NodeSpec& spec) {
   auto state = SearchState::from_json(j.at("state"));
   if (!state)
     return std::unexpected(state.error());
+  const nlohmann::json judge = j.value("judge", nlohmann::json());
+  bool judged_objective = judge.is_object() && metric.starts_with("judge");
 
   std::vector<DraftOutcome> drafts;
   for (const auto& entry : j.at("candidates")) {
-    auto d = assess(context, entry, metric);
+    auto d = assess(context, entry, metric, judge);
     if (!d)
       return std::unexpected(d.error());
     drafts.push_back(std::move(*d));
@@ -142,12 +187,35 @@ Result<NodeResult> execute_decide(NodeContext& context, const NodeSpec& spec) {
                      {"detail", d.detail}});
     decision["drafts"] = std::move(all);
   }
+  if (chosen.judged)
+    decision["judge"] = chosen.judged->to_json(judge);
   SearchState next = *state;
   if (baseline) {
     decision["outcome"] = best ? "baseline" : chosen.outcome;
     decision["accept"] = best != nullptr;
     decision["reason"] = best ? "baseline measured" : "the baseline failed: " + chosen.detail;
     decision["probability"] = 1.0;
+  } else if (best && judged_objective) {
+    // A judged score is a sample of a noisy judge: only a paired test over the samples,
+    // corrected for the many comparisons of a long run, may replace the incumbent.
+    auto compared = compare_judged(*best->judged, j.value("incumbent_samples", nlohmann::json()), judge,
+                                   config->direction, config->min_improvement,
+                                   j.value("acceptance", nlohmann::json::object()));
+    if (!compared)
+      return std::unexpected(compared.error());
+    if (compared->accept) {
+      Decision d = decide(*config, *state, j.at("incumbent_score").get<double>(), *best->score,
+                          j.at("experiment").get<uint64_t>());
+      next = d.next;
+    } else {
+      next = record_failure(*config, *state);
+    }
+    decision["outcome"] = compared->accept ? "kept" : "discarded";
+    decision["accept"] = compared->accept;
+    decision["reason"] = compared->reason;
+    decision["probability"] = compared->accept ? 1.0 : 0.0;
+    decision["judge"]["test"] = compared->test;
+    decision["acceptance"] = compared->acceptance;
   } else if (best) {
     double incumbent = j.at("incumbent_score").get<double>();
     Decision d = decide(*config, *state, incumbent, *best->score, j.at("experiment").get<uint64_t>());

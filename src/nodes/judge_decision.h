@@ -1,0 +1,72 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "nodes/node_result.h"
+#include "nodes/search.h"
+#include "stats/bootstrap.h"
+#include "util/error.h"
+
+namespace anneal::nodes {
+
+// The decide node's "judge" field (graph/judge_plan.h writes it):
+//
+//   {"criteria": [{"label": "judge.NAME"|"judge.N", "question": Q, "keep_if": {op, value}|null}...],
+//    "keep_if": {op, value}|null,       on the judge's score
+//    "objective": K|null,               the criterion the objective names; null: the score
+//    "test": {"alpha", "window", "zero_method", "correction", "min_effect"}}
+
+/// One candidate's judge results over its samples.
+struct JudgeScores {
+  /// sample name → `passed` (0, 0.5, 1) per criterion, in the Annealfile's order
+  std::map<std::string, std::vector<double>> samples;
+  std::vector<double> criterion_rates;  ///< mean of `passed` over the samples, per criterion
+  double score = 0;                     ///< mean over samples of the fraction of criteria passed
+  stats::Interval interval;             ///< 95% bootstrap interval of `score`
+  int votes = 0, votes_saved = 0, calls = 0;
+
+  /// The decision's "judge" object: score, interval, criteria with their pass rates, the
+  /// samples with failing criteria, per-sample results and the vote counts.
+  nlohmann::json to_json(const nlohmann::json& settings) const;
+};
+
+/// Gathers the judge node results of one candidate (every one ok). The bootstrap interval is
+/// seeded from the digest of the judged contents, so the same candidate gets the same
+/// interval on any machine.
+Result<JudgeScores> judge_scores(const std::vector<NodeResult>& results, const nlohmann::json& settings);
+
+/// Why the scores fail the judge's keep_if or a criterion's, or "" when they pass.
+std::string judge_gate_failure(const JudgeScores& scores, const nlohmann::json& settings);
+
+/// The objective's value for one sample: its fraction of criteria passed, or one criterion's.
+double sample_metric(const std::vector<double>& passed, const nlohmann::json& settings);
+
+/// The objective's value for the whole candidate.
+double judged_metric(const JudgeScores& scores, const nlohmann::json& settings);
+
+/// The paired comparison of a candidate with the incumbent.
+struct JudgeComparison {
+  bool accept = false;
+  std::string reason;
+  nlohmann::json test;        ///< the ledger's record of the test: name, n, statistic, p, level...
+  nlohmann::json acceptance;  ///< the multiple-comparison window after this decision
+};
+
+/// Pairs the candidate's samples with `incumbent` ({SAMPLE: [passed...]}) and tests whether
+/// it is better in `direction`: the one-sided Wilcoxon signed-rank test from six pairs, held
+/// to the online Holm level of the window (`acceptance` before, stats/acceptance_rule.h);
+/// below six pairs Cohen's d_z against `test.min_effect`. Either way the mean difference must
+/// also exceed `min_improvement`.
+Result<JudgeComparison> compare_judged(const JudgeScores& candidate, const nlohmann::json& incumbent,
+                                       const nlohmann::json& settings, Direction direction, double min_improvement,
+                                       const nlohmann::json& acceptance);
+
+/// Pairs below which the Wilcoxon test gives way to Cohen's d_z.
+inline constexpr size_t k_min_wilcoxon_pairs = 6;
+
+}  // namespace anneal::nodes
