@@ -1,6 +1,7 @@
 #include "graph/agent_prompt.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace anneal::graph {
 
@@ -80,6 +81,47 @@ std::string describe_record(const nlohmann::json& r) {
   return out;
 }
 
+/// The judge's criteria with the current best's pass rate on each, and the samples where it
+/// still fails some: what to work on.
+std::string judge_section(const Target& target, const SearchPosition& position) {
+  if (!target.judge)
+    return "";
+  const Judge& judge = *target.judge;
+  std::string out = fmt::format("\n## Judge\n\nAn LLM judge answers YES/NO questions about {} for each of {} "
+                                "sample inputs; the judge score is the mean fraction of questions passed.\n",
+                                judge.generate ? "the output produced from the artifact" : "the artifact",
+                                position.incumbent_samples.is_object() ? position.incumbent_samples.size() : 0);
+  std::vector<double> rates(judge.criteria.size(), 0);
+  const nlohmann::json& samples = position.incumbent_samples;
+  if (samples.is_object() && !samples.empty())
+    for (const auto& [name, passed] : samples.items())
+      for (size_t i = 0; i < rates.size() && i < passed.size(); ++i)
+        rates[i] += passed[i].get<double>() / samples.size();
+  for (size_t i = 0; i < judge.criteria.size(); ++i)
+    out += fmt::format("{}. {} — passed on {:.0f}% of the samples\n", i + 1, judge.criteria[i].question,
+                       rates[i] * 100);
+  if (!samples.is_object())
+    return out;
+  std::string failing;
+  size_t shown = 0, total = 0;
+  for (const auto& [name, passed] : samples.items()) {
+    std::vector<std::string> failed;
+    for (size_t i = 0; i < passed.size(); ++i)
+      if (passed[i].get<double>() < 1)
+        failed.push_back(std::to_string(i + 1));
+    if (failed.empty())
+      continue;
+    if (++total <= 10) {
+      failing += fmt::format("- {}: fails {}\n", name, fmt::join(failed, ", "));
+      ++shown;
+    }
+  }
+  if (total > 0)
+    out += fmt::format("Samples where the current best still fails (criterion numbers){}:\n{}",
+                       total > shown ? fmt::format(", {} of {}", shown, total) : "", failing);
+  return out;
+}
+
 /// The parts of every prompt that are not history.
 std::string prompt_head(const Target& target, const PromptInput& input, bool api) {
   std::string out = fmt::format("# anneal: target {}, experiment {}\n\n", target.name, input.experiment);
@@ -110,6 +152,7 @@ std::string prompt_head(const Target& target, const PromptInput& input, bool api
       out += fmt::format(" {} (`{}`)", gate.name, gate.run);
     out += "\n";
   }
+  out += judge_section(target, p);
   if (input.instructions)
     out += fmt::format("\n## Instructions ({})\n\n{}\n", target.instructions, *input.instructions);
   return out;

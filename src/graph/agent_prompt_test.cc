@@ -111,3 +111,29 @@ TEST_CASE("a command agent's prompt points at the hypothesis file and shows no f
   input.restart = true;
   CHECK_THAT(agent_prompt(target(), input), Catch::Contains("starts again from the baseline"));
 }
+
+TEST_CASE("a judged target's prompt gives each criterion's pass rate and the samples that still fail", "[graph]") {
+  auto file = parse_annealfile(R"(annealfile: 1
+targets:
+  reply:
+    artifact: [prompt.md]
+    agent: {kind: api, provider: openai, model: gpt-test}
+    judge:
+      agent: {kind: api, provider: openai, model: judge-test}
+      samples: ["How do I reset my password?", "Why was I billed twice?"]
+      criteria: ["Is it short?", {name: polite, question: "Is it polite?"}]
+      generate: {agent: {kind: api, provider: openai, model: writer-test}}
+    objective: {metric: judge, direction: maximize}
+)",
+                               "Annealfile");
+  REQUIRE(file);
+  PromptInput input;
+  input.experiment = 3;
+  input.position.incumbent_samples = {{"inline-1", {1.0, 0.0}}, {"inline-2", {1.0, 1.0}}};
+  std::string prompt = agent_prompt(file->targets.front(), input);
+  CHECK_THAT(prompt, Catch::Contains("about the output produced from the artifact for each of 2 sample inputs"));
+  CHECK_THAT(prompt, Catch::Contains("1. Is it short? — passed on 100% of the samples"));
+  CHECK_THAT(prompt, Catch::Contains("2. Is it polite? — passed on 50% of the samples"));
+  CHECK_THAT(prompt, Catch::Contains("- inline-1: fails 2\n"));
+  CHECK_THAT(prompt, !Catch::Contains("inline-2: fails"));
+}
