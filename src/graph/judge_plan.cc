@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "nodes/judge_decision.h"
+#include "stats/acceptance_rule.h"
+
 namespace anneal::graph {
 
 namespace {
@@ -55,6 +58,20 @@ std::vector<PlannedNode> plan_judge_nodes(const Target& target, const nlohmann::
                      "llm_" + judge.agent.api.provider, judge.agent.api.max_concurrent});
   }
   return nodes;
+}
+
+std::string judge_power_warning(const Target& target, size_t samples) {
+  if (!target.judge || !target.objective.metric.starts_with("judge") || samples < nodes::k_min_wilcoxon_pairs)
+    return "";
+  const JudgeTest& test = target.judge->test;
+  double level = test.alpha / test.window;
+  auto needed = stats::min_wilcoxon_pairs(level);
+  if (!needed || samples >= static_cast<size_t>(*needed))
+    return "";
+  return fmt::format("{}: warning: with {} samples the judge's Wilcoxon test can never reach the level "
+                     "{:.3g} = alpha {:g} / window {} (that takes at least {} samples that score differently), "
+                     "so no candidate can be kept; add samples or lower judge.test.window",
+                     target.name, samples, level, test.alpha, test.window, *needed);
 }
 
 nlohmann::json judge_decide_fields(const Target& target) {

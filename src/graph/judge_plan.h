@@ -22,6 +22,11 @@ std::vector<PlannedNode> plan_judge_nodes(const Target& target, const nlohmann::
 /// criterion the objective names (or null for the judge's score) and the test settings.
 nlohmann::json judge_decide_fields(const Target& target);
 
+/// A warning when a judged objective can never keep a candidate: with `samples` pairs the
+/// exact one-sided Wilcoxon test cannot reach the window's first level (alpha / window).
+/// Empty when it can, or when the objective is not the judge's.
+std::string judge_power_warning(const Target& target, size_t samples);
+
 /// How a criterion is called in scores and reports: its name, else its 1-based position.
 std::string criterion_label(const Judge& judge, size_t index);
 

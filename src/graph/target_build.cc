@@ -489,6 +489,9 @@ Result<TargetBuildResult> TargetBuild::run() {
     return std::unexpected(repo.error());
   m_context.repo = [repo = *repo]() -> Result<git::Repository*> { return repo; };
   m_repo = *repo;
+  if (samples())
+    if (std::string warning = judge_power_warning(m_target, samples()->samples.size()); !warning.empty())
+      note(warning);
   if (m_options.dry_run)
     return dry_run(m_state);
 

@@ -1,0 +1,64 @@
+#include "graph/judge_plan.h"
+
+#include <catch2/catch.hpp>
+
+using namespace anneal::graph;
+
+namespace {
+
+Target judged_target(const std::string& test = "") {
+  auto file = parse_annealfile(R"(annealfile: 1
+targets:
+  reply:
+    artifact: [prompt.md]
+    agent: {kind: api, provider: openai, model: gpt-test}
+    judge:
+      agent: {kind: api, provider: anthropic, model: judge-test, max_concurrent: 2}
+      samples: ["a", "b"]
+      criteria: ["Is it short?", {name: polite, question: "Is it polite?", keep_if: ">= 0.5"}]
+      votes: 4
+)" + test + R"(
+    objective: {metric: judge.polite, direction: maximize}
+)",
+                               "Annealfile");
+  if (!file)
+    FAIL(file.error().message);
+  return file->targets.front();
+}
+
+}  // namespace
+
+TEST_CASE("a candidate gets one judge node per sample, keyed by what is judged and how", "[graph]") {
+  Target target = judged_target();
+  std::vector<JudgeSample> samples = {{"inline-1", "a"}, {"inline-2", "b"}};
+  auto nodes = plan_judge_nodes(target, {{"commit", "abc"}}, {}, "samples", samples, "reply#1.0");
+  REQUIRE(nodes.size() == 2);
+  CHECK(nodes[0].spec.kind() == "judge");
+  CHECK(nodes[0].pool == "llm_anthropic");
+  CHECK(nodes[0].pool_depth == 2);
+  CHECK(nodes[0].spec.json.at("sample").at("text") == "a");
+  CHECK(nodes[0].spec.json.at("votes") == 4);
+  CHECK(nodes[0].spec.json.at("criteria") == nlohmann::json{"Is it short?", "Is it polite?"});
+  CHECK(nodes[0].spec.key != nodes[1].spec.key);
+  // Another candidate, another node; another sample text, another node.
+  auto other = plan_judge_nodes(target, {{"commit", "def"}}, {}, "samples", samples, "reply#2.0");
+  CHECK(other[0].spec.key != nodes[0].spec.key);
+  samples[0].text = "a!";
+  CHECK(plan_judge_nodes(target, {{"commit", "abc"}}, {}, "samples", samples, "x")[0].spec.key != nodes[0].spec.key);
+
+  nlohmann::json fields = judge_decide_fields(target);
+  CHECK(fields.at("objective") == 1);
+  CHECK(fields.at("criteria").at(1).at("label") == "judge.polite");
+  CHECK(fields.at("criteria").at(1).at("keep_if") == nlohmann::json{{"op", ">="}, {"value", 0.5}});
+  CHECK(fields.at("criteria").at(0).at("label") == "judge.1");
+}
+
+TEST_CASE("too few samples for the window's first level is said before anything runs", "[graph]") {
+  Target target = judged_target();
+  // alpha 0.05 over a window of 50: 0.001 needs 2^-n <= 0.001, ten samples.
+  CHECK_THAT(judge_power_warning(target, 9), Catch::Contains("with 9 samples the judge's Wilcoxon test can never"));
+  CHECK_THAT(judge_power_warning(target, 9), Catch::Contains("at least 10 samples"));
+  CHECK(judge_power_warning(target, 10).empty());
+  CHECK(judge_power_warning(target, 5).empty());  // Cohen's d_z decides below six pairs
+  CHECK(judge_power_warning(judged_target("      test: {window: 5}"), 9).empty());
+}
