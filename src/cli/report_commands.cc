@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/judge_report.h"
 #include "cli/project.h"
 #include "graph/experiment_plan.h"
 #include "graph/ledger.h"
@@ -42,7 +43,9 @@ nlohmann::json history_entry(const nlohmann::json& r) {
           {"decision", r.value("decision", nlohmann::json::object())},
           {"cost_usd", r.value("cost_usd", 0.0)},
           {"duration_s", r.value("duration_s", 0.0)},
-          {"time", r.value("time", "")}};
+          {"time", r.value("time", "")},
+          {"judge", r.value("judge", nlohmann::json())},
+          {"held_out", r.value("held_out", nlohmann::json())}};
 }
 
 /// A ledger record whose key or commit starts with `prefix`, searched in every target.
@@ -133,7 +136,8 @@ Result<int> show_node(Project& project, const cache::Digest& key, bool json) {
     std::string prompt = spec->json.value("prompt", "");
     fmt::print("--- prompt ---\n{}{}", prompt, prompt.empty() || prompt.back() == '\n' ? "" : "\n");
   }
-  for (const char* name : {"reply", "stdout", "stderr", "patch"})
+  print_judgement(*result);
+  for (const char* name : {"reply", "output", "stdout", "stderr", "patch", "transcript"})
     print_blob(project, *result, name);
   return 0;
 }
@@ -183,6 +187,15 @@ Result<int> run_status(const std::vector<std::string>& names, bool json) {
     if (auto holder = proc::LockFile::holder(project->workspace.lock_path(target->name)))
       state_text = "building (" + holder->describe() + ")";
     entry["state"] = state_text;
+    if (target->judge && state && state->last) {
+      auto ledger = graph::Ledger::open(project->workspace.ledger_path(target->name));
+      if (!ledger)
+        return std::unexpected(ledger.error());
+      auto judged = judge_status(*ledger);
+      if (!judged)
+        return std::unexpected(judged.error());
+      entry["judge"] = *judged;
+    }
     out.push_back(entry);
   }
   if (json) {
@@ -199,6 +212,8 @@ Result<int> run_status(const std::vector<std::string>& names, bool json) {
                number_text(e["best_score"]),
                e["commit"].is_string() ? " at " + e["commit"].get<std::string>().substr(0, 12) : "",
                e["spent_usd"].get<double>(), today, e["state"].get<std::string>());
+    if (e.contains("judge"))
+      print_judge_status(e["judge"]);
   }
   return 0;
 }
@@ -269,6 +284,7 @@ Result<int> run_show(const std::string& hash, bool json) {
     if (!r.value("detail", "").empty())
       fmt::print("detail: {}\n", r.value("detail", ""));
     fmt::print("decision: {}\n", r.value("decision", nlohmann::json::object()).value("reason", ""));
+    print_judge_record(r);
     if (r.value("commit", nlohmann::json()).is_string() && r.value("parent", nlohmann::json()).is_string()) {
       auto repo = project->workspace.repo();
       auto patch = repo ? (*repo)->diff_patch(r.at("parent").get<std::string>(), r.at("commit").get<std::string>())
@@ -294,6 +310,8 @@ Result<int> run_show(const std::string& hash, bool json) {
           const nlohmann::json stages = c.value("stages", nlohmann::json::object());
           for (const auto& [name, k] : stages.items())
             keys.push_back({"stage " + name, k.get<std::string>()});
+          for (const auto& k : c.value("judge", nlohmann::json::array()))
+            keys.push_back({"judge", k.get<std::string>()});
           for (const auto& [what, k] : keys) {
             auto digest = cache::Digest::from_hex(k);
             auto result = digest ? nodes::cached_result(project->workspace.store(), *digest) : std::nullopt;
