@@ -11,7 +11,12 @@ namespace anneal::nodes {
 //   "min_improvement": X, "state": SearchState JSON (before this decision),
 //   "incumbent_score": X | null,
 //   "candidates": [{"draft": D, "candidate": {"commit": SHA} | {"mutate": KEY},
-//                   "gates": [KEY...], "stages": {STAGE: KEY...}}...]
+//                   "gates": [KEY...], "stages": {STAGE: KEY...}, "judge": [KEY...]}...]
+//
+// With a judge (judge_decision.h) also "judge": its settings, "incumbent_samples":
+// {SAMPLE: [passed per criterion]} | null and "acceptance": the multiple-comparison window.
+// A metric "judge" or "judge.X" is then compared sample by sample with a paired test instead
+// of the strategy's rule (which still keeps its temperature and acceptance window).
 //
 // The result's "decision" object is what the ledger records for the experiment:
 //
@@ -20,8 +25,10 @@ namespace anneal::nodes {
 //    "hypothesis": TEXT, "violations": [{"path","reason"}], "detail": TEXT,
 //    "accept": BOOL, "reason": TEXT, "probability": P, "state": SearchState JSON (after),
 //    "duration_s": X, "cost_usd": X,
-//    "drafts": [{"draft", "outcome" ("survived" or a failure), "score", "hypothesis", "detail"}]}
+//    "drafts": [{"draft", "outcome" ("survived" or a failure), "score", "hypothesis", "detail"}],
 //                                             (with more than one draft)
+//    "judge": JudgeScores::to_json plus "test" (the comparison's record),
+//    "acceptance": the window after this decision}         (with a judge)
 //
 // Among the drafts that passed every gate and stage, the best by the objective is compared
 // with the incumbent; when none passed, the first draft's failure is the outcome.

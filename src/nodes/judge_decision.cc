@@ -111,18 +111,26 @@ std::string judge_gate_failure(const JudgeScores& scores, const nlohmann::json& 
   return {};
 }
 
+namespace {
+
+/// The criterion the objective names, when it names one of `count`.
+std::optional<size_t> objective_criterion(const nlohmann::json& settings, size_t count) {
+  const nlohmann::json objective = settings.value("objective", nlohmann::json());
+  if (!objective.is_number_integer() || objective.get<int64_t>() < 0 || objective.get<size_t>() >= count)
+    return std::nullopt;
+  return objective.get<size_t>();
+}
+
+}  // namespace
+
 double sample_metric(const std::vector<double>& passed, const nlohmann::json& settings) {
-  const nlohmann::json& objective = settings.value("objective", nlohmann::json());
-  if (objective.is_number_unsigned() && objective.get<size_t>() < passed.size())
-    return passed[objective.get<size_t>()];
-  return mean(passed);
+  auto criterion = objective_criterion(settings, passed.size());
+  return criterion ? passed[*criterion] : mean(passed);
 }
 
 double judged_metric(const JudgeScores& scores, const nlohmann::json& settings) {
-  const nlohmann::json& objective = settings.value("objective", nlohmann::json());
-  if (objective.is_number_unsigned() && objective.get<size_t>() < scores.criterion_rates.size())
-    return scores.criterion_rates[objective.get<size_t>()];
-  return scores.score;
+  auto criterion = objective_criterion(settings, scores.criterion_rates.size());
+  return criterion ? scores.criterion_rates[*criterion] : scores.score;
 }
 
 Result<JudgeComparison> compare_judged(const JudgeScores& candidate, const nlohmann::json& incumbent,
