@@ -127,14 +127,6 @@ class Judging {
     return result;
   }
 
-  /// A crashed result that says which call failed.
-  Result<NodeResult> crashed(std::string detail, std::chrono::steady_clock::time_point started) {
-    NodeResult result;
-    result.outcome = Outcome::Crashed;
-    result.detail = std::move(detail);
-    return finish(std::move(result), started);
-  }
-
   const std::string& sample() const { return m_sample; }
   int calls_sent() const { return m_calls_sent; }
 
