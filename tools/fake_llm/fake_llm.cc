@@ -192,7 +192,10 @@ bool write_port_file(const std::string& path, int port) {
 
 int run(const Options& options) {
   // Block the stop signals in every thread (httplib's workers inherit the mask); one thread
-  // waits for them and stops the server, which a signal handler could not do safely.
+  // waits for them and stops the server, which a signal handler could not do safely. A shell
+  // starts background jobs with SIGINT ignored, and an ignored signal never reaches sigwait.
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
@@ -201,6 +204,11 @@ int run(const Options& options) {
 
   FakeLlm fake(options.log_path);
   httplib::Server server;
+  // httplib also sets SO_REUSEPORT, which lets a second fake share a busy port silently.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   server.Post("/v1/chat/completions",
               [&fake](const httplib::Request& request, httplib::Response& response) { fake.answer(request, response); });
   server.set_error_handler([](const httplib::Request& request, httplib::Response& response) {
