@@ -35,6 +35,8 @@ Result<int> run_node(const std::string& key_hex) {
   // The judge's calls are made up as it runs; their specs are kept like planned ones so
   // `anneal show` can print them.
   context.save_spec = [&workspace](const nodes::NodeSpec& spec) { return workspace->save_spec(spec); };
+  if (const char* fresh = std::getenv("ANNEAL_FRESH"))
+    context.fresh = std::string_view(fresh) == "1";
   // A build killed with -9 cannot stop us; we notice it is gone and stop our command.
   if (const char* pid_text = std::getenv("ANNEAL_BUILD_PID")) {
     pid_t build = static_cast<pid_t>(std::atol(pid_text));

@@ -28,6 +28,8 @@ Result<void> run_ninja(const NinjaOptions& options) {
   run.kill_grace_s = 10;
   // Nodes watch this process: if it dies, they stop their commands and store nothing.
   run.env = {{"ANNEAL_BUILD_PID", std::to_string(::getpid())}};
+  if (options.fresh)
+    run.env.emplace_back("ANNEAL_FRESH", "1");
   auto result = proc::run(run);
   if (!result)
     return fail(fmt::format("cannot run ninja: {}", result.error().message));

@@ -11,6 +11,9 @@ struct NinjaOptions {
   std::filesystem::path dir;  ///< where build.ninja is
   int jobs = 0;               ///< -j; 0 = ninja's default
   int keep_going = 1;         ///< -k; 0 = never stop
+  /// --fresh: nodes ask again what they would answer from the cache as they run (the
+  /// judge's calls), through ANNEAL_FRESH=1 in their environment.
+  bool fresh = false;
 };
 
 /// Runs `ninja` on build.ninja in `dir`. ninja dies with this process (so a killed build

@@ -76,7 +76,7 @@ class Judging {
   /// an outage is not an answer). Records the call in the transcript.
   Result<Call> call(nlohmann::json fields, nlohmann::json about) {
     Call call{make_spec(std::move(fields)), {}, {}, false};
-    auto cached = cached_result(*m_context.store, call.spec.key);
+    auto cached = m_context.fresh ? std::nullopt : cached_result(*m_context.store, call.spec.key);
     if (cached && cached->ok()) {
       call.result = std::move(*cached);
     } else {
@@ -216,11 +216,13 @@ Result<Generated> generate_output(NodeContext& context, Judging& judging, const 
   return generated;
 }
 
-/// The seed of vote `vote`: the agent's own when it sets one, else one derived from the vote.
+/// The seed of vote `vote`: derived from the vote and the agent's own seed when it sets one
+/// (one seed for every vote would make a deterministic provider repeat itself).
 int64_t vote_seed(const nlohmann::json& judge, int vote) {
+  uint64_t base = k_vote_seed_base;
   if (judge.contains("seed") && !judge.at("seed").is_null())
-    return judge.at("seed").get<int64_t>();
-  return static_cast<int64_t>(mix_seed(k_vote_seed_base, static_cast<uint64_t>(vote)) >> 33);
+    base = mix_seed(base, static_cast<uint64_t>(judge.at("seed").get<int64_t>()));
+  return static_cast<int64_t>(mix_seed(base, static_cast<uint64_t>(vote)) >> 33);
 }
 
 }  // namespace

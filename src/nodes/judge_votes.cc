@@ -40,6 +40,9 @@ double pass_rate(const CriterionTally& tally, JudgeMethod method) {
 }
 
 double passed(const CriterionTally& tally, JudgeMethod method) {
+  // Nothing answered is no evidence: a criterion passes only on YES votes, never on a prior.
+  if (tally.yes + tally.no == 0)
+    return 0;
   if (method == JudgeMethod::bradley_terry) {
     CredibleInterval interval = credible_interval(tally);
     if (interval.low > 0.5)

@@ -40,7 +40,8 @@ double pass_rate(const CriterionTally& tally, JudgeMethod method);
 
 /// 1 when the criterion passed, 0 when it failed, 0.5 on a tie. majority: by the pass rate
 /// (> 0.5, == 0.5, < 0.5). bradley_terry: 1 when the credible interval lies above 0.5, 0 when
-/// below, else by the posterior mean as for majority.
+/// below, else by the posterior mean as for majority. A criterion no vote answered fails
+/// under either method (missing answers never count as YES).
 double passed(const CriterionTally& tally, JudgeMethod method);
 
 /// Whether the criterion's credible interval excludes 0.5: more votes would hardly change

@@ -46,7 +46,10 @@ TEST_CASE("bradley-terry: the posterior Beta(1 + yes, 1 + no) decides", "[nodes]
     CHECK(passed({3, 1, 0}, bt) == 1);
     CHECK(passed({2, 2, 0}, bt) == 0.5);
     CHECK(passed({1, 3, 0}, bt) == 0);
-    CHECK(passed({0, 0, 4}, bt) == 0.5);
+  }
+  SECTION("a criterion nobody answered fails under either method: missing is never YES") {
+    CHECK(passed({0, 0, 4}, bt) == 0);
+    CHECK(passed({0, 0, 4}, JudgeMethod::majority) == 0);
   }
   SECTION("all_settled needs every criterion") {
     std::vector<CriterionTally> tallies = {{6, 0, 0}, {0, 7, 0}};

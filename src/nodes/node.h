@@ -25,6 +25,9 @@ struct NodeContext {
   /// Records the spec of a node that another node runs itself (a judge's llm calls), so
   /// `anneal show KEY` can print it; null: not recorded.
   std::function<Result<void>(const NodeSpec&)> save_spec;
+  /// --fresh: calls a node makes up as it runs (the judge's) are asked again rather than
+  /// answered from the cache.
+  bool fresh = false;
 };
 
 /// The cached result for `key`, or nullopt on a miss (an unreadable result is a miss).

@@ -17,10 +17,11 @@ namespace anneal::nodes {
 // A spec is a JSON object serialised canonically: keys sorted, no insignificant whitespace,
 // numbers as nlohmann prints them (shortest round-trip form). Every spec has
 //
-//   "kind": "mutate" | "verify" | "stage" | "decide"
+//   "kind": "mutate" | "llm" | "verify" | "stage" | "judge" | "decide"
 //   "v":    k_spec_version
 //
-// plus the fields its kind documents in its header (mutate.h, evaluate.h, decide_node.h).
+// plus the fields its kind documents in its header (mutate.h, llm_node.h, evaluate.h,
+// judge_node.h, decide_node.h).
 // A spec holds everything that can change the node's result and nothing else: no
 // timestamps, no absolute paths of this machine, no secrets. Its key is XXH3-128 over
 // k_spec_salt followed by the canonical bytes.
