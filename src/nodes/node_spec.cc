@@ -38,6 +38,14 @@ std::string describe_spec(const nlohmann::json& spec) {
   int experiment = spec.value("experiment", 0);
   if (kind == "mutate")
     return fmt::format("mutate {}#{}.{}", target, experiment, spec.value("draft", 0));
+  // A judge's calls and the judge itself are keyed by content, not by an experiment.
+  if (kind == "llm" && (spec.value("purpose", "") == "judge" || spec.value("purpose", "") == "generate"))
+    return fmt::format("llm {} call of {} ({}{})", spec.value("purpose", ""), target, spec.value("model", "?"),
+                       spec.contains("vote") ? fmt::format(", vote {}", spec.value("vote", 0)) : "");
+  if (kind == "judge")
+    return fmt::format("judge of {} on {}{}", target,
+                       spec.contains("sample") ? spec.at("sample").value("name", "?") : "?",
+                       spec.value("set", "") == "held_out" ? " (held out)" : "");
   if (kind == "llm")
     return spec.value("purpose", "") == "learnings"
                ? fmt::format("llm {}#{} learnings ({})", target, experiment, spec.value("model", "?"))

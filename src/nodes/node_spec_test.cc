@@ -141,4 +141,8 @@ TEST_CASE("describe_spec names the node's kind, target and experiment", "[nodes]
   CHECK(describe_spec({{"kind", "decide"}, {"target", "api-perf"}, {"experiment", 3}}) ==
         "decide api-perf#3");
   CHECK(describe_spec(stage_fields()) == "stage latency of speed");
+  CHECK(describe_spec({{"kind", "judge"}, {"target", "reply"}, {"set", "held_out"}, {"sample", {{"name", "q1.txt"}}}}) ==
+        "judge of reply on q1.txt (held out)");
+  CHECK(describe_spec({{"kind", "llm"}, {"target", "reply"}, {"purpose", "judge"}, {"model", "m"}, {"vote", 1}}) ==
+        "llm judge call of reply (m, vote 1)");
 }
