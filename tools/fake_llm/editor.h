@@ -1,11 +1,12 @@
 // The fake editor: reads an anneal mutation prompt (graph/agent_prompt.cc: the "Artifact:"
 // line, then "## Files (...)" with each file's path on a line and its content in a backtick
 // fence) and adds one rule from k_prompt_rules that the artifact lacks, picked by the request's
-// seed so drafts differ. It prefers rules the prompt's history does not mention yet.
+// seed so drafts differ. It prefers rules the prompt's history mentions least.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -104,12 +105,20 @@ inline std::string edit_reply(std::string_view system, std::string_view prompt, 
     for (const ShownFile& file : files)
       if (file.path == *name)
         artifact = &file;
-  std::vector<const PromptRule*> untried, tried;
+  // The rules the artifact lacks that past hypotheses mention least often.
+  std::vector<const PromptRule*> pool;
+  size_t fewest = SIZE_MAX;
   std::string_view past = history(prompt);
-  for (const PromptRule& rule : k_prompt_rules)
-    if (!has_rule(artifact->content, rule))
-      (contains(past, rule.sentence) ? tried : untried).push_back(&rule);
-  const std::vector<const PromptRule*>& pool = untried.empty() ? tried : untried;
+  for (const PromptRule& rule : k_prompt_rules) {
+    if (has_rule(artifact->content, rule))
+      continue;
+    size_t mentions = count_occurrences(past, rule.sentence);
+    if (mentions < fewest)
+      pool.clear();
+    fewest = std::min(fewest, mentions);
+    if (mentions == fewest)
+      pool.push_back(&rule);
+  }
   if (pool.empty())
     return "Hypothesis: " + artifact->path + " already holds every rule I know.\n";
   Rng rng(seed ^ stable_hash(artifact->content));

@@ -25,7 +25,7 @@ inline constexpr auto k_stopwords = std::to_array<std::string_view>({
     "some",   "still", "than",  "thanks", "that",   "the",    "their",  "them",   "then",   "there",
     "they",   "this",  "to",    "too",    "up",     "us",     "very",   "want",   "was",    "way",
     "we",     "what",  "when",  "where",  "which",  "why",    "will",   "with",   "would",  "you",
-    "your",   "keep",  "again", "acme",   "there's", "isn't", "longer", "anymore", "able"});
+    "your",   "keep",  "again", "acme",   "there's", "isn't", "longer", "anymore", "able", "only", "without"});
 
 inline constexpr auto k_steps = std::to_array<std::string_view>({
     "Open the {} page in your account settings and follow the steps shown there.",
