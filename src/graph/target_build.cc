@@ -71,6 +71,8 @@ class TargetBuild {
   Result<nodes::NodeResult> decide(const ExperimentPlan& plan);
   Result<nlohmann::json> record(const ExperimentPlan& plan, const nodes::NodeResult& decided);
   Result<void> update_refs(const ExperimentPlan& plan);
+  /// Removes the target's worktrees and their ready stamps.
+  Result<void> prune_worktrees();
   /// Judges the incumbent on the held-out samples when due (at the baseline and every
   /// held_out_every kept experiments) and records it in `record`; returns why the target
   /// must pause, or "".
@@ -359,6 +361,17 @@ Result<std::string> TargetBuild::check_held_out(int id, nlohmann::json& record) 
   return pause;
 }
 
+Result<void> TargetBuild::prune_worktrees() {
+  fs::path dir = m_ws.worktrees_dir(m_target.name);
+  if (auto pruned = git::prune_worktrees(*m_repo, dir); !pruned)
+    return std::unexpected(pruned.error());
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().extension() == ".ready")
+      fs::remove(it->path(), ec);
+  return {};
+}
+
 Result<void> TargetBuild::update_refs(const ExperimentPlan& plan) {
   git::Repository& repo = *m_repo;
   std::string log = fmt::format("anneal: {} experiment {}", m_target.name, plan.id);
@@ -520,7 +533,7 @@ Result<TargetBuildResult> TargetBuild::run() {
   // nodes it left running (they notice it is gone within moments) have stopped.
   if (auto waited = proc::wait_for_shared_holders(m_ws.nodes_lock_path(m_target.name)); !waited)
     return std::unexpected(waited.error());
-  if (auto pruned = git::prune_worktrees(*m_repo, m_ws.worktrees_dir(m_target.name)); !pruned)
+  if (auto pruned = prune_worktrees(); !pruned)
     return std::unexpected(pruned.error());
   std::error_code ec;
   fs::remove_all(m_ws.anneal_dir() / "tmp" / m_target.name, ec);
@@ -595,7 +608,7 @@ Result<TargetBuildResult> TargetBuild::run() {
                               record->value("outcome", ""), record->value("detail", "")));
   }
   // Worktrees are reused between experiments; none outlives the build.
-  if (auto pruned = git::prune_worktrees(*m_repo, m_ws.worktrees_dir(m_target.name)); !pruned)
+  if (auto pruned = prune_worktrees(); !pruned)
     return std::unexpected(pruned.error());
   result.summary = fmt::format("{}: {} experiment(s) run{}; best {} (baseline {}), branch anneal/{}", m_target.name,
                                result.experiments_run, m_state.next_id == 0 ? " after the baseline" : "",

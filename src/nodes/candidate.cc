@@ -101,21 +101,37 @@ Result<fs::path> checkout_worktree(NodeContext& context, std::string_view target
 Result<fs::path> ensure_worktree(NodeContext& context, std::string_view target,
                                  const Candidate& candidate) {
   fs::path path = worktree_path(context, target, candidate.worktree_name);
-  if (git::worktree_head(path) == candidate.commit)
+  // HEAD names the commit before the checkout has written the files, so a worktree is ready
+  // only once the stamp beside it, written after the checkout, names the commit too.
+  fs::path ready = worktree_ready_stamp(path);
+  auto is_ready = [&] {
+    return read_file_if_exists(ready) == candidate.commit && git::worktree_head(path) == candidate.commit;
+  };
+  if (is_ready())
     return path;
   if (auto made = make_dirs(path.parent_path()); !made)
     return std::unexpected(made.error());
-  // Gates and stages of one candidate may start together; one of them moves the worktree.
+  // The nodes of one candidate may start together (a judge node per sample); one of them
+  // moves the worktree while the others wait.
   auto lock = proc::LockFile::acquire(fs::path(path.string() + ".lock"));
   if (!lock)
     return std::unexpected(lock.error());
-  if (git::worktree_head(path) == candidate.commit)
+  if (is_ready())
     return path;
+  std::error_code ec;
+  fs::remove(ready, ec);
   if (candidate.mutation) {
     if (auto made = ensure_commit(context, *candidate.mutation); !made)
       return std::unexpected(made.error());
   }
-  return checkout_worktree(context, target, candidate.worktree_name, candidate.commit);
+  auto checked_out = checkout_worktree(context, target, candidate.worktree_name, candidate.commit);
+  if (!checked_out)
+    return checked_out;
+  if (auto stamped = write_file_atomic(ready, candidate.commit); !stamped)
+    return std::unexpected(stamped.error());
+  return checked_out;
 }
+
+fs::path worktree_ready_stamp(const fs::path& worktree) { return fs::path(worktree.string() + ".ready"); }
 
 }  // namespace anneal::nodes

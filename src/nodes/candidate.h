@@ -44,6 +44,10 @@ std::filesystem::path worktree_path(const NodeContext& context, std::string_view
 Result<std::filesystem::path> ensure_worktree(NodeContext& context, std::string_view target,
                                               const Candidate& candidate);
 
+/// The file beside a worktree that says which commit it is completely checked out at.
+/// Builds remove stale ones along with the worktrees they prune.
+std::filesystem::path worktree_ready_stamp(const std::filesystem::path& worktree);
+
 /// Makes sure the mutation's commit exists, rebuilding it from its parent, its "patch" blob
 /// and its "message" blob when needed (the rebuilt commit must have the recorded id).
 Result<void> ensure_commit(NodeContext& context, const NodeResult& mutation);

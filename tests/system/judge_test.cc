@@ -1,0 +1,200 @@
+// The judge end to end: the prompt-optimization example on anneal-fake-llm (a rule-based
+// stand-in LLM in the OpenAI wire format, its own process on loopback), driven like a user.
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "harness.h"
+#include "util/file.h"
+
+extern char** environ;
+
+using namespace anneal::system_test;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+/// anneal-fake-llm on a free loopback port, stopped when the test ends.
+class FakeLlm {
+ public:
+  explicit FakeLlm(const fs::path& dir) : m_log(dir / "fake-llm.log") {
+    fs::path port_file = dir / "fake-llm.port";
+    std::vector<std::string> args = {FAKE_LLM_BIN, "--port", "0", "--port-file", port_file.string(),
+                                     "--log", m_log.string()};
+    std::vector<char*> argv;
+    for (auto& a : args)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    REQUIRE(posix_spawn(&m_pid, FAKE_LLM_BIN, nullptr, nullptr, argv.data(), environ) == 0);
+    for (int i = 0; i < 500 && m_port == 0; ++i) {
+      std::ifstream in(port_file);
+      in >> m_port;
+      if (m_port == 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE(m_port != 0);
+  }
+  ~FakeLlm() {
+    ::kill(m_pid, SIGTERM);
+    int status = 0;
+    ::waitpid(m_pid, &status, 0);
+  }
+  int port() const { return m_port; }
+  /// The requests it received, one JSON object each (model, seed, messages...).
+  std::vector<json> requests() const {
+    std::vector<json> out;
+    std::ifstream in(m_log);
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty())
+        out.push_back(json::parse(line));
+    return out;
+  }
+
+ private:
+  fs::path m_log;
+  pid_t m_pid = 0;
+  int m_port = 0;
+};
+
+/// The example, copied into `repo`, pointed at the fake's port; extra Annealfile lines go
+/// under the judge.
+void copy_example(const TempRepo& repo, int port, const std::string& judge_extra = "") {
+  fs::path example = fs::path(ANNEAL_SOURCE_DIR) / "examples" / "prompt-optimization";
+  for (const auto& entry : fs::recursive_directory_iterator(example)) {
+    if (!entry.is_regular_file())
+      continue;
+    std::string relative = entry.path().lexically_relative(example).generic_string();
+    auto text = anneal::read_file(entry.path());
+    REQUIRE(text);
+    if (relative == "Annealfile") {
+      *text = std::regex_replace(*text, std::regex("127\\.0\\.0\\.1:[0-9]+"), "127.0.0.1:" + std::to_string(port));
+      if (!judge_extra.empty())
+        *text = std::regex_replace(*text, std::regex("      votes: 3\n"), "      votes: 3\n" + judge_extra);
+    }
+    repo.write(relative, *text, relative.ends_with(".sh"));
+  }
+  repo.commit("the prompt-optimization example");
+}
+
+std::vector<json> judge_requests(const FakeLlm& fake) {
+  std::vector<json> out;
+  for (auto& r : fake.requests())
+    if (r.value("model", "") == "fake-judge")
+      out.push_back(r);
+  return out;
+}
+
+/// The user message of a request.
+std::string user_text(const json& request) {
+  for (const auto& m : request.at("messages"))
+    if (m.value("role", "") == "user")
+      return m.value("content", "");
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("the prompt-optimization example improves its judged score and keeps only what the test accepts",
+          "[system][judge]") {
+  TempRepo repo;
+  FakeLlm fake(repo.scratch());
+  copy_example(repo, fake.port());
+  auto built = repo.anneal("build");
+  INFO(built.out << built.err);
+  REQUIRE(built.status == 0);
+
+  json history = repo.history("support-prompt");
+  REQUIRE(history.size() >= 2);
+  CHECK(history[0].at("outcome") == "baseline");
+  double baseline = history[0].at("score").get<double>();
+  int kept = 0;
+  for (const auto& r : history) {
+    if (r.at("id") == 0)
+      continue;
+    const json& judged = r.at("judge");
+    if (r.at("outcome") == "kept" || r.at("outcome") == "discarded") {
+      // Every decision records its test, p-value and threshold.
+      const json& test = judged.at("test");
+      CHECK((test.at("name") == "wilcoxon" || test.at("name") == "cohen-d"));
+      if (test.at("name") == "wilcoxon") {
+        CHECK(test.at("p").is_number());
+        CHECK(test.at("level").is_number());
+        if (r.at("outcome") == "kept")
+          CHECK(test.at("p").get<double>() <= test.at("level").get<double>());
+      }
+      CHECK(judged.at("interval").size() == 2);
+      CHECK(judged.at("criteria").size() == 4);
+    }
+    kept += r.at("outcome") == "kept";
+  }
+  CHECK(kept >= 1);
+  json status = json::parse(repo.anneal("status --json").out);
+  CHECK(status[0].at("best_score").get<double>() > baseline);
+  // The baseline was judged on the held-out samples too.
+  CHECK(history[0].at("held_out").at("score").is_number());
+
+  // Nothing changed: no agent, no judge, no request.
+  size_t asked = fake.requests().size();
+  auto again = repo.anneal("build");
+  CHECK(again.status == 0);
+  CHECK_THAT(again.out + again.err, Catch::Contains("no work to do"));
+  CHECK(fake.requests().size() == asked);
+  CHECK(repo.fsck_problems().empty());
+}
+
+TEST_CASE("half of a judge's votes list the criteria in reverse, and each vote is asked once", "[system][judge]") {
+  TempRepo repo;
+  FakeLlm fake(repo.scratch());
+  copy_example(repo, fake.port());
+  REQUIRE(repo.anneal("build --experiments 1").status == 0);
+  std::vector<json> judged = judge_requests(fake);
+  REQUIRE(!judged.empty());
+  const std::string first = "Does the answer use at most three bullet points?";
+  const std::string last = "Does the answer end with a line naming its source?";
+  int forward = 0, reversed = 0;
+  std::set<std::string> prompts;
+  for (const auto& r : judged) {
+    std::string text = user_text(r);
+    // Whichever criterion is numbered 1 in this prompt.
+    size_t one = text.find("1. ", text.find("## Criteria"));
+    REQUIRE(one != std::string::npos);
+    std::string numbered_first = text.substr(one + 3, text.find('\n', one) - one - 3);
+    forward += numbered_first == first;
+    reversed += numbered_first == last;
+    prompts.insert(text + "#" + r.at("seed").dump());
+  }
+  // votes: 3 → votes 0 and 2 forward, vote 1 reversed.
+  CHECK(forward + reversed == static_cast<int>(judged.size()));
+  CHECK(reversed * 2 == forward);
+  // The same content, sample, criteria, model and vote are never asked twice.
+  CHECK(prompts.size() == judged.size());
+  CHECK(repo.fsck_problems().empty());
+}
+
+TEST_CASE("a judge that needs a key is checked before anything runs, naming the variable", "[system][judge]") {
+  TempRepo repo;
+  FakeLlm fake(repo.scratch());
+  copy_example(repo, fake.port());
+  std::string annealfile = repo.read("Annealfile");
+  annealfile = std::regex_replace(
+      annealfile, std::regex("critic: \\{kind: api, provider: openai, model: fake-judge, base_url: \"[^\"]*\"\\}"),
+      "critic: {kind: api, provider: anthropic, model: claude-haiku-4-5, api_key_env: ANNEAL_TEST_JUDGE_KEY}");
+  repo.write("Annealfile", annealfile);
+  repo.commit("a hosted judge");
+  auto built = repo.anneal("build");
+  CHECK(built.status != 0);
+  CHECK_THAT(built.err, Catch::Contains("judge agent 'critic'"));
+  CHECK_THAT(built.err, Catch::Contains("ANNEAL_TEST_JUDGE_KEY"));
+  CHECK(fake.requests().empty());
+}
