@@ -64,7 +64,7 @@ TEST_CASE("an openai api agent improves a file with edit blocks, with drafts, co
   std::string annealfile = repo.read("Annealfile");
   repo.write("Annealfile", annealfile.replace(annealfile.find("wc -w < text.txt"), 16, "wc -w < ./text.txt"));
   repo.commit("stage spelled differently");
-  Outcome replayed = repo.run("OPENAI_API_KEY=" + k_test_key + " " + anneal_binary() + " build");
+  Outcome replayed = anneal_with(repo, "OPENAI_API_KEY=" + k_test_key, "build");
   INFO(replayed.out << replayed.err);
   CHECK(replayed.status == 0);
   CHECK(fake.received().size() == 6);
