@@ -38,7 +38,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/anneal-prompt-optimization.XXXXXX")
 [ -n "$repo" ] || repo=$work/repo
 fake_pid=
 
-# Stops the fake on every way out (success, failure, Ctrl-C), then removes what is not kept.
+# Stops the fake on every way out (success, failure, Ctrl-C, a closed pipe as in
+# `run.sh | head`), then removes what is not kept.
 cleanup() {
   status=$?
   if [ -n "$fake_pid" ]; then
@@ -53,7 +54,9 @@ cleanup() {
   exit "$status"
 }
 trap cleanup EXIT
+trap 'exit 129' HUP
 trap 'exit 130' INT
+trap 'exit 141' PIPE
 trap 'exit 143' TERM
 
 mkdir -p "$repo"

@@ -25,7 +25,9 @@ inline constexpr auto k_stopwords = std::to_array<std::string_view>({
     "some",   "still", "than",  "thanks", "that",   "the",    "their",  "them",   "then",   "there",
     "they",   "this",  "to",    "too",    "up",     "us",     "very",   "want",   "was",    "way",
     "we",     "what",  "when",  "where",  "which",  "why",    "will",   "with",   "would",  "you",
-    "your",   "keep",  "again", "acme",   "there's", "isn't", "longer", "anymore", "able", "only", "without"});
+    "your",   "keep",  "again", "acme",   "there's", "isn't", "longer", "anymore", "able", "only", "without",
+    "never",  "arrives", "since", "morning", "last", "created", "first", "almost", "shows", "twice",
+    "same",   "lists", "every", "turn", "failed", "raise", "point", "nightly", "year's"});
 
 inline constexpr auto k_steps = std::to_array<std::string_view>({
     "Open the {} page in your account settings and follow the steps shown there.",
@@ -103,7 +105,8 @@ inline std::string write_answer(std::string_view system, std::string_view questi
   auto compose = [&] {
     std::vector<std::string> lines = head;
     if (style.bullets) {
-      lines.push_back("Here is what to do about your " + topic + ":");
+      if (!style.summary)  // the summary line introduces the bullets itself
+        lines.push_back("Here is what to do about your " + topic + ":");
       for (const std::string& step : steps)
         lines.push_back("- " + step);
     } else {
