@@ -54,14 +54,14 @@ void print_judge_status(const nlohmann::json& status) {
   const nlohmann::json& held = status.value("held_out", nlohmann::json());
   if (held.is_object()) {
     std::string verdict = held.value("paused", false)   ? " — PAUSED: the agent may be fitting the judge"
-                          : held.value("warning", false) ? " — warning: over 10%"
+                          : held.value("warning", false) ? " — warning: it grew by over 0.10"
                                                          : "";
     double gap = held.value("gap", 0.0);
     std::string since = held.contains("divergence")
-                            ? fmt::format(" (at the baseline {})", percent(gap - held.at("divergence").get<double>()))
+                            ? fmt::format(" (at the baseline {:.2f})", gap - held.at("divergence").get<double>())
                             : " (the baseline)";
-    fmt::print("  held-out (after #{}): {:.3g} vs {:.3g} on the samples, a gap of {}{}{}\n", held.value("after", 0),
-               held.value("score", 0.0), held.value("samples_score", 0.0), percent(gap), since, verdict);
+    fmt::print("  held-out (after #{}): {:.3g} vs {:.3g} on the samples, a gap of {:.2f}{}{}\n", held.value("after", 0),
+               held.value("score", 0.0), held.value("samples_score", 0.0), gap, since, verdict);
   }
   const nlohmann::json& drift = status.value("drift", nlohmann::json());
   if (drift.is_object())

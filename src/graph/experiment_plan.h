@@ -31,8 +31,8 @@ struct SearchPosition {
   nlohmann::json incumbent_samples;
   nlohmann::json acceptance = nlohmann::json::object();  ///< stats::AcceptanceWindow
   int kept_since_held_out = 0;  ///< kept experiments since the last held-out check
-  /// The baseline's relative gap between its samples and held-out score: what later gaps are
-  /// measured against.
+  /// The baseline's judge score on its samples minus that on the held-out ones: what later
+  /// gaps are measured against.
   std::optional<double> held_out_gap;
 
   nlohmann::json to_json() const;

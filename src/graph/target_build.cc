@@ -330,10 +330,11 @@ Result<std::string> TargetBuild::check_held_out(int id, nlohmann::json& record) 
   }
   double held_out = std::accumulate(scores.begin(), scores.end(), 0.0) / scores.size();
   double on_samples = record.at("judge").value("score", 0.0);
-  // The relative gap between the samples the agent sees and those it never sees. The two
-  // sets may differ in difficulty from the start, so what counts is how much the gap grew
-  // since the baseline: an agent that fits the judge improves only where it is watched.
-  double gap = on_samples > 0 ? (on_samples - held_out) / on_samples : 0;
+  // The gap, in points of the judge's 0-1 score, between the samples the agent sees and
+  // those it never sees (absolute: a relative gap means nothing at a weak baseline's scores).
+  // The two sets may differ in difficulty from the start, so what counts is how much the gap
+  // grew since the baseline: an agent that fits the judge improves only where it is watched.
+  double gap = on_samples - held_out;
   nlohmann::json check = {{"score", held_out}, {"samples_score", on_samples}, {"gap", gap}};
   std::string pause;
   if (id == 0) {
@@ -342,18 +343,18 @@ Result<std::string> TargetBuild::check_held_out(int id, nlohmann::json& record) 
     double divergence = gap - m_position.held_out_gap.value_or(0);
     check["divergence"] = divergence;
     m_position.kept_since_held_out = 0;
-    std::string figures = fmt::format("held-out score {:.3f} vs {:.3f} on the samples: the gap grew by {:.0f}% since "
-                                      "the baseline",
-                                      held_out, on_samples, divergence * 100);
+    std::string figures = fmt::format("held-out score {:.3f} vs {:.3f} on the samples: the gap grew by {:.2f} "
+                                      "since the baseline",
+                                      held_out, on_samples, divergence);
     if (divergence > 0.25) {
       check["paused"] = true;
-      pause = fmt::format("{}: paused after #{}: {} (over 25%); the agent may be fitting the judge rather than "
+      pause = fmt::format("{}: paused after #{}: {} (over 0.25); the agent may be fitting the judge rather than "
                           "improving the artifact (an overfit or compromised evaluator). Review the kept "
                           "candidates (anneal history {}), then run anneal build again to go on",
                           m_target.name, id, figures, m_target.name);
     } else if (divergence > 0.10) {
       check["warning"] = true;
-      note(fmt::format("{}: warning after #{}: {} (over 10%)", m_target.name, id, figures));
+      note(fmt::format("{}: warning after #{}: {} (over 0.10)", m_target.name, id, figures));
     }
   }
   record["held_out"] = check;

@@ -198,3 +198,50 @@ TEST_CASE("a judge that needs a key is checked before anything runs, naming the 
   CHECK_THAT(built.err, Catch::Contains("ANNEAL_TEST_JUDGE_KEY"));
   CHECK(fake.requests().empty());
 }
+
+TEST_CASE("an agent that improves only the samples the judge sees pauses the target at the held-out check",
+          "[system][judge]") {
+  TempRepo repo;
+  FakeLlm fake(repo.scratch());
+  std::string samples;
+  for (int i = 1; i <= 10; ++i)
+    samples += "        - \"Question " + std::to_string(i) + " about my server backups\"\n";
+  // The generator follows style.txt, except on held-out questions: the candidate games the
+  // samples it is judged on.
+  repo.write("Annealfile", R"(annealfile: 1
+agents:
+  critic: {kind: api, provider: openai, model: fake-judge, base_url: "http://127.0.0.1:)" +
+                               std::to_string(fake.port()) + R"(/v1"}
+targets:
+  answers:
+    artifact: [style.txt]
+    agent: {kind: command, run: "echo 'Use bullet points.' >> style.txt && echo 'bullets' > \"$ANNEAL_HYPOTHESIS_FILE\""}
+    judge:
+      agent: critic
+      samples:
+)" + samples + R"(      held_out: ["HELDOUT: why was I billed twice?", "HELDOUT: how do I close my account?"]
+      held_out_every: 1
+      criteria: [{name: bullets, question: "Does the answer use at most three bullet points?"}]
+      votes: 1
+      generate: "if grep -q HELDOUT \"$ANNEAL_SAMPLE\" || ! grep -q bullet style.txt; then echo 'A long answer without any list at all.'; else printf -- '- one\n- two\n'; fi"
+      test: {window: 1}
+    objective: {metric: judge, direction: maximize}
+    budget: {experiments: 3}
+)");
+  repo.write("style.txt", "Be helpful.\n");
+  repo.commit("a gamed judge");
+  auto built = repo.anneal("build");
+  INFO(built.out << built.err);
+  CHECK(built.status == 0);
+  CHECK_THAT(built.out + built.err, Catch::Contains("paused after #1"));
+  CHECK_THAT(built.out + built.err, Catch::Contains("may be fitting the judge"));
+  json history = repo.history("answers");
+  REQUIRE(history.size() == 2);  // the baseline and the kept candidate; then the pause
+  CHECK(history[1].at("outcome") == "kept");
+  const json& check = history[1].at("held_out");
+  CHECK(check.at("paused") == true);
+  CHECK(check.at("divergence").get<double>() > 0.25);
+  CHECK(check.at("samples_score").get<double>() > check.at("score").get<double>());
+  CHECK_THAT(repo.anneal("status").out, Catch::Contains("PAUSED"));
+  CHECK(repo.fsck_problems().empty());
+}
