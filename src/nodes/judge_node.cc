@@ -280,8 +280,12 @@ Result<NodeResult> execute_judge(NodeContext& context, const NodeSpec& spec) {
     fields["seed"] = vote_seed(j.at("judge"), vote);
     std::vector<Answer> answers(criteria.size(), Answer::missing);
     for (int retry = 0; retry <= 1; ++retry) {
-      if (retry > 0)
+      if (retry > 0) {
+        // Asked again with another seed: a provider that honours seeds would repeat itself.
         fields["retry"] = retry;
+        fields["seed"] = static_cast<int64_t>(mix_seed(static_cast<uint64_t>(fields["seed"].get<int64_t>()),
+                                                       static_cast<uint64_t>(retry)) >> 33);
+      }
       auto call = judging.call(fields, {{"vote", vote}, {"order", order}, {"retry", retry}});
       if (!call)
         return std::unexpected(call.error());

@@ -261,6 +261,7 @@ TEST_CASE("an unreadable answer is asked once more, then counts as missing", "[n
     auto received = f.server().received();
     CHECK(received.size() == 6);  // each vote and its one retry
     CHECK(prompt_of(received[0]) == prompt_of(received[1]));
+    CHECK(received[0].body.at("seed") != received[1].body.at("seed"));  // not the same draw again
     CHECK(counts(result) == json{criterion(0, 0, 3), criterion(0, 0, 3), criterion(0, 0, 3)});
     CHECK(result.score == 0);
     REQUIRE(f.saved.size() == 6);
