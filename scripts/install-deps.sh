@@ -5,7 +5,7 @@ packages=(
   g++ cmake ninja-build pkg-config git
   libgit2-dev libyaml-cpp-dev nlohmann-json3-dev libcurl4-openssl-dev libxxhash-dev
   libboost-math-dev catch2 libvalijson-dev libcli11-dev libfmt-dev libcpp-httplib-dev
-
+  nginx  # remote cache tests and benchmarks: a WebDAV server they run themselves, as you
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -17,5 +17,21 @@ fi
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 echo "installing: ${missing[*]}"
+# The nginx package starts a system web server on port 80 when installed (and fails to
+# install when that port is taken). Tests only run their own nginx from /usr/sbin/nginx, so
+# keep the service from starting: invoke-rc.d and deb-systemd-invoke ask policy-rc.d, and
+# 101 means "not allowed". Then keep it from starting at boot.
+guard=/usr/sbin/policy-rc.d
+guarded=0
+if [[ " ${missing[*]} " == *" nginx "* ]] && [ ! -e "$guard" ]; then
+  trap '$sudo rm -f "$guard"' EXIT
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee "$guard" >/dev/null
+  $sudo chmod 755 "$guard"
+  guarded=1
+fi
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ "$guarded" = 1 ]; then
+  $sudo rm -f "$guard"
+  if [ -d /run/systemd/system ]; then $sudo systemctl disable --quiet nginx 2>/dev/null || true; fi
+fi
