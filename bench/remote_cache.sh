@@ -155,4 +155,4 @@ printf '  %-52s %9s s\n' \
   "no-op build (mean of $reps)" "$t_noop"
 echo "  (rebuild - transfer) / no-op = $ratio   (goal: <= 2)"
 echo "  rebuild / cold build = $(div "$t_warm" "$t_plain")"
-summary_line remote_cache "cached rebuild $n" "$t_warm" "$t_noop" "s vs no-op" "$ratio" "<= 2, + transfer"
+summary_line remote_cache "fresh clone $n" "$t_warm" "$t_noop" "s vs no-op" "$ratio" "<= 2, + transfer"

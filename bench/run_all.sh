@@ -8,8 +8,9 @@ source "$here/lib.sh"
 export ANNEAL
 
 loop_sizes=(100 1000)
+remote_size=200
 case ${1:-} in
-  --quick) loop_sizes=(100) && export REPS=${REPS:-50} ;;
+  --quick) loop_sizes=(100) && remote_size=50 && export REPS=${REPS:-50} ;;
   "") ;;
   *) echo "usage: bench/run_all.sh [--quick]" >&2 && exit 2 ;;
 esac
@@ -24,6 +25,9 @@ echo "== bench/loop_vs_shell.sh ${loop_sizes[*]}"
 echo
 echo "== bench/noop_vs_git_status.sh"
 "$here/noop_vs_git_status.sh"
+echo
+echo "== bench/remote_cache.sh $remote_size"
+"$here/remote_cache.sh" "$remote_size"
 echo
 echo "== summary (reference: the hand-written shell loop, or git status)"
 awk -F'\t' '
