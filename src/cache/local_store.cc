@@ -1,9 +1,13 @@
 #include "cache/local_store.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <system_error>
 #include <utility>
 
 #include "cache/entry.h"
+#include "cache/remote_store.h"
 #include "util/file.h"
 
 namespace anneal::cache {
@@ -30,6 +34,18 @@ std::optional<std::string> read_entry(const fs::path& path, EntryKind kind) {
     return std::nullopt;
   }
   return std::move(entry->payload);
+}
+
+/// Sets the entry's mtime to now: gc removes the least recently used entries first. A store
+/// on a read-only file system still serves hits, so a failure is ignored.
+void mark_used(const fs::path& path) {
+  ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
+}
+
+/// Keeps a remote hit locally. A copy that cannot be written only costs the next lookup a
+/// download.
+void keep_local(const fs::path& path, EntryKind kind, std::string_view payload) {
+  (void)write_file_atomic(path, encode_entry(kind, payload), Durability::Unsynced);
 }
 
 struct Tally {
@@ -72,12 +88,27 @@ fs::path LocalStore::action_path(const Digest& key) const {
 }
 
 std::optional<std::string> LocalStore::get_action(const Digest& key) const {
-  return read_entry(action_path(key), EntryKind::Action);
+  fs::path path = action_path(key);
+  if (std::optional<std::string> payload = read_entry(path, EntryKind::Action)) {
+    mark_used(path);
+    return payload;
+  }
+  if (!m_remote)
+    return std::nullopt;
+  std::optional<std::string> payload = m_remote->get_action(key);
+  if (payload)
+    keep_local(path, EntryKind::Action, *payload);
+  return payload;
 }
 
 Result<void> LocalStore::put_action(const Digest& key, std::string_view payload) {
-  return write_file_atomic(action_path(key), encode_entry(EntryKind::Action, payload),
-                           Durability::Unsynced);
+  if (Result<void> written = write_file_atomic(action_path(key), encode_entry(EntryKind::Action, payload),
+                                               Durability::Unsynced);
+      !written)
+    return written;
+  if (m_remote)
+    m_remote->put_action(key, payload);
+  return {};
 }
 
 Result<Digest> LocalStore::put_blob(std::string_view bytes) {
@@ -85,11 +116,16 @@ Result<Digest> LocalStore::put_blob(std::string_view bytes) {
   fs::path path = sharded_path(m_root, "cas", digest);
   // Content addressing makes an existing valid blob the same bytes: skip the write.
   if (std::optional<std::string> existing = read_entry(path, EntryKind::Blob);
-      existing && *existing == bytes)
-    return digest;
-  if (Result<void> written = write_file_atomic(path, encode_entry(EntryKind::Blob, bytes), Durability::Unsynced);
-      !written)
+      existing && *existing == bytes) {
+    mark_used(path);
+  } else if (Result<void> written =
+                 write_file_atomic(path, encode_entry(EntryKind::Blob, bytes), Durability::Unsynced);
+             !written) {
     return std::unexpected(std::move(written.error()));
+  }
+  // Also when it was here already: it may predate the remote.
+  if (m_remote)
+    m_remote->put_blob(digest, bytes);
   return digest;
 }
 
@@ -100,8 +136,17 @@ std::optional<std::string> LocalStore::get_blob(const Digest& digest) const {
   if (bytes && digest_of(*bytes) != digest) {
     std::error_code ignored;
     fs::remove(path, ignored);
-    return std::nullopt;
+    bytes.reset();
   }
+  if (bytes) {
+    mark_used(path);
+    return bytes;
+  }
+  if (!m_remote)
+    return std::nullopt;
+  bytes = m_remote->get_blob(digest);
+  if (bytes)
+    keep_local(path, EntryKind::Blob, *bytes);
   return bytes;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,7 +17,8 @@ namespace anneal::cache {
 //   ac/XX/<32 hex>   action results, keyed by node key (XX = first two hex digits)
 //   cas/XX/<32 hex>  blobs, keyed by the digest of their bytes
 //
-// Both are entries (entry.h), written to a temporary file and renamed into place.
+// Both are entries (entry.h), written to a temporary file and renamed into place. A hit
+// sets the entry's mtime to now, so mtimes order entries by last use (for `anneal cache gc`).
 
 /// What the store holds; temporary files of writers in flight are not counted.
 struct StoreStats {
@@ -25,21 +27,31 @@ struct StoreStats {
   uint64_t bytes = 0;
 };
 
-/// The local cache: action results plus content-addressed blobs.
+class RemoteStore;
+
+/// The local cache: action results plus content-addressed blobs, optionally backed by a
+/// shared remote cache.
 class LocalStore {
  public:
   explicit LocalStore(std::filesystem::path root);
+
+  /// Backs this store with `remote` (nullptr: none): a local miss is looked up there and a
+  /// remote hit is stored locally; every put is also uploaded. The remote never turns a
+  /// lookup or a put into an error.
+  void set_remote(std::shared_ptr<RemoteStore> remote) { m_remote = std::move(remote); }
+  const std::shared_ptr<RemoteStore>& remote() const { return m_remote; }
 
   /// The action result stored under `key`; nullopt on a miss. A corrupt entry is removed
   /// and reported as a miss, never as an error.
   std::optional<std::string> get_action(const Digest& key) const;
   /// Stores (or replaces) the action result for `key` atomically: readers, and writers in
-  /// other processes, see one whole entry or the other, never a mix.
+  /// other processes, see one whole entry or the other, never a mix. Then uploads it.
   Result<void> put_action(const Digest& key, std::string_view payload);
   /// Where the action entry for `key` lives (also the ninja output of its node).
   std::filesystem::path action_path(const Digest& key) const;
 
-  /// Stores `bytes` (a no-op when already present) and returns their digest.
+  /// Stores `bytes` (a no-op when already present) and returns their digest; uploads them
+  /// unless the remote already holds them.
   Result<Digest> put_blob(std::string_view bytes);
   /// The blob's bytes, verified against `digest`; nullopt when missing or corrupt.
   std::optional<std::string> get_blob(const Digest& digest) const;
@@ -50,6 +62,7 @@ class LocalStore {
 
  private:
   std::filesystem::path m_root;
+  std::shared_ptr<RemoteStore> m_remote;
 };
 
 }  // namespace anneal::cache

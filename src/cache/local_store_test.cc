@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -256,4 +257,37 @@ TEST_CASE("concurrent writers of one key from two processes leave one valid entr
   CHECK((*result == payloads[0] || *result == payloads[1]));
   CHECK(stray_files(dir.path()).empty());
   CHECK(store.stats().actions == 1);
+}
+
+TEST_CASE("a hit marks the entry as recently used", "[cache]") {
+  TempDir dir;
+  LocalStore store(dir.path());
+  Digest key = digest_of("spec");
+  REQUIRE(store.put_action(key, "result"));
+  auto digest = store.put_blob("blob bytes");
+  REQUIRE(digest);
+  std::string hex = digest->hex();
+  fs::path blob_path = dir.path() / "cas" / hex.substr(0, 2) / hex;
+  const auto month_ago = fs::file_time_type::clock::now() - std::chrono::hours(24 * 30);
+  for (const fs::path& path : {store.action_path(key), blob_path})
+    fs::last_write_time(path, month_ago);
+
+  fs::path used;
+  SECTION("an action read") {
+    CHECK(store.get_action(key) == "result");
+    used = store.action_path(key);
+  }
+  SECTION("a blob read") {
+    CHECK(store.get_blob(*digest) == "blob bytes");
+    used = blob_path;
+  }
+  SECTION("a blob stored again") {
+    REQUIRE(store.put_blob("blob bytes"));
+    used = blob_path;
+  }
+  const auto recent = fs::file_time_type::clock::now() - std::chrono::minutes(1);
+  CHECK(fs::last_write_time(used) > recent);
+  // The other entry was not used and keeps its age.
+  fs::path unused = used == blob_path ? store.action_path(key) : blob_path;
+  CHECK(fs::last_write_time(unused) < recent);
 }
