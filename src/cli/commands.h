@@ -38,4 +38,20 @@ Result<int> run_clean(const CleanArgs& args);
 /// `anneal stats VERB`: reads a JSON array of items on stdin, prints the results.
 Result<int> run_stats(const std::string& verb);
 
+struct CacheArgs {
+  bool gc = false;                ///< `cache gc`; else `cache stats`
+  bool json = false;              ///< stats as JSON
+  std::string max_size = "5G";    ///< gc: what the cache must fit in (cache::parse_size)
+};
+/// `anneal cache stats|gc`: the local cache's entries by kind, or eviction down to a size.
+Result<int> run_cache(const CacheArgs& args);
+
+struct ReproArgs {
+  std::string hash;        ///< experiment key, candidate commit or node key (a prefix)
+  double tolerance = 0;    ///< relative, for scores of stages, judges and decisions
+  bool json = false;
+};
+/// `anneal repro HASH`: runs it again with the cache bypassed; 0 when it reproduces, else 1.
+Result<int> run_repro(const ReproArgs& args);
+
 }  // namespace anneal::cli

@@ -71,6 +71,27 @@ int run_main(int argc, char** argv) {
   auto* stats_cmd = app.add_subcommand("stats", "run the statistics engine on a JSON array read from stdin");
   stats_cmd->add_option("verb", stats_verb, "wilcoxon, beta-ppf, holm or cohen-d")->required();
 
+  CacheArgs cache;
+  auto* cache_cmd = app.add_subcommand("cache", "show the local cache's size, or shrink it");
+  cache_cmd->require_subcommand(1);
+  cache_cmd->add_subcommand("stats", "count the local cache's results and blobs")
+      ->add_flag("--json", cache.json, "print JSON");
+  auto* cache_gc_cmd = cache_cmd->add_subcommand("gc", "remove the least recently used entries until the cache fits");
+  cache_gc_cmd->add_option("--max-size", cache.max_size,
+                           "the size to fit in: bytes, or a number with k, M, G, T (powers of 1000) or Ki, Mi, "
+                           "Gi, Ti (powers of 1024), e.g. 500M or 1.5G (default 5G)")
+      ->type_name("SIZE");
+
+  ReproArgs repro;
+  auto* repro_cmd = app.add_subcommand(
+      "repro", "run an experiment or a node again with the cache bypassed and compare (exit 1 when it differs)");
+  repro_cmd->add_option("hash", repro.hash, "experiment key, commit or node key (a prefix will do)")->required();
+  repro_cmd->add_option("--tolerance", repro.tolerance,
+                        "relative tolerance for the scores of stages, judges and decisions (default 0: equal)")
+      ->type_name("X")
+      ->check(CLI::NonNegativeNumber);
+  repro_cmd->add_flag("--json", repro.json, "print JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -110,6 +131,11 @@ int run_main(int argc, char** argv) {
     result = run_clean(clean);
   else if (stats_cmd->parsed())
     result = run_stats(stats_verb);
+  else if (cache_cmd->parsed()) {
+    cache.gc = cache_gc_cmd->parsed();
+    result = run_cache(cache);
+  } else if (repro_cmd->parsed())
+    result = run_repro(repro);
   } catch (const std::exception& e) {
     result = fail(fmt::format("internal error (please report it): {}", e.what()));
   }

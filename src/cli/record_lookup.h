@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cache/digest.h"
+#include "cli/project.h"
+#include "util/error.h"
+
+namespace anneal::cli {
+
+// How `anneal show`, `explain` and `repro` find what a HASH on the command line names.
+
+/// A ledger record of the current generation of one of the Annealfile's targets.
+struct FoundRecord {
+  std::string target;
+  nlohmann::json record;
+};
+
+/// The experiments whose key (decide node) or candidate commit starts with `prefix`.
+Result<std::vector<FoundRecord>> find_records(Project& project, const std::string& prefix);
+
+/// Node keys whose stored spec starts with `prefix` (at least two hex digits).
+std::vector<cache::Digest> find_nodes(Project& project, const std::string& prefix);
+
+}  // namespace anneal::cli
