@@ -208,6 +208,7 @@ struct Target {
 struct CacheConfig {
   std::string remote;  ///< URL; empty: local cache only
   bool read_only = false;
+  std::string token_env;  ///< variable holding a bearer token; empty: ANNEAL_REMOTE_TOKEN
 };
 
 /// A parsed and validated Annealfile.

@@ -424,6 +424,7 @@ std::vector<Diagnostic> build_annealfile(const YAML::Node& root, Annealfile& out
     out.targets.push_back(read_target(in, YamlPath{"targets", name}, name));
   out.cache.remote = in.text({"cache", "remote"});
   out.cache.read_only = in.boolean({"cache", "read_only"}, false);
+  out.cache.token_env = in.text({"cache", "token_env"});
   return in.take_errors();
 }
 

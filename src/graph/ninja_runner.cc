@@ -30,6 +30,7 @@ Result<void> run_ninja(const NinjaOptions& options) {
   run.env = {{"ANNEAL_BUILD_PID", std::to_string(::getpid())}};
   if (options.fresh)
     run.env.emplace_back("ANNEAL_FRESH", "1");
+  run.env.insert(run.env.end(), options.env.begin(), options.env.end());
   auto result = proc::run(run);
   if (!result)
     return fail(fmt::format("cannot run ninja: {}", result.error().message));

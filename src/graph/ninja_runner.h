@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "util/error.h"
 
@@ -14,6 +16,8 @@ struct NinjaOptions {
   /// --fresh: nodes ask again what they would answer from the cache as they run (the
   /// judge's calls), through ANNEAL_FRESH=1 in their environment.
   bool fresh = false;
+  /// More environment for the nodes (the remote cache's settings).
+  std::vector<std::pair<std::string, std::string>> env;
 };
 
 /// Runs `ninja` on build.ninja in `dir`. ninja dies with this process (so a killed build

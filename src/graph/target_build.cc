@@ -216,7 +216,7 @@ Result<void> TargetBuild::run_nodes_of(const std::vector<PlannedNode>& nodes) {
   std::string ninja = render_ninja(missing, m_ws.store(), m_ws.anneal_dir(), m_options.anneal_exe);
   if (auto written = write_if_changed(m_ws.ninja_path(), ninja); !written)
     return std::unexpected(written.error());
-  return run_ninja({m_ws.anneal_dir(), m_options.jobs, m_options.keep_going, m_options.fresh});
+  return run_ninja({m_ws.anneal_dir(), m_options.jobs, m_options.keep_going, m_options.fresh, m_options.node_env});
 }
 
 Result<nodes::NodeResult> TargetBuild::decide(const ExperimentPlan& plan) {

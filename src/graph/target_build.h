@@ -4,6 +4,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +22,8 @@ struct BuildOptions {
   bool fresh = false;  ///< run every node again, even when its result is cached
   std::optional<int> experiments;  ///< overrides budget.experiments
   std::filesystem::path anneal_exe;
+  /// Environment for the `anneal node` processes (the remote cache's settings).
+  std::vector<std::pair<std::string, std::string>> node_env;
   /// After each experiment, with its ledger record and the target's budget.
   std::function<void(const Target&, const nlohmann::json& record, int budget)> on_experiment;
   /// Everything else worth telling the user: lock waits, dry-run listings, warnings.
