@@ -252,8 +252,18 @@ MisbehavingServer::~MisbehavingServer() {
   m_thread.join();
 }
 
-void MisbehavingServer::answer(const httplib::Request&, httplib::Response& response) {
-  ++m_requests;
+int MisbehavingServer::requests(const std::string& method) const {
+  std::lock_guard lock(m_mutex);
+  if (method.empty())
+    return static_cast<int>(m_methods.size());
+  return static_cast<int>(std::count(m_methods.begin(), m_methods.end(), method));
+}
+
+void MisbehavingServer::answer(const httplib::Request& request, httplib::Response& response) {
+  {
+    std::lock_guard lock(m_mutex);
+    m_methods.push_back(request.method);
+  }
   switch (m_mode) {
     case Misbehaviour::Status500:
       response.status = 500;
@@ -266,6 +276,10 @@ void MisbehavingServer::answer(const httplib::Request&, httplib::Response& respo
     case Misbehaviour::BadStatus:
       response.status = 999;
       response.set_content("what?\n", "text/plain");
+      return;
+    case Misbehaviour::RejectsPut:
+      response.status = request.method == "PUT" ? 403 : 404;
+      response.set_content(request.method == "PUT" ? "forbidden\n" : "", "text/plain");
       return;
     case Misbehaviour::Hang: {
       std::unique_lock lock(m_mutex);

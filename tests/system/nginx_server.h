@@ -6,7 +6,6 @@
 
 #include <sys/types.h>
 
-#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -69,6 +68,7 @@ enum class Misbehaviour {
   Garbage200,  ///< 200 with bytes that are not a cache entry (PUT and HEAD too)
   BadStatus,   ///< status 999: neither a success nor a miss
   Hang,        ///< accepts the request, never answers (until the server stops)
+  RejectsPut,  ///< an empty cache that refuses uploads: GET and HEAD 404, PUT 403
 };
 
 /// An in-process cpp-httplib server on 127.0.0.1 at a free port that answers every
@@ -82,7 +82,8 @@ class MisbehavingServer {
 
   /// "http://127.0.0.1:PORT/cache".
   std::string url() const { return "http://127.0.0.1:" + std::to_string(m_port) + "/cache"; }
-  int requests() const { return m_requests.load(); }
+  /// Requests received so far: all of them, or those with `method` ("GET", "HEAD", "PUT").
+  int requests(const std::string& method = "") const;
 
   /// The body of every Garbage200 answer.
   static constexpr const char* k_garbage = "<html><body>Welcome to our cache! (not an entry)</body></html>\n";
@@ -94,8 +95,8 @@ class MisbehavingServer {
   httplib::Server m_server;
   int m_port = 0;
   std::thread m_thread;
-  std::atomic<int> m_requests{0};
-  std::mutex m_mutex;
+  mutable std::mutex m_mutex;
+  std::vector<std::string> m_methods;  ///< of every request, in order
   std::condition_variable m_release;
   bool m_stopping = false;
 };
