@@ -154,5 +154,6 @@ printf '  %-52s %9s s\n' \
   "transfer: curl fetching every entry once" "$t_transfer" \
   "no-op build (mean of $reps)" "$t_noop"
 echo "  (rebuild - transfer) / no-op = $ratio   (goal: <= 2)"
+echo "  rebuild / the same replay from a local cache = $(div "$t_warm" "$t_local")   (what the remote adds)"
 echo "  rebuild / cold build = $(div "$t_warm" "$t_plain")"
 summary_line remote_cache "fresh clone $n" "$t_warm" "$t_noop" "s vs no-op" "$ratio" "<= 2, + transfer"

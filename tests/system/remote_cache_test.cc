@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -209,10 +210,19 @@ TEST_CASE("a fresh clone rebuilds from a warm remote without running anything", 
     CHECK(server.requests("PUT") == puts);
   }
 
-  SECTION("a longer budget computes only the new experiments and uploads them") {
+  SECTION("a longer budget computes only the new experiments and uploads only new entries") {
+    size_t logged = server.access_log().size();
     auto clone = clone_of(origin);
     Outcome more = build(*clone, "ANNEAL_REMOTE_CACHE=" + server.url(), "--experiments 9");
     INFO(more.out << more.err);
+    // HEAD before PUT: nothing the remote already held was sent again.
+    std::istringstream lines(server.access_log().substr(logged));
+    for (std::string line; std::getline(lines, line);)
+      if (line.starts_with("PUT /cache/")) {
+        INFO(line);
+        std::string path = line.substr(11, line.find(' ', 11) - 11);
+        CHECK(std::find(stored.begin(), stored.end(), path) == stored.end());
+      }
     REQUIRE(more.status == 0);
     int extra = runs(origin.scratch()) - cold_runs;
     CHECK(extra > 0);
