@@ -120,9 +120,16 @@ bool RemoteStore::usable() const {
   if (m_disabled)
     return false;
   std::error_code ec;
-  if (!m_options.down_marker.empty() && fs::exists(m_options.down_marker, ec))
-    m_disabled = true;
-  return !m_disabled;
+  if (m_options.down_marker.empty() || !fs::exists(m_options.down_marker, ec))
+    return true;
+  m_disabled = true;
+  if (m_options.announce_marked) {
+    std::string why = read_file_if_exists(m_options.down_marker).value_or("a request failed");
+    while (!why.empty() && (why.back() == '\n' || why.back() == '\r'))
+      why.pop_back();
+    warn(why);
+  }
+  return false;
 }
 
 std::optional<std::string> RemoteStore::get_action(const Digest& key) {
@@ -257,6 +264,10 @@ void RemoteStore::disable(const std::string& reason) {
   std::replace_if(why.begin(), why.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
   if (!m_options.down_marker.empty() && !claim_marker(m_options.down_marker, why))
     return;  // another process failed first and warned
+  warn(why);
+}
+
+void RemoteStore::warn(const std::string& why) const {
   std::string line = redacted(fmt::format(
       "anneal: warning: remote cache {} unusable ({}); continuing with the local cache only\n", m_display_url,
       why));

@@ -39,6 +39,9 @@ struct RemoteOptions {
   /// checks it before any request. The build removes it when it starts. Empty: the failure
   /// is remembered by this RemoteStore only.
   std::filesystem::path down_marker;
+  /// The build's own store: the warning of a failure that a node process (whose output the
+  /// build does not show) marked is printed here instead, once, when the marker is noticed.
+  bool announce_marked = false;
 };
 
 /// One remote cache. Keeps one connection open between calls. Not thread-safe: one per thread.
@@ -77,6 +80,8 @@ class RemoteStore {
   std::optional<Reply> request(const char* method, const std::string& path, std::string_view body);
   /// Marks the remote unusable, and warns unless another process already did.
   void disable(const std::string& reason);
+  /// Prints the one warning line for `why`.
+  void warn(const std::string& why) const;
   std::string redacted(std::string text) const;
 
   RemoteOptions m_options;

@@ -8,7 +8,9 @@
 
 #include "cli/commands.h"
 #include "cli/project.h"
+#include "cli/remote_cache.h"
 #include "cli/terminal.h"
+#include "cache/remote_store.h"
 #include "graph/build_stamp.h"
 #include "graph/llm_budget.h"
 #include "graph/target_build.h"
@@ -62,8 +64,14 @@ Result<int> run_build(const BuildArgs& args) {
       if (auto key = graph::check_api_key(*target); !key)
         return std::unexpected(key.error());
 
+  auto remote = resolve_remote_cache(args.remote_cache, args.remote_read_only, project->annealfile.cache);
+  if (!args.dry_run)
+    if (auto attached = attach_remote_cache(project->workspace, remote, true); !attached)
+      return std::unexpected(attached.error());
+
   StatusLine status(stdout);
   graph::BuildOptions options;
+  options.node_env = remote_cache_env(remote);
   options.jobs = args.jobs;
   options.keep_going = args.keep_going;
   options.dry_run = args.dry_run;
@@ -102,6 +110,9 @@ Result<int> run_build(const BuildArgs& args) {
       continue;
     }
     auto built = graph::build_target(project->workspace, project->annealfile, *target, options);
+    // A remote that failed in a node process (whose output is not shown) is reported now.
+    if (const auto& remote = project->workspace.store().remote())
+      remote->usable();
     if (proc::interrupted()) {
       // Ctrl-C: what finished is recorded; the next build resumes from there.
       status.clear();

@@ -17,6 +17,8 @@ struct BuildArgs {
   bool dry_run = false;
   bool fresh = false;
   std::optional<int> experiments;
+  std::optional<std::string> remote_cache;  ///< --remote-cache URL
+  bool remote_read_only = false;            ///< --remote-read-only
 };
 
 Result<int> run_build(const BuildArgs& args);

@@ -27,6 +27,10 @@ int run_main(int argc, char** argv) {
   build_cmd->add_flag("-n", build.dry_run, "dry run: show what would run, run nothing");
   build_cmd->add_flag("--fresh", build.fresh, "run every node again, even when its result is cached");
   build_cmd->add_option("--experiments", build.experiments, "override budget.experiments")->type_name("N");
+  build_cmd->add_option("--remote-cache", build.remote_cache,
+                        "share results through this HTTP cache (over ANNEAL_REMOTE_CACHE and the Annealfile's cache.remote)")
+      ->type_name("URL");
+  build_cmd->add_flag("--remote-read-only", build.remote_read_only, "only download from the remote cache, never upload");
   build_cmd->add_option("-C", directory, "change to DIR before doing anything")->type_name("DIR");
 
   std::string node_key;

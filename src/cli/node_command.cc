@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/remote_cache.h"
 #include "graph/workspace.h"
 #include "nodes/node.h"
 #include "proc/lock_file.h"
@@ -20,6 +21,8 @@ Result<int> run_node(const std::string& key_hex) {
   auto workspace = graph::Workspace::open(std::filesystem::current_path());
   if (!workspace)
     return std::unexpected(workspace.error());
+  if (auto attached = attach_remote_cache(*workspace, remote_cache_from_env(), false); !attached)
+    return std::unexpected(attached.error());
   if (nodes::cached_result(workspace->store(), *key))
     return 0;
   auto spec = workspace->load_spec(*key);
