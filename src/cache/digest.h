@@ -1,5 +1,5 @@
-// cache: digests, the entry format and the local store — bytes and digests only, nothing
-// project-specific.
+// cache: digests, the entry format, the local store and the remote store it falls back to
+// over HTTP — bytes and digests only, nothing project-specific.
 #pragma once
 
 #include <array>
