@@ -226,6 +226,21 @@ cache::Digest config_digest(const Target& target, const std::vector<std::string>
   return cache::digest_of(dump_json(j), k_config_salt);
 }
 
+nlohmann::json config_parts(const Target& target, const std::vector<std::string>& upstream_commits,
+                            const std::string& samples_digest) {
+  auto short_digest = [](const nlohmann::json& part) {
+    return cache::digest_of(dump_json(part), k_config_salt).hex().substr(0, 16);
+  };
+  nlohmann::json parts = nlohmann::json::object();
+  if (target.config.is_object())
+    for (const auto& [key, value] : target.config.items())
+      parts[key] = short_digest(value);
+  parts["upstream"] = short_digest(upstream_commits);
+  if (!samples_digest.empty())
+    parts["samples"] = samples_digest.substr(0, 16);
+  return parts;
+}
+
 uint64_t draft_seed(uint64_t seed, int experiment, int draft) {
   // 31 bits: agents get it as ANNEAL_SEED, and shells and most tools take such seeds whole.
   uint64_t mixed = mix_seed(mix_seed(seed, static_cast<uint64_t>(experiment)), static_cast<uint64_t>(draft));

@@ -104,6 +104,11 @@ nlohmann::json condition_spec(const std::optional<Condition>& condition);
 /// The fields every LLM call spec of `agent` shares (provider, model, endpoint, limits).
 nlohmann::json llm_fields(const Agent& agent, const std::string& target);
 
+/// A short digest of each part of what config_digest covers (each key of the target's
+/// configuration, "upstream", "samples"), so a changed configuration can say what changed.
+nlohmann::json config_parts(const Target& target, const std::vector<std::string>& upstream_commits,
+                            const std::string& samples_digest = "");
+
 /// The seed of one draft of one experiment: a non-negative 31-bit number.
 uint64_t draft_seed(uint64_t seed, int experiment, int draft);
 

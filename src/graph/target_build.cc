@@ -272,6 +272,7 @@ Result<nlohmann::json> TargetBuild::record(const ExperimentPlan& plan, const nod
                       {"id", plan.id},
                       {"key", plan.decide.key.hex()},
                       {"config", m_state.digest.hex()},
+                      {"config_parts", m_state.parts},
                       {"baseline", m_state.baseline},
                       {"target", m_target.name},
                       {"outcome", outcome},

@@ -1,6 +1,7 @@
 #include "graph/target_state.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace anneal::graph {
 
@@ -15,6 +16,26 @@ Result<std::string> best_commit(Workspace& workspace, const Target& target) {
     return fail(fmt::format("target '{}' has not been built yet", target.name));
   return SearchPosition::from_json((*last)->value("state", nlohmann::json::object())).best;
 }
+
+namespace {
+
+/// " (changed: judge, stages)" from the parts recorded with the last experiment, or "" when
+/// the ledger predates them.
+std::string changed_parts(const nlohmann::json& last, const nlohmann::json& parts) {
+  const nlohmann::json recorded = last.value("config_parts", nlohmann::json());
+  if (!recorded.is_object())
+    return "";
+  std::vector<std::string> changed;
+  for (const auto& [key, value] : parts.items())
+    if (!recorded.contains(key) || recorded.at(key) != value)
+      changed.push_back(key);
+  for (const auto& [key, value] : recorded.items())
+    if (!parts.contains(key))
+      changed.push_back(key);
+  return changed.empty() ? "" : fmt::format(" (changed: {})", fmt::join(changed, ", "));
+}
+
+}  // namespace
 
 Result<TargetState> inspect_target(Workspace& workspace, const Annealfile& annealfile,
                                    const Target& target, std::optional<int> budget) {
@@ -36,7 +57,9 @@ Result<TargetState> inspect_target(Workspace& workspace, const Annealfile& annea
       return fail(fmt::format("target '{}': {}", target.name, samples.error().message));
     state.samples = std::move(*samples);
   }
-  state.digest = config_digest(target, upstream, state.samples ? state.samples->digest.hex() : "");
+  std::string samples_digest = state.samples ? state.samples->digest.hex() : "";
+  state.digest = config_digest(target, upstream, samples_digest);
+  state.parts = config_parts(target, upstream, samples_digest);
 
   auto ledger = Ledger::open(workspace.ledger_path(target.name));
   if (!ledger)
@@ -73,7 +96,7 @@ Result<TargetState> inspect_target(Workspace& workspace, const Annealfile& annea
     state.kind = TargetState::Kind::Replay;
     state.reason = last_record.value("baseline", "") != state.baseline
                        ? "the target it needs has a new best commit"
-                       : "its configuration changed since the last build";
+                       : "its configuration changed since the last build" + changed_parts(last_record, state.parts);
     return state;
   }
   int last_id = last_record.value("id", 0);

@@ -27,6 +27,7 @@ struct TargetState {
   Kind kind = Kind::New;
   std::string reason;       ///< one line for the user
   cache::Digest digest;     ///< the current configuration's digest
+  nlohmann::json parts;     ///< config_parts: what the digest is made of, part by part
   std::string baseline;     ///< the baseline commit the next generation starts from
   int next_id = 0;          ///< the next experiment to run
   int budget = 0;

@@ -172,6 +172,7 @@ TEST_CASE("explain says whether a target is up to date and why not", "[system]")
   INFO(changed.out << changed.err);
   CHECK(changed.status == 0);
   CHECK(contains(changed.out, "configuration changed"));
+  CHECK(contains(changed.out, "(changed: stages)"));  // which part: the stage, nothing else
   CHECK(contains(changed.out, "cat ./score.txt"));
   CHECK(!contains(changed.out, "up to date"));
   auto json = parsed(repo.anneal("explain t --json"));
