@@ -105,6 +105,8 @@ class Scratch {
       return fail(fmt::format("cannot make a scratch folder under {}", tmp.string()));
     auto scratch = std::unique_ptr<Scratch>(new Scratch(workspace, pattern));
     // LLM calls charge the target's real spend log, which lives under targets/.
+    if (auto made = make_dirs(workspace.anneal_dir() / "targets"); !made)
+      return std::unexpected(made.error());
     std::error_code ec;
     fs::create_directory_symlink(workspace.anneal_dir() / "targets", scratch->m_dir / "targets", ec);
     if (ec)
@@ -134,7 +136,10 @@ class Scratch {
     if (m_store.get_action(*key))
       return {};
     auto payload = m_workspace.store().get_action(*key);
-    auto result = payload ? nodes::NodeResult::parse(*payload) : Result<nodes::NodeResult>(fail(""));
+    std::optional<nodes::NodeResult> result;
+    if (payload)
+      if (auto parsed = nodes::NodeResult::parse(*payload))
+        result = std::move(*parsed);
     if (!result)
       return fail(fmt::format("{} (node {}), an input, has no result in the cache: it cannot be reproduced "
                               "without it",
