@@ -11,11 +11,11 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <mutex>
 #include <system_error>
 #include <utility>
 
 #include "cache/entry.h"
+#include "util/curl_support.h"
 #include "util/file.h"
 
 namespace anneal::cache {
@@ -34,23 +34,6 @@ namespace {
 /// whole timeout.
 constexpr long k_stall_bytes_per_s = 1;
 constexpr long k_stall_s = 10;
-
-void init_curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-// Frees a curl_slist when the request returns, however it returns.
-struct HeaderList {
-  curl_slist* list = nullptr;
-  ~HeaderList() { curl_slist_free_all(list); }
-  void append(const std::string& line) { list = curl_slist_append(list, line.c_str()); }
-};
-
-size_t append_body(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
-}
 
 size_t read_body(char* buffer, size_t size, size_t count, void* user) {
   auto& rest = *static_cast<std::string_view*>(user);
@@ -212,7 +195,7 @@ std::optional<RemoteStore::Reply> RemoteStore::request(const char* method, const
     return std::nullopt;
   }
   curl_easy_reset(curl);  // keeps open connections, forgets the last request's options
-  HeaderList headers;
+  CurlHeaderList headers;
   if (!m_options.token.empty())
     headers.append("Authorization: Bearer " + m_options.token);
   // An upload would otherwise wait for "100 Continue", which WebDAV servers may not send.
@@ -231,7 +214,7 @@ std::optional<RemoteStore::Reply> RemoteStore::request(const char* method, const
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, k_stall_s);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_to_string);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
   if (std::string_view(method) == "HEAD") {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);

@@ -4,26 +4,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <mutex>
+
+#include "util/curl_support.h"
 
 namespace anneal::llm {
 namespace {
-
-void init_curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-// Frees a curl_slist when the call returns, however it returns.
-struct HeaderList {
-  curl_slist* list = nullptr;
-  ~HeaderList() { curl_slist_free_all(list); }
-};
-
-size_t append_body(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
-}
 
 // Headers arrive one line at a time; a new status line (after a redirect or a 100 Continue)
 // starts a new set.
@@ -106,12 +91,12 @@ std::expected<HttpResponse, TransportFailure> HttpClient::post(const std::string
     return std::unexpected(TransportFailure{"cannot start libcurl", false});
   }
   curl_easy_reset(curl);  // keeps open connections, forgets the last call's options
-  HeaderList header_list;
+  CurlHeaderList header_list;
   for (const std::string& header : headers) {
-    header_list.list = curl_slist_append(header_list.list, header.c_str());
+    header_list.append(header);
   }
   // A large prompt would otherwise make curl wait for "100 Continue" before sending it.
-  header_list.list = curl_slist_append(header_list.list, "Expect:");
+  header_list.append("Expect:");
 
   HttpResponse response;
   char error_buffer[CURL_ERROR_SIZE] = {};
@@ -124,7 +109,7 @@ std::expected<HttpResponse, TransportFailure> HttpClient::post(const std::string
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeouts.total.count()));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM, safe in threads
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_to_string);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, append_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
