@@ -36,7 +36,7 @@ zdt_hv=$(awk -v a=$zdt_r1 -v b=$zdt_r2 'BEGIN { printf "%.12g", a * b - 1 / 3 }'
 
 # The tune params of cfg.ini's lines "NAME = NUMBER", each within [MIN, MAX]: NAME:MIN:MAX...
 tune_params() {
-  local spec sep=""
+  local spec name lo hi sep=""
   printf '['
   for spec in "$@"; do
     IFS=: read -r name lo hi <<<"$spec"
@@ -48,20 +48,20 @@ tune_params() {
 
 # make_landscape DIR LANDSCAPE STRATEGY SEED
 make_landscape() {
-  local dir=$1 landscape=$2 strategy=$3 seed=$4 params stages objective
+  local dir=$1 landscape=$2 strategy=$3 seed=$4 vars formula params stages objective search first second spec
   mkdir -p "$dir"
   case $landscape in
     rastrigin)
       # 20 + sum(x_i^2 - 10 cos(2 pi x_i)) on [-5.12, 5.12]^2: a grid of local minima around
       # the global one at the origin. The start is on the slope between two of them.
       printf '# Rastrigin, 2-D\nx = 3.3\ny = -2.7\n' >"$dir/cfg.ini"
-      params=$(tune_params x:-5.12:5.12 y:-5.12:5.12)
+      vars="x:-5.12:5.12 y:-5.12:5.12"
       formula='pi = atan2(0, -1); f = 20 + x * x - 10 * cos(2 * pi * x) + y * y - 10 * cos(2 * pi * y)' ;;
     rosenbrock)
       # (1 - x)^2 + 100 (y - x^2)^2 on [-2, 2]^2, from the classic start (-1.2, 1): a curved,
       # narrow valley to the optimum at (1, 1).
       printf '# Rosenbrock, 2-D\nx = -1.2\ny = 1.0\n' >"$dir/cfg.ini"
-      params=$(tune_params x:-2:2 y:-2:2)
+      vars="x:-2:2 y:-2:2"
       formula='f = (1 - x) ^ 2 + 100 * (y - x * x) ^ 2' ;;
     plateau)
       # A plateau at 10 over [0, 100]^2 except a disc of radius 10 around (70, 30) (3% of the
@@ -69,29 +69,52 @@ make_landscape() {
       # 6 (d / 10)^2, to 0 at the centre. Within 1% means d <= 1.3. The plateau tells a
       # search nothing about where the disc is.
       printf '# plateau and cliff, 2-D\nx = 20\ny = 80\n' >"$dir/cfg.ini"
-      params=$(tune_params x:0:100 y:0:100)
+      vars="x:0:100 y:0:100"
       formula='d = sqrt((x - 70) ^ 2 + (y - 30) ^ 2); f = d < 10 ? 6 * (d / 10) ^ 2 : 10' ;;
     zdt1)
       # ZDT1 with 2 decision variables in [0, 1]: f1 = x1, g = 1 + 9 x2,
       # f2 = g (1 - sqrt(f1 / g)). The true front is x2 = 0: f2 = 1 - sqrt(f1).
       printf '# ZDT1, 2 decision variables\nx1 = 0.5\nx2 = 0.5\n' >"$dir/cfg.ini"
-      params=$(tune_params x1:0:1 x2:0:1)
+      vars="x1:0:1 x2:0:1"
       formula='g = 1 + 9 * x2; f = (which == "f2") ? g * (1 - sqrt(x1 / g)) : x1' ;;
     *) die "unknown landscape $landscape" ;;
   esac
+  params=$(tune_params $vars)
+  # f.sh NAME prints the parameter NAME instead, for the elites' behaviour stages.
   # shellcheck disable=SC2016  # $1 and $3 are awk's
-  printf '#!/bin/sh\n# prints the value of the %s landscape at the point in cfg.ini (for zdt1: f1 or f2, by $1)\nawk -v which="$1" '"'"'$2 == "=" { v[$1] = $3 } END { x = v["x"]; y = v["y"]; x1 = v["x1"]; x2 = v["x2"]; %s; printf "%%.10g\\n", f }'"'"' cfg.ini\n' \
+  printf '#!/bin/sh\n# prints the value of the %s landscape at the point in cfg.ini (zdt1: f1 or f2 by $1),\n# or the parameter named by $1\nawk -v which="$1" '"'"'$2 == "=" { v[$1] = $3 } END { x = v["x"]; y = v["y"]; x1 = v["x1"]; x2 = v["x2"]; %s; if (which in v) f = v[which]; printf "%%.10g\\n", f }'"'"' cfg.ini\n' \
     "$landscape" "$formula" >"$dir/f.sh"
   chmod +x "$dir/f.sh"
+  search="{strategy: $strategy, seed: $seed}"
   if [ "$landscape" = zdt1 ]; then
     stages='      - {name: f1, run: ./f.sh f1, timeout: 10s}
       - {name: f2, run: ./f.sh f2, timeout: 10s}'
-    objective='
-      - {metric: f1, direction: minimize}
-      - {metric: f2, direction: minimize}'
+    first='{metric: f1, direction: minimize}' second='{metric: f2, direction: minimize}'
+    # The elites' fitness is the first objective: with f1 as the behaviour, f2 comes first,
+    # so each cell keeps the lowest f2 for its range of f1 (the usual MAP-Elites form of a
+    # two-objective problem). Every other strategy sees the objectives as f1, f2.
+    if [ "$strategy" = elites ]; then
+      first='{metric: f2, direction: minimize}' second='{metric: f1, direction: minimize}'
+      search="{strategy: elites, seed: $seed, archive: {descriptors: [{metric: f1, min: 0, max: 1, bins: 10}]}}"
+    fi
+    objective="
+      - $first
+      - $second"
   else
     stages='      - {name: f, run: ./f.sh, timeout: 10s}'
     objective=' {metric: f, direction: minimize}'
+    if [ "$strategy" = elites ]; then
+      # The behaviour is the point itself, 5 x 5 cells over the domain: two stages print it.
+      local descriptors="" sep="" name lo hi
+      for spec in $vars; do
+        IFS=: read -r name lo hi <<<"$spec"
+        stages="$stages
+      - {name: $name, run: ./f.sh $name, timeout: 10s}"
+        descriptors="$descriptors$sep{metric: $name, min: $lo, max: $hi, bins: 5}"
+        sep=", "
+      done
+      search="{strategy: elites, seed: $seed, archive: {descriptors: [$descriptors]}}"
+    fi
   fi
   cat >"$dir/Annealfile" <<EOF
 annealfile: 1
@@ -104,7 +127,7 @@ targets:
     stages:
 $stages
     objective:$objective
-    search: {strategy: $strategy, seed: $seed}
+    search: $search
     budget: {experiments: $budget, max_consecutive_failures: 1000000}
 EOF
   git -C "$dir" init -q -b main
