@@ -136,6 +136,18 @@ std::string prompt_head(const Target& target, const PromptInput& input, bool api
   if (input.restart)
     out += "This draft starts again from the baseline, not from the current best: try a "
            "different direction.\n\n";
+  if (input.crossover.size() == 2) {
+    out += "Combine two earlier candidates: the files are those of the first; bring in what "
+           "made the second one good, keeping what works in the first.\n\n";
+    for (size_t i = 0; i < 2; ++i) {
+      const auto& parent = input.crossover[i];
+      out += fmt::format("Candidate {} ({}): {}\n", i + 1, parent.commit.substr(0, 10),
+                         parent.hypothesis.empty() ? "(no hypothesis)" : parent.hypothesis);
+      if (!parent.diff.empty())
+        out += fmt::format("Its changes since the baseline:\n```diff\n{}```\n", parent.diff);
+      out += "\n";
+    }
+  }
   out += fmt::format("Objective: {} `{}`",
                      target.objective.direction == Direction::Minimize ? "minimize" : "maximize",
                      target.objective.metric);
@@ -161,7 +173,11 @@ std::string prompt_head(const Target& target, const PromptInput& input, bool api
 std::string files_section(const PromptInput& input) {
   if (input.files.empty())
     return "";
-  std::string out = fmt::format("\n## Files ({})\n", input.restart ? "at the baseline" : "at the current best");
+  bool at_incumbent = input.parent.empty() || input.parent == input.position.incumbent;
+  std::string out = fmt::format("\n## Files ({})\n", input.restart                ? "at the baseline"
+                                                     : !input.crossover.empty() ? "at the first candidate"
+                                                     : at_incumbent             ? "at the current best"
+                                                                                : "at the candidate this draft starts from");
   for (const auto& [path, content] : input.files) {
     // A fence longer than any run of backticks in the file, so the file cannot close it.
     size_t longest = 0, run = 0;

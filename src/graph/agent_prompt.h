@@ -29,6 +29,15 @@ struct PromptInput {
   /// Api agents: the editable files as they are at the draft's parent, path → content.
   std::vector<std::pair<std::string, std::string>> files;
   bool restart = false;  ///< the draft starts from the baseline, not the incumbent
+  std::string parent;    ///< the commit the draft starts from (empty: the incumbent)
+  /// A candidate a draft is built from: its hypothesis and its changes since the baseline.
+  struct Parent {
+    std::string commit;
+    std::string hypothesis;
+    std::string diff;
+  };
+  /// Crossover: the two parents to combine; the draft starts at the first. Empty otherwise.
+  std::vector<Parent> crossover;
 };
 
 /// The prompt a command agent finds in ANNEAL_PROMPT_FILE: the target, its objective and

@@ -154,10 +154,40 @@ struct Objective {
   SourceLoc loc;
 };
 
+/// `search.population`: tournament selection over islands of the best candidates.
+struct PopulationSettings {
+  int size = 8;           ///< members per island
+  int tournament = 3;     ///< candidates drawn per tournament
+  int islands = 1;
+  int migrate_every = 10; ///< experiments between migrations (each island's best to the next)
+  double crossover = 0.3; ///< chance a draft gets a second parent to combine with
+};
+
+/// `search.tree`: UCB1 over the tree of candidate commits.
+struct TreeSettings {
+  double exploration = 1.4142135623730951;
+  int prune_after = 5;  ///< expansions in a row without beating a node before it is dead
+};
+
+/// One behaviour axis of the MAP-Elites archive: a metric binned over [min, max].
+struct ArchiveDescriptor {
+  std::string metric;
+  double min = 0;
+  double max = 1;
+  int bins = 5;
+};
+
 struct Search {
-  std::string strategy = "greedy";  ///< greedy | annealing
+  /// greedy | annealing | population | pareto | tree | elites | auto
+  std::string strategy = "greedy";
   uint64_t seed = 0;
   nlohmann::json config;  ///< the whole `search:` mapping (strategy parameters)
+  bool surrogate = false;  ///< with drafts > 1: a GP ranks the drafts, the best evaluated first
+  PopulationSettings population;
+  TreeSettings tree;
+  /// elites: the archive's axes; empty with a judge: each criterion's pass rate in 5 bins.
+  std::vector<ArchiveDescriptor> archive;
+  std::vector<std::string> arms;  ///< auto: the strategies it chooses among
 };
 
 struct Budget {
@@ -195,7 +225,8 @@ struct Target {
   std::vector<Gate> verify;
   std::vector<Stage> stages;
   std::optional<Judge> judge;
-  Objective objective;
+  Objective objective;  ///< the first (or only) objective: the score
+  std::vector<Objective> objectives;  ///< all of them (a list objective: pareto)
   Search search;
   Budget budget;
   /// The target's mapping with its agent resolved and `budget.experiments` removed:

@@ -230,24 +230,27 @@ class Checker {
     }
   }
 
-  void check_metric(Target& target, const YamlPath& path) {
+  /// The metrics a target can be scored on: its stages, and with a judge its score and criteria.
+  std::vector<std::string> known_metrics(const Target& target) {
     std::vector<std::string> known;
     for (const Stage& stage : target.stages)
       if (std::find(known.begin(), known.end(), stage.name) == known.end())
         known.push_back(stage.name);
-    const std::string& metric = target.objective.metric;
     if (target.judge) {
       known.push_back("judge");
       for (size_t i = 0; i < target.judge->criteria.size(); ++i)
         known.push_back(target.judge->criteria[i].name.empty() ? fmt::format("judge.{}", i + 1)
                                                                : "judge." + target.judge->criteria[i].name);
-      if (target.judge->criterion_of(metric))
-        return;
     }
+    return known;
+  }
+
+  void check_one_metric(const Target& target, const std::string& metric, const YamlPath& metric_path) {
+    if (target.judge && target.judge->criterion_of(metric))
+      return;
+    std::vector<std::string> known = known_metrics(target);
     if (std::find(known.begin(), known.end(), metric) != known.end())
       return;
-    YamlPath metric_path = path;
-    metric_path.insert(metric_path.end(), {std::string("objective"), std::string("metric")});
     if (known.empty())
       error(metric_path, fmt::format("unknown metric '{}': target '{}' has no stages or judge to "
                                      "measure it",
@@ -255,6 +258,53 @@ class Checker {
     else
       error(metric_path, fmt::format("unknown metric '{}' in target '{}' (known: {})", metric,
                                      target.name, known_list(known)));
+  }
+
+  void check_metric(Target& target, const YamlPath& path) {
+    YamlPath objective_path = path;
+    objective_path.emplace_back(std::string("objective"));
+    bool list = target.objectives.size() > 1;
+    for (size_t i = 0; i < target.objectives.size(); ++i) {
+      YamlPath metric_path = objective_path;
+      if (list)
+        metric_path.emplace_back(i);
+      metric_path.emplace_back(std::string("metric"));
+      check_one_metric(target, target.objectives[i].metric, metric_path);
+    }
+    check_search(target, path, list);
+  }
+
+  void check_search(const Target& target, const YamlPath& path, bool list) {
+    YamlPath search_path = path;
+    search_path.emplace_back(std::string("search"));
+    YamlPath strategy_path = search_path;
+    strategy_path.emplace_back(std::string("strategy"));
+    const Search& search = target.search;
+    if (search.strategy == "pareto" && target.objectives.size() < 2)
+      error(strategy_path, fmt::format("target '{}': strategy pareto trades objectives off: give "
+                                       "'objective' a list of at least two",
+                                       target.name));
+    for (size_t i = 0; i < search.archive.size(); ++i) {
+      YamlPath at = search_path;
+      at.insert(at.end(), {std::string("archive"), std::string("descriptors"), i});
+      YamlPath metric_at = at;
+      metric_at.emplace_back(std::string("metric"));
+      check_one_metric(target, search.archive[i].metric, metric_at);
+      if (!(search.archive[i].max > search.archive[i].min))
+        error(at, fmt::format("archive descriptor '{}': max must be greater than min", search.archive[i].metric));
+    }
+    bool archive = !search.archive.empty() || target.judge.has_value();
+    bool uses_archive = search.strategy == "elites" ||
+                        std::find(search.arms.begin(), search.arms.end(), "elites") != search.arms.end();
+    if (uses_archive && !archive)
+      error(strategy_path, fmt::format("target '{}': the elites archive needs behaviour axes: give "
+                                       "search.archive.descriptors (or a judge, whose criteria are the axes)",
+                                       target.name));
+    if (!list && std::find(search.arms.begin(), search.arms.end(), "pareto") != search.arms.end())
+      error(search_path, fmt::format("target '{}': auto's arm pareto needs a list objective", target.name));
+    if (search.surrogate && target.drafts < 2)
+      error(search_path, fmt::format("target '{}': search.surrogate ranks drafts: it needs drafts of 2 or more",
+                                     target.name));
   }
 
   void check_editable(const Target& target, const YamlPath& path) {

@@ -384,17 +384,42 @@ Target read_target(Reader& in, const YamlPath& path, const std::string& name) {
     target.judge = read_judge(in, path / "judge", name);
 
   YamlPath objective = path / "objective";
-  target.objective.metric = in.text(objective / "metric");
-  target.objective.direction =
-      in.text(objective / "direction") == "minimize" ? Direction::Minimize : Direction::Maximize;
-  target.objective.min_improvement = in.number(objective / "min_improvement", 0);
-  target.objective.loc = locate(in.get({}), objective);
+  auto read_objective = [&](const YamlPath& at) {
+    Objective o;
+    o.metric = in.text(at / "metric");
+    o.direction = in.text(at / "direction") == "minimize" ? Direction::Minimize : Direction::Maximize;
+    o.min_improvement = in.number(at / "min_improvement", 0);
+    o.loc = locate(in.get({}), at);
+    return o;
+  };
+  if (in.get(objective).IsSequence())
+    for (size_t i = 0; i < in.size(objective); ++i)
+      target.objectives.push_back(read_objective(objective / i));
+  else
+    target.objectives.push_back(read_objective(objective));
+  if (!target.objectives.empty())
+    target.objective = target.objectives.front();
 
   YamlPath search = path / "search";
   target.search.strategy = in.text(search / "strategy", "greedy");
   target.search.seed =
       in.has(search / "seed") ? std::strtoull(in.text(search / "seed").c_str(), nullptr, 10) : 0;
   target.search.config = in.has(search) ? yaml_to_json(in.get(search)) : nlohmann::json::object();
+  target.search.surrogate = in.boolean(search / "surrogate", false);
+  PopulationSettings& population = target.search.population;
+  population.size = in.integer(search / "population" / "size", population.size);
+  population.tournament = in.integer(search / "population" / "tournament", population.tournament);
+  population.islands = in.integer(search / "population" / "islands", population.islands);
+  population.migrate_every = in.integer(search / "population" / "migrate_every", population.migrate_every);
+  population.crossover = in.number(search / "population" / "crossover", population.crossover);
+  target.search.tree.exploration = in.number(search / "tree" / "exploration", target.search.tree.exploration);
+  target.search.tree.prune_after = in.integer(search / "tree" / "prune_after", target.search.tree.prune_after);
+  for (size_t i = 0; i < in.size(search / "archive" / "descriptors"); ++i) {
+    YamlPath at = search / "archive" / "descriptors" / i;
+    target.search.archive.push_back(ArchiveDescriptor{in.text(at / "metric"), in.number(at / "min", 0),
+                                                      in.number(at / "max", 1), in.integer(at / "bins", 5)});
+  }
+  target.search.arms = in.strings(search / "auto" / "arms");
 
   YamlPath budget = path / "budget";
   target.budget.experiments = in.integer(budget / "experiments", 20);

@@ -11,6 +11,7 @@
 
 #include "graph/agent_prompt.h"
 #include "graph/judge_plan.h"
+#include "graph/search_memory.h"
 #include "llm/api_key.h"
 #include "nodes/search.h"
 #include "util/random.h"
@@ -65,6 +66,17 @@ std::vector<const Stage*> stage_order(const Target& target) {
   return order;
 }
 
+/// Whether a stage's number is one the search uses: an objective or an archive axis.
+bool scored_stage(const Target& target, const std::string& stage) {
+  for (const auto& o : target.objectives)
+    if (o.metric == stage)
+      return true;
+  for (const auto& d : target.search.archive)
+    if (d.metric == stage)
+      return true;
+  return stage == target.objective.metric;
+}
+
 /// Adds the gates and stages of one candidate to `plan`; returns its decide entry.
 nlohmann::json plan_evaluation(const Target& target, ExperimentPlan& plan, const nlohmann::json& candidate,
                                const std::optional<cache::Digest>& mutation, int draft,
@@ -110,7 +122,7 @@ nlohmann::json plan_evaluation(const Target& target, ExperimentPlan& plan, const
                                   {"parse", stage->parse},
                                   {"repeat", stage->repeat},
                                   {"timeout", stage->timeout_s},
-                                  {"scored", stage->name == target.objective.metric || stage->keep_if.has_value()},
+                                  {"scored", scored_stage(target, stage->name) || stage->keep_if.has_value()},
                                   {"keep_if", condition_spec(stage->keep_if)},
                                   {"candidate", candidate},
                                   {"after", after_hex}});
@@ -151,6 +163,19 @@ nlohmann::json decide_fields(const Target& target, int id, const SearchPosition&
           {"state", position.search},
           {"incumbent_score", position.incumbent_score ? nlohmann::json(*position.incumbent_score)
                                                        : nlohmann::json(nullptr)}};
+  if (target.objectives.size() > 1) {
+    nlohmann::json objectives = nlohmann::json::array();
+    for (const auto& o : target.objectives)
+      objectives.push_back({{"metric", o.metric}, {"direction", direction_name(o.direction)}});
+    j["objectives"] = std::move(objectives);
+  }
+  if (auto axes = archive_axes(target); !axes.empty() && target.search.strategy != "greedy" &&
+                                        target.search.strategy != "annealing") {
+    nlohmann::json behaviour = nlohmann::json::array();
+    for (const auto& axis : axes)
+      behaviour.push_back(axis.name);
+    j["behaviour"] = std::move(behaviour);
+  }
   if (target.judge) {
     j["judge"] = judge_decide_fields(target);
     j["incumbent_samples"] = position.incumbent_samples;
@@ -275,7 +300,7 @@ std::vector<DraftStart> draft_starts(const Target& target, int id, const SearchP
     Rng rng(mix_seed(draft_seed(target.search.seed, id, draft), 0x7265737461727421));  // "restart!"
     bool restart = chance > 0 && !position.baseline.empty() && position.baseline != position.incumbent &&
                    rng.uniform() < chance;
-    starts.push_back({restart ? position.baseline : position.incumbent, restart});
+    starts.push_back({restart ? position.baseline : position.incumbent, restart, "", "", ""});
   }
   return starts;
 }
@@ -324,16 +349,19 @@ Result<ExperimentPlan> plan_experiment(const Target& target, int id, const Searc
 
 Result<ExperimentPlan> plan_experiment(const Target& target, int id, const SearchPosition& position,
                                        const std::vector<DraftStart>& starts, const PromptFor& prompt_for,
-                                       const JudgeSamples* samples) {
+                                       const JudgeSamples* samples, const nlohmann::json& reference) {
   if (target.judge && !samples)
     return fail(fmt::format("target '{}': the judge's samples were not read", target.name));
   ExperimentPlan plan;
   plan.id = id;
+  plan.starts = starts;
   auto agent = agent_spec(target.agent);
   if (!agent)
     return std::unexpected(agent.error());
   nlohmann::json scope = {{"editable", target.scope.editable}, {"immutable", target.scope.immutable}};
   nlohmann::json decide = decide_fields(target, id, position);
+  if (!reference.is_null())
+    decide["reference"] = reference;
   nlohmann::json candidates = nlohmann::json::array();
   auto config = nodes::SearchConfig::from_json(
       decide.at("search"),
@@ -385,6 +413,8 @@ Result<ExperimentPlan> plan_experiment(const Target& target, int id, const Searc
     }
     if (start.restart)
       mutate["restart"] = true;
+    if (!start.second_parent.empty())
+      mutate["second_parent"] = start.second_parent;
     auto spec = nodes::make_spec(std::move(mutate));
     plan.nodes.push_back({spec, inputs, false, fmt::format("mutate {}{}", where, start.restart ? " (restart)" : ""), "", 0});
     plan.mutations.push_back(spec.key);

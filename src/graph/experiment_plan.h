@@ -39,6 +39,16 @@ struct SearchPosition {
   static SearchPosition from_json(const nlohmann::json& j);
 };
 
+/// Where one draft starts, and who chose it: the incumbent, a restart from the baseline, or
+/// the parent(s) a strategy picked (parent_selection.h).
+struct DraftStart {
+  std::string parent;
+  bool restart = false;
+  std::string second_parent;  ///< crossover: the parent to combine with; empty: none
+  std::string strategy;       ///< the strategy (auto's arm) that chose
+  std::string selection;      ///< why this parent, one line for the ledger
+};
+
 /// A node that ninja runs: an edge whose inputs are the outputs of `inputs`.
 struct PlannedNode {
   nodes::NodeSpec spec;
@@ -55,17 +65,13 @@ struct PlannedNode {
 /// build runs itself once they are done.
 struct ExperimentPlan {
   int id = 0;
+  std::vector<DraftStart> starts;  ///< one per draft (empty for the baseline)
   std::vector<PlannedNode> nodes;  ///< in dependency order
   nodes::NodeSpec decide;
   std::vector<cache::Digest> mutations;  ///< one per draft (empty for the baseline)
   std::vector<cache::Digest> calls;      ///< the nodes that call LLMs (llm and judge nodes)
 };
 
-/// Where one draft starts: the incumbent, or (a restart) the baseline.
-struct DraftStart {
-  std::string parent;
-  bool restart = false;
-};
 
 /// The prompt of a draft that starts at `start.parent`.
 using PromptFor = std::function<Result<std::string>(const DraftStart& start)>;
@@ -89,10 +95,12 @@ std::vector<DraftStart> draft_starts(const Target& target, int id, const SearchP
 double draft_temperature(const ApiSettings& api, int draft, int drafts);
 
 /// Plans experiment `id` from `position`: per draft a mutation (for api agents preceded by
-/// its LLM call, with `prompt_for`'s prompt), gates, stages and judge; then the decide node.
+/// its LLM call, with `prompt_for`'s prompt), gates, stages and judge; then the decide node,
+/// which also gets `reference`: what the strategy compares with (strategy_reference()).
 Result<ExperimentPlan> plan_experiment(const Target& target, int id, const SearchPosition& position,
                                        const std::vector<DraftStart>& starts, const PromptFor& prompt_for,
-                                       const JudgeSamples* samples = nullptr);
+                                       const JudgeSamples* samples = nullptr,
+                                       const nlohmann::json& reference = nlohmann::json());
 
 /// The same with one prompt for every draft and the draft starts of draft_starts().
 Result<ExperimentPlan> plan_experiment(const Target& target, int id, const SearchPosition& position,

@@ -1,6 +1,7 @@
 #include "graph/target_build.h"
 
 #include <chrono>
+#include <map>
 #include <numeric>
 #include <ctime>
 
@@ -14,6 +15,8 @@
 #include "graph/llm_budget.h"
 #include "graph/ninja_file.h"
 #include "graph/ninja_runner.h"
+#include "graph/search_memory.h"
+#include "graph/strategy_step.h"
 #include "graph/target_knowledge.h"
 #include "graph/target_state.h"
 #include "nodes/candidate.h"
@@ -92,6 +95,8 @@ class TargetBuild {
   std::optional<Ledger> m_ledger;
   TargetState m_state;
   SearchPosition m_position;
+  SearchMemory m_memory;  ///< the strategies' structures, replayed from the ledger
+  std::map<std::string, std::string> m_hypotheses;  ///< commit -> hypothesis, for crossover prompts
   std::vector<nlohmann::json> m_recent;  ///< the last few records, for the agent's prompt
   TargetKnowledge m_knowledge;
   bool m_knowledge_loaded = false;
@@ -126,6 +131,19 @@ Result<std::string> TargetBuild::over_budget(const std::vector<PlannedNode>& nod
 Result<std::string> TargetBuild::prompt(int id, const DraftStart& start, const PromptInput& shared) {
   PromptInput input = shared;
   input.restart = start.restart;
+  input.parent = start.parent;
+  if (!start.second_parent.empty()) {
+    for (const std::string& commit : {start.parent, start.second_parent}) {
+      PromptInput::Parent parent{commit, "", ""};
+      if (auto it = m_hypotheses.find(commit); it != m_hypotheses.end())
+        parent.hypothesis = it->second;
+      if (auto diff = m_repo->diff_patch(m_position.baseline, commit); diff) {
+        constexpr size_t k_max_diff = 6000;  // a crossover prompt shows changes, not whole files
+        parent.diff = diff->size() > k_max_diff ? diff->substr(0, k_max_diff) + "\n… (cut)\n" : *diff;
+      }
+      input.crossover.push_back(std::move(parent));
+    }
+  }
   if (m_target.agent.kind != AgentKind::Api)
     return agent_prompt(m_target, input);
   // The files the model may edit, as they are where the draft starts: the artifact and any
@@ -178,8 +196,11 @@ Result<void> TargetBuild::consolidate(int id) {
 Result<ExperimentPlan> TargetBuild::plan(int id) {
   if (id == 0)
     return plan_baseline(m_target, m_state.baseline, samples());
+  StrategyStep step = strategy_step(m_target, id, m_position, m_memory);
   if (m_target.agent.kind == AgentKind::Tune)
-    return plan_experiment(m_target, id, m_position, "", samples());
+    return plan_experiment(
+        m_target, id, m_position, step.starts, [](const DraftStart&) -> Result<std::string> { return ""; },
+        samples(), step.reference);
   if (!m_knowledge_loaded) {
     if (auto loaded = m_knowledge.load(*m_ledger); !loaded)
       return std::unexpected(loaded.error());
@@ -197,8 +218,9 @@ Result<ExperimentPlan> TargetBuild::plan(int id) {
   }
   if (auto filled = m_knowledge.fill(shared); !filled)
     return std::unexpected(filled.error());
-  return plan_experiment(m_target, id, m_position, draft_starts(m_target, id, m_position),
-                         [&](const DraftStart& start) { return prompt(id, start, shared); }, samples());
+  return plan_experiment(
+      m_target, id, m_position, step.starts, [&](const DraftStart& start) { return prompt(id, start, shared); },
+      samples(), step.reference);
 }
 
 Result<void> TargetBuild::run_nodes_of(const std::vector<PlannedNode>& nodes) {
@@ -234,7 +256,11 @@ Result<nlohmann::json> TargetBuild::record(const ExperimentPlan& plan, const nod
   std::string outcome = d.value("outcome", "crashed");
   std::optional<double> score = optional_number(d, "score");
   std::string commit = d.contains("commit") && !d.at("commit").is_null() ? d.at("commit").get<std::string>() : "";
-  std::string parent = m_position.incumbent;
+  int chosen_draft = d.value("draft", 0);
+  DraftStart start;
+  if (plan.id > 0 && chosen_draft >= 0 && static_cast<size_t>(chosen_draft) < plan.starts.size())
+    start = plan.starts[static_cast<size_t>(chosen_draft)];
+  std::string parent = start.parent.empty() ? m_position.incumbent : start.parent;
   SearchPosition next = m_position;
   next.search = d.value("state", nlohmann::json::object());
   next.spent_usd += decided.cost_usd;
@@ -262,6 +288,18 @@ Result<nlohmann::json> TargetBuild::record(const ExperimentPlan& plan, const nod
       next.best = commit;
       next.best_score = score;
     }
+  }
+  // Strategies that branch from anywhere keep no incumbent of their own: the best is the
+  // reference point (the prompt's "current best", greedy's comparison under auto).
+  if (plan.id > 0 && m_target.search.strategy != "greedy" && m_target.search.strategy != "annealing") {
+    nodes::Direction direction = m_target.objective.direction == Direction::Minimize ? nodes::Direction::Minimize
+                                                                                     : nodes::Direction::Maximize;
+    if (outcome == "discarded" && score && (!next.best_score || nodes::better(direction, *score, *next.best_score))) {
+      next.best = commit;
+      next.best_score = score;
+    }
+    next.incumbent = next.best;
+    next.incumbent_score = next.best_score;
   }
   if (outcome == "crashed" || outcome == "blocked")
     ++next.consecutive_failures;
@@ -295,6 +333,15 @@ Result<nlohmann::json> TargetBuild::record(const ExperimentPlan& plan, const nod
                       {"state", next.to_json()}};
   if (d.contains("judge"))
     r["judge"] = d.at("judge");
+  if (plan.id > 0) {
+    r["strategy"] = start.strategy;
+    r["selection"] = start.selection;
+    if (!start.second_parent.empty())
+      r["second_parent"] = start.second_parent;
+  }
+  for (const char* field : {"objectives", "behaviour", "features"})
+    if (d.contains(field))
+      r[field] = d.at(field);
   m_position = next;
   return r;
 }
@@ -474,8 +521,20 @@ Result<void> TargetBuild::load_state() {
     m_state.next_id = 0;
     m_state.reason = "--fresh: every node runs again";
   }
+  m_memory = SearchMemory::start(m_target);
+  m_hypotheses.clear();
   if (m_state.kind == TargetState::Kind::Resume) {
     m_position = SearchPosition::from_json(m_state.last->value("state", nlohmann::json::object()));
+    if (m_target.search.strategy != "greedy" && m_target.search.strategy != "annealing") {
+      // The strategies' structures are not in the ledger's last line: replay its records.
+      auto generation = m_ledger->generation();
+      if (!generation)
+        return std::unexpected(generation.error());
+      m_memory = SearchMemory::replay(m_target, *generation);
+      for (const auto& record : *generation)
+        if (record.contains("commit") && record.at("commit").is_string())
+          m_hypotheses[record.at("commit").get<std::string>()] = record.value("hypothesis", "");
+    }
     auto recent = m_ledger->recent(m_target.knowledge.recent);
     if (!recent)
       return std::unexpected(recent.error());
@@ -586,6 +645,9 @@ Result<TargetBuildResult> TargetBuild::run() {
       return std::unexpected(pause.error());
     if (auto appended = m_ledger->append(*record); !appended)
       return std::unexpected(appended.error());
+    m_memory.add(m_target, *record);
+    if (record->contains("commit") && record->at("commit").is_string())
+      m_hypotheses[record->at("commit").get<std::string>()] = record->value("hypothesis", "");
     m_recent.push_back(*record);
     while (m_recent.size() > static_cast<size_t>(m_target.knowledge.recent))
       m_recent.erase(m_recent.begin());

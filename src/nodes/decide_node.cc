@@ -1,9 +1,13 @@
 #include "nodes/decide_node.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "nodes/judge_decision.h"
 #include "nodes/search.h"
+#include "nodes/strategy_decision.h"
 
 namespace anneal::nodes {
 
@@ -132,6 +136,51 @@ Result<DraftOutcome> assess(NodeContext& context, const nlohmann::json& entry, c
   return d;
 }
 
+/// The value of `metric` for a candidate that survived: a stage's score, or the judge's
+/// score or one criterion's pass rate; nullopt when it has none.
+std::optional<double> metric_value(const DraftOutcome& d, const std::string& metric, const nlohmann::json& judge) {
+  if (d.scores.contains(metric) && d.scores.at(metric).is_number())
+    return d.scores.at(metric).get<double>();
+  if (d.judged && metric.starts_with("judge")) {
+    nlohmann::json settings = judge;
+    settings["metric"] = metric;
+    return judged_metric(*d.judged, settings);
+  }
+  return std::nullopt;
+}
+
+/// The values of `metrics` (a list of names, or of {"metric": NAME}) for `d`; null where missing.
+nlohmann::json metric_values(const DraftOutcome& d, const nlohmann::json& metrics, const nlohmann::json& judge) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& m : metrics) {
+    auto v = metric_value(d, m.is_string() ? m.get<std::string>() : m.value("metric", ""), judge);
+    out.push_back(v ? nlohmann::json(*v) : nlohmann::json(nullptr));
+  }
+  return out;
+}
+
+/// `d` as the strategies see it: fitness oriented larger-is-better.
+StrategyCandidate strategy_candidate(const DraftOutcome& d, int experiment, Direction direction,
+                                     const nlohmann::json& objectives, const nlohmann::json& behaviour,
+                                     const nlohmann::json& judge) {
+  StrategyCandidate c;
+  c.id = experiment;
+  c.commit = d.commit;
+  c.fitness = direction == Direction::Maximize ? *d.score : -*d.score;
+  nlohmann::json values = metric_values(d, objectives, judge);
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!values[i].is_number()) {
+      c.point.clear();
+      break;
+    }
+    double v = values[i].get<double>();
+    c.point.push_back(objectives[i].value("direction", "maximize") == "minimize" ? -v : v);
+  }
+  for (const auto& v : metric_values(d, behaviour, judge))
+    c.behaviour.push_back(v.is_number() ? v.get<double>() : NAN);
+  return c;
+}
+
 }  // namespace
 
 Result<NodeResult> execute_decide(NodeContext& context, const NodeSpec& spec) {
@@ -166,6 +215,33 @@ Result<NodeResult> execute_decide(NodeContext& context, const NodeSpec& spec) {
     if (d.outcome == "ok" && (!best || better(config->direction, *d.score, *best->score)))
       best = &d;
   }
+  const nlohmann::json reference = j.value("reference", nlohmann::json());
+  const nlohmann::json objectives = j.value("objectives", nlohmann::json::array());
+  const nlohmann::json behaviour = j.value("behaviour", nlohmann::json::array());
+  const int experiment = j.at("experiment").get<int>();
+  std::optional<StrategyVerdict> verdict;
+  if (!baseline && best && reference.is_object()) {
+    // The strategy's structure decides: the best draft it keeps, else the best by score.
+    std::vector<const DraftOutcome*> order;
+    for (const auto& d : drafts)
+      if (d.outcome == "ok")
+        order.push_back(&d);
+    std::stable_sort(order.begin(), order.end(), [&](const DraftOutcome* a, const DraftOutcome* b) {
+      return better(config->direction, *a->score, *b->score);
+    });
+    for (const DraftOutcome* d : order) {
+      auto v = strategy_verdict(reference, strategy_candidate(*d, experiment, config->direction, objectives, behaviour, judge),
+                                config->min_improvement, config->direction == Direction::Minimize);
+      if (!v)
+        return std::unexpected(v.error());
+      if (v->accept || !verdict) {
+        verdict = *v;
+        best = d;
+      }
+      if (v->accept)
+        break;
+    }
+  }
   const DraftOutcome& chosen = best ? *best : drafts.front();
   nlohmann::json decision = {{"draft", chosen.draft},
                              {"score", chosen.score ? nlohmann::json(*chosen.score) : nlohmann::json(nullptr)},
@@ -189,12 +265,22 @@ Result<NodeResult> execute_decide(NodeContext& context, const NodeSpec& spec) {
   }
   if (chosen.judged)
     decision["judge"] = chosen.judged->to_json(judge);
+  if (!objectives.empty())
+    decision["objectives"] = metric_values(chosen, objectives, judge);
+  if (!behaviour.empty())
+    decision["behaviour"] = metric_values(chosen, behaviour, judge);
   SearchState next = *state;
   if (baseline) {
     decision["outcome"] = best ? "baseline" : chosen.outcome;
     decision["accept"] = best != nullptr;
     decision["reason"] = best ? "baseline measured" : "the baseline failed: " + chosen.detail;
     decision["probability"] = 1.0;
+  } else if (best && verdict) {
+    next = record_outcome(*config, *state, verdict->accept);
+    decision["outcome"] = verdict->accept ? "kept" : "discarded";
+    decision["accept"] = verdict->accept;
+    decision["reason"] = fmt::format("{}: {}", reference.value("strategy", ""), verdict->reason);
+    decision["probability"] = verdict->accept ? 1.0 : 0.0;
   } else if (best && judged_objective) {
     // A judged score is a sample of a noisy judge: only a paired test over the samples,
     // corrected for the many comparisons of a long run, may replace the incumbent.

@@ -47,7 +47,8 @@ Result<AgentRun> run_command_agent(NodeContext& context, const nlohmann::json& s
                  {"ANNEAL_EXPERIMENT", std::to_string(spec.at("experiment").get<int>())},
                  {"ANNEAL_DRAFT", std::to_string(spec.at("draft").get<int>())},
                  {"ANNEAL_SEED", std::to_string(spec.at("seed").get<uint64_t>())},
-                 {"ANNEAL_PARENT", spec.at("parent").get<std::string>()}};
+                 {"ANNEAL_PARENT", spec.at("parent").get<std::string>()},
+                 {"ANNEAL_SECOND_PARENT", spec.value("second_parent", "")}};
   auto run = proc::run(options);
   if (!run)
     return std::unexpected(run.error());
@@ -94,14 +95,31 @@ Result<AgentRun> run_command_agent(NodeContext& context, const nlohmann::json& s
   return out;
 }
 
-Result<AgentRun> run_tune_agent(const nlohmann::json& spec, const fs::path& worktree) {
+Result<AgentRun> run_tune_agent(NodeContext& context, const nlohmann::json& spec, const fs::path& worktree) {
   std::vector<TuneParam> params;
   for (const auto& p : spec.at("agent").at("params"))
     params.push_back({p.at("file").get<std::string>(), p.at("pattern").get<std::string>(),
                       p.at("min").get<double>(), p.at("max").get<double>(),
                       p.value("integer", false)});
   AgentRun out;
-  auto tuned = tune(params, worktree, spec.value("step_scale", 1.0), spec.at("seed").get<uint64_t>());
+  // Crossover: the second parent's copies of the tuned files.
+  std::optional<TunePartner> partner;
+  if (std::string second = spec.value("second_parent", ""); !second.empty()) {
+    auto repo = context.repo();
+    if (!repo)
+      return std::unexpected(repo.error());
+    partner = TunePartner{second.substr(0, 10), {}};
+    for (const auto& p : params) {
+      std::string key = fs::path(p.file).lexically_normal().string();
+      auto text = (*repo)->read_file_at(second, key);
+      if (!text)
+        return std::unexpected(text.error());
+      if (*text)
+        partner->files.emplace(key, std::move(**text));
+    }
+  }
+  auto tuned = tune(params, worktree, spec.value("step_scale", 1.0), spec.at("seed").get<uint64_t>(),
+                    partner ? &*partner : nullptr);
   if (!tuned) {
     out.result.outcome = Outcome::Crashed;
     out.result.detail = "tune: " + tuned.error().message;
@@ -178,7 +196,7 @@ Result<NodeResult> execute_mutate(NodeContext& context, const NodeSpec& spec) {
   fs::path scratch = context.anneal_dir / "tmp" / target / spec.key.hex();
 
   std::string kind = j.at("agent").at("kind").get<std::string>();
-  Result<AgentRun> agent = kind == "tune"  ? run_tune_agent(j, worktree)
+  Result<AgentRun> agent = kind == "tune"  ? run_tune_agent(context, j, worktree)
                            : kind == "api" ? run_api_agent(context, j, worktree)
                                            : run_command_agent(context, j, worktree, scratch);
   std::error_code ec;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "util/random.h"
 
@@ -161,9 +162,12 @@ Result<SearchConfig> SearchConfig::from_json(const nlohmann::json& search, Direc
     return fail(fmt::format("search: expected a mapping, not {}", search.dump()));
 
   if (auto it = search.find("strategy"); it != search.end()) {
-    if (!it->is_string() || (*it != k_greedy && *it != k_annealing))
-      return fail(fmt::format("search: unknown strategy {}; known strategies: {}, {}", it->dump(),
-                              k_greedy, k_annealing));
+    static const std::vector<std::string> k_strategies = {k_greedy, "population", "pareto", "tree",
+                                                         "elites", "auto", k_annealing};
+    if (!it->is_string() ||
+        std::find(k_strategies.begin(), k_strategies.end(), it->get<std::string>()) == k_strategies.end())
+      return fail(fmt::format("search: unknown strategy {}; known strategies: {}", it->dump(),
+                              fmt::join(k_strategies, ", ")));
     config.strategy = it->get<std::string>();
   }
   if (auto it = search.find("seed"); it != search.end()) {
@@ -308,6 +312,10 @@ Decision decide(const SearchConfig& config, const SearchState& state, double inc
 
 SearchState record_failure(const SearchConfig& config, const SearchState& state) {
   return advance(config, state, false, nullptr);
+}
+
+SearchState record_outcome(const SearchConfig& config, const SearchState& state, bool accepted) {
+  return advance(config, state, accepted, nullptr);
 }
 
 }  // namespace anneal::nodes

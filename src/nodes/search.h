@@ -15,7 +15,10 @@ enum class Direction { Maximize, Minimize };
 
 /// How candidates are accepted: `search:` plus the objective's direction and threshold.
 struct SearchConfig {
-  std::string strategy = "greedy";  ///< greedy | annealing
+  /// greedy | annealing | population | pareto | tree | elites | auto. Only annealing has a
+  /// temperature; every other strategy keeps greedy's step rule (the one-fifth rule), and
+  /// decides acceptance against the reference its own structure gives (strategy_decision.h).
+  std::string strategy = "greedy";
   uint64_t seed = 0;
   Direction direction = Direction::Maximize;
   double min_improvement = 0;  ///< a candidate must beat the incumbent by more than this
@@ -72,6 +75,10 @@ Decision decide(const SearchConfig& config, const SearchState& state, double inc
 /// Records an experiment that produced no score (rejected, blocked, crashed): the search
 /// cools as if the candidate had been refused.
 SearchState record_failure(const SearchConfig& config, const SearchState& state);
+
+/// Records a decision another rule made (a strategy's structure, a statistical test): the
+/// step and the acceptance window move as if this strategy had decided so.
+SearchState record_outcome(const SearchConfig& config, const SearchState& state, bool accepted);
 
 /// True when `a` is strictly better than `b` in this direction (ties are not better).
 bool better(Direction direction, double a, double b);

@@ -313,10 +313,11 @@ TEST_CASE("search config from an Annealfile mapping", "[nodes]") {
     CHECK(config->window == 10);
   }
   SECTION("an unknown strategy names the known ones") {
-    auto config = SearchConfig::from_json({{"strategy", "pareto"}}, Direction::Maximize, 0, 0);
+    auto config = SearchConfig::from_json({{"strategy", "genetic"}}, Direction::Maximize, 0, 0);
     REQUIRE_FALSE(config);
     CHECK(config.error().message ==
-          "search: unknown strategy \"pareto\"; known strategies: greedy, annealing");
+          "search: unknown strategy \"genetic\"; known strategies: greedy, population, pareto, tree, "
+          "elites, auto, annealing");
   }
   SECTION("out-of-range and mistyped values are refused") {
     CHECK_FALSE(SearchConfig::from_json({{"cooling", 1.5}}, Direction::Maximize, 0, 0));

@@ -217,10 +217,69 @@ std::string parameter_label(const std::string& pattern) {
   return start == end ? "" : before.substr(start, end - start) + " ";
 }
 
+/// Reads each parameter's file from the worktree into `contents` (once per file).
+Result<void> read_param_files(const std::vector<TuneParam>& params, const fs::path& worktree,
+                              std::map<std::string, std::string>& contents) {
+  for (const TuneParam& param : params) {
+    if (auto ok = check_param(param); !ok)
+      return std::unexpected(ok.error());
+    std::string key = fs::path(param.file).lexically_normal().string();
+    if (contents.contains(key))
+      continue;
+    std::error_code ec;
+    if (fs::is_symlink(fs::symlink_status(worktree / key, ec)))
+      return fail(fmt::format("tune: {} is a symbolic link; the tuner edits regular files only", param.file));
+    auto read = read_file(worktree / key);
+    if (!read)
+      return fail(fmt::format("tune: {}", read.error().message));
+    contents.emplace(key, std::move(*read));
+  }
+  return {};
+}
+
+/// Uniform crossover into `contents`: each parameter takes the partner's value with even
+/// odds; with two or more parameters at least one comes from each parent. Returns the
+/// hypothesis part ("crossover with abc123: threads 8 <- 21"), empty when nothing differed.
+Result<std::string> cross_over(const std::vector<TuneParam>& params, const fs::path& worktree,
+                               const TunePartner& partner, uint64_t seed,
+                               std::map<std::string, std::string>& contents) {
+  if (auto read = read_param_files(params, worktree, contents); !read)
+    return std::unexpected(read.error());
+  Rng rng(mix_seed(seed, 0x63726f73736f7665ULL));  // "crossove"
+  std::vector<bool> take(params.size());
+  for (size_t i = 0; i < params.size(); ++i)
+    take[i] = rng.uniform() < 0.5;
+  if (params.size() >= 2 && std::all_of(take.begin(), take.end(), [](bool t) { return t; }))
+    take[rng.below(params.size())] = false;
+  if (std::none_of(take.begin(), take.end(), [](bool t) { return t; }))
+    take[rng.below(params.size())] = true;
+  std::vector<std::string> changes;
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (!take[i])
+      continue;
+    const TuneParam& param = params[i];
+    std::string key = fs::path(param.file).lexically_normal().string();
+    auto theirs_file = partner.files.find(key);
+    if (theirs_file == partner.files.end())
+      continue;  // the partner lacks the file: keep ours
+    auto theirs = locate(param, theirs_file->second);
+    auto ours = locate(param, contents.at(key));
+    if (!theirs || !ours)
+      continue;  // a pattern that does not match there: keep ours (tune() reports it if it matters)
+    if (theirs->text == ours->text || theirs->value < ours->lo || theirs->value > ours->hi)
+      continue;
+    contents.at(key).replace(ours->offset, ours->length, theirs->text);
+    changes.push_back(fmt::format("{}{} <- {}", parameter_label(param.pattern), ours->text, theirs->text));
+  }
+  if (changes.empty())
+    return std::string();
+  return fmt::format("crossover with {}: {}", partner.name, fmt::join(changes, ", "));
+}
+
 }  // namespace
 
 Result<TuneResult> tune(const std::vector<TuneParam>& params, const fs::path& worktree,
-                        double step_scale, uint64_t seed) {
+                        double step_scale, uint64_t seed, const TunePartner* partner) {
   if (params.empty())
     return fail("tune: no parameters to tune");
   step_scale = std::isfinite(step_scale) ? std::clamp(step_scale, 1e-3, 1.0) : 1.0;
@@ -228,6 +287,14 @@ Result<TuneResult> tune(const std::vector<TuneParam>& params, const fs::path& wo
   // Everything is located and checked before any file is written, so a failure leaves the
   // worktree as it was.
   std::map<std::string, std::string> contents;
+  std::string crossed;
+  if (partner) {
+    auto mixed = cross_over(params, worktree, *partner, seed, contents);
+    if (!mixed)
+      return std::unexpected(mixed.error());
+    crossed = *mixed;
+  }
+  const std::map<std::string, std::string> before_perturbation = contents;
   std::vector<Located> located;
   for (const TuneParam& param : params) {
     if (auto ok = check_param(param); !ok)
@@ -298,7 +365,10 @@ Result<TuneResult> tune(const std::vector<TuneParam>& params, const fs::path& wo
   std::sort(by_position.begin(), by_position.end(), [&](const auto& a, const auto& b) {
     return located[a.index].offset > located[b.index].offset;
   });
+  // Files the crossover changed are written even when no perturbation touches them.
   std::map<std::string, std::string> edited;
+  for (const auto& [key, text] : before_perturbation)
+    edited.emplace(key, text);
   for (const Replacement& r : by_position) {
     const Located& at = located[r.index];
     auto [it, inserted] = edited.try_emplace(at.key, contents.at(at.key));
@@ -324,6 +394,8 @@ Result<TuneResult> tune(const std::vector<TuneParam>& params, const fs::path& wo
                                   r.text, at.param->file));
   }
   result.hypothesis = fmt::format("{}", fmt::join(changes, "; "));
+  if (!crossed.empty())
+    result.hypothesis = crossed + "; " + result.hypothesis;
   return result;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,16 @@ struct TuneResult {
 /// is written then. Patterns are ECMAScript with `^`/`$` matching at line ends; integers are
 /// written without a decimal point, reals with at most 6 significant digits, in a spelling the
 /// pattern matches again.
+/// A second parent's files (normalised path -> content), for crossover.
+struct TunePartner {
+  std::string name;  ///< how the hypothesis names it (a short commit)
+  std::map<std::string, std::string> files;
+};
+
+/// With a `partner`, each parameter first takes the partner's value with even odds (with two
+/// or more parameters at least one from each parent), then the perturbation above applies.
 Result<TuneResult> tune(const std::vector<TuneParam>& params,
-                        const std::filesystem::path& worktree, double step_scale, uint64_t seed);
+                        const std::filesystem::path& worktree, double step_scale, uint64_t seed,
+                        const TunePartner* partner = nullptr);
 
 }  // namespace anneal::nodes

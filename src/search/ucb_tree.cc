@@ -1,6 +1,8 @@
 #include "search/ucb_tree.h"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 #include <limits>
 
 #include <fmt/format.h>
@@ -57,7 +59,10 @@ void UcbTree::record(const std::string& parent, int id, const std::string& child
   expanded.stale = improved ? 0 : expanded.stale + 1;
   expanded.dead = m_prune_after > 0 && expanded.stale >= m_prune_after;
 
-  if (scored && !find(child))
+  // Only an improvement grows the tree: a worse child is a failed expansion of its parent.
+  // Were every scored child a node, UCB's bonus for the untried would send the search down
+  // through its worst candidates, one after another.
+  if (improved && !find(child))
     add_node(TreeNode{.id = id, .commit = child, .parent = parent, .fitness = *fitness});
 }
 
@@ -65,21 +70,31 @@ std::pair<std::string, std::string> UcbTree::select() const {
   if (m_nodes.empty())
     return {"", "the tree is empty"};
 
-  const TreeNode* unvisited = nullptr;
+  // A node's value is its mean reward with its own standing counted as one prior
+  // observation, so a new node is tried according to how good it is rather than before
+  // every other (UCB1's "unvisited first").
+  // The prior is the node's rank among the live nodes (worst 0, best 1): raw fitness would
+  // let one outlier squash every other difference.
+  std::vector<double> live_fitness;
   for (const TreeNode& node : m_nodes)
-    if (!node.dead && node.visits == 0 && (!unvisited || node.id < unvisited->id))
-      unvisited = &node;
-  if (unvisited)
-    return {unvisited->commit, fmt::format("node {} not yet branched from", unvisited->id)};
-
+    if (!node.dead)
+      live_fitness.push_back(node.fitness);
+  std::sort(live_fitness.begin(), live_fitness.end());
+  auto rank_of = [&](double fitness) {
+    if (live_fitness.size() < 2)
+      return 1.0;
+    auto below = std::lower_bound(live_fitness.begin(), live_fitness.end(), fitness) - live_fitness.begin();
+    return static_cast<double>(below) / static_cast<double>(live_fitness.size() - 1);
+  };
   const double log_total = std::log(static_cast<double>(m_experiments) + 1);
   const TreeNode* best = nullptr;
   double best_mean = 0, best_bonus = 0;
   for (const TreeNode& node : m_nodes) {
     if (node.dead)
       continue;
-    const double n = node.visits;
-    const double mean = node.reward / n;
+    const double prior = rank_of(node.fitness);
+    const double n = node.visits + 1.0;
+    const double mean = (node.reward + prior) / n;
     const double bonus = m_exploration * std::sqrt(log_total / n);
     const double ucb = mean + bonus;
     const double best_ucb = best_mean + best_bonus;

@@ -47,15 +47,16 @@ class UcbTree {
   /// One experiment that branched from `parent`: `child` (empty commit / nullopt fitness
   /// when it failed) and whether it improved. Reward 1 when the child beat the parent's
   /// fitness, else 0; the reward and the visit are added to `parent` and to each of its
-  /// ancestors. A scored child becomes a node (also when it is worse: it may still be
-  /// branched from). A node whose last `prune_after` expansions all failed to beat it is
+  /// ancestors. A child that beat its parent becomes a node; a worse one is only a failed
+  /// expansion (the tree grows along improvements, and backtracks through its ancestors). A node whose last `prune_after` expansions all failed to beat it is
   /// dead (an expansion that beats it revives it); a node is selectable only when it is not
   /// dead. A non-finite fitness counts as a failure; a parent not in the tree is ignored.
   void record(const std::string& parent, int id, const std::string& child, std::optional<double> fitness);
 
-  /// The node to branch from: max over live nodes of mean reward + c * sqrt(ln(N) / n),
-  /// where N = total experiments recorded + 1 and n = the node's visits; unvisited nodes
-  /// first (lowest id); ties: lower id. When every node is dead, the fittest node (revived;
+  /// The node to branch from: max over live nodes of (reward + prior) / (n + 1) +
+  /// c * sqrt(ln(N) / (n + 1)), where the prior is the node's fitness rank among the live
+  /// nodes (worst 0, best 1), N = total experiments recorded + 1 and n = the node's visits (so a new
+  /// node is tried according to its own fitness, not before every other); ties: lower id. When every node is dead, the fittest node (revived;
   /// ties: lower id). Returns the commit and a one-line reason
   /// ("ucb 0.83 = 0.50 + 0.33 over 4 visits"); an empty tree gives an empty commit.
   std::pair<std::string, std::string> select() const;

@@ -9,14 +9,14 @@ using anneal::search::UcbTree;
 
 namespace {
 
-/// A: 1.0 -> B: 2.0 (improved), C: 0.5 (worse); B fails once; C -> D: 0.7 (improved);
-/// D fails once. Five experiments; visits A 5, B 1, C 2, D 1; rewards A 2, B 0, C 1, D 0.
+/// A: 1.0 -> B: 2.0 (improved), C: 1.5 (improved); B fails once; C -> D: 1.7 (improved);
+/// D fails once. Five experiments; visits A 5, B 1, C 2, D 1; rewards A 3, B 0, C 1, D 0.
 void grow(UcbTree& tree) {
   tree.add_root(1, "A", 1.0);
   tree.record("A", 2, "B", 2.0);
-  tree.record("A", 3, "C", 0.5);
+  tree.record("A", 3, "C", 1.5);
   tree.record("B", 4, "", std::nullopt);
-  tree.record("C", 5, "D", 0.7);
+  tree.record("C", 5, "D", 1.7);
   tree.record("D", 6, "", std::nullopt);
 }
 
@@ -30,19 +30,21 @@ const anneal::search::TreeNode& node(const UcbTree& tree, const std::string& com
 
 }  // namespace
 
-TEST_CASE("ucb tree branches from unvisited nodes first, the lowest id first", "[search]") {
+TEST_CASE("ucb tree grows along improvements and prefers the better node", "[search]") {
   UcbTree tree;
   tree.add_root(1, "A", 1.0);
   CHECK(tree.select().first == "A");
   tree.record("A", 2, "B", 2.0);
-  tree.record("A", 3, "C", 0.5);  // worse, but still a node to branch from
-  REQUIRE(tree.nodes().size() == 3);
+  tree.record("A", 3, "C", 0.5);  // worse than its parent: a failed expansion, not a node
+  REQUIRE(tree.nodes().size() == 2);
+  CHECK(tree.experiments() == 2);
+  // ln 3; ranks A 0, B 1: A (1 + 0) / 3 + 1.414 * 0.605 = 1.19; B 1 + 1.48 = 2.48.
   auto [commit, reason] = tree.select();
   CHECK(commit == "B");
-  CHECK(reason == "node 2 not yet branched from");
+  CHECK(reason == "ucb 2.48 = 1.00 + 1.48 over 0 visits");
   tree.record("B", 4, "", std::nullopt);  // a failed experiment adds no node
-  CHECK(tree.nodes().size() == 3);
-  CHECK(tree.select().first == "C");
+  CHECK(tree.nodes().size() == 2);
+  CHECK(tree.select().first == "B");  // ln 4: B 0.50 + 1.18 = 1.68 > A 0.25 + 0.83
 }
 
 TEST_CASE("ucb tree adds each experiment's visit and reward to the parent and its ancestors", "[search]") {
@@ -50,7 +52,7 @@ TEST_CASE("ucb tree adds each experiment's visit and reward to the parent and it
   grow(tree);
   CHECK(tree.experiments() == 5);
   CHECK(node(tree, "A").visits == 5);
-  CHECK(node(tree, "A").reward == 2);
+  CHECK(node(tree, "A").reward == 3);
   CHECK(node(tree, "B").visits == 1);
   CHECK(node(tree, "B").reward == 0);
   CHECK(node(tree, "C").visits == 2);
@@ -60,20 +62,27 @@ TEST_CASE("ucb tree adds each experiment's visit and reward to the parent and it
 }
 
 TEST_CASE("ucb tree picks the highest upper confidence bound once all nodes are visited", "[search]") {
-  // ln(N) = ln 6 = 1.791759. With c = 1: A 0.4 + 0.5986, B 0 + 1.3386, C 0.5 + 0.9465, D as B.
-  SECTION("c = 1: the better mean wins") {
+  // ln(N) = ln 6 = 1.791759; priors (fitness ranks) A 0, C 1/3, D 2/3, B 1.
+  // c = 1: A 3/6 + 0.5465 = 1.046, B 1/2 + 0.9465 = 1.447, C (1 + 1/3) / 3 + 0.7728 = 1.217,
+  // D (2/3) / 2 + 0.9465 = 1.280.
+  SECTION("c = 1") {
     UcbTree tree(1.0);
     grow(tree);
     auto [commit, reason] = tree.select();
-    CHECK(commit == "C");
-    CHECK(reason == "ucb 1.45 = 0.50 + 0.95 over 2 visits");
+    CHECK(commit == "B");
+    CHECK(reason == "ucb 1.45 = 0.50 + 0.95 over 1 visits");
   }
-  SECTION("c = sqrt 2: exploration wins, B and D tie and the lower id is taken") {
-    UcbTree tree;  // B, D: 1.8930; C: 1.8386; A: 1.2466
+  SECTION("c = 0: the mean alone; A and B tie at 0.5 and the lower id is taken") {
+    UcbTree tree(0.0);
+    grow(tree);
+    CHECK(tree.select().first == "A");
+  }
+  SECTION("c = 3: the least visited; B and D tie on the bonus, B's mean is higher") {
+    UcbTree tree(3.0);
     grow(tree);
     auto [commit, reason] = tree.select();
     CHECK(commit == "B");
-    CHECK(reason == "ucb 1.89 = 0.00 + 1.89 over 1 visits");
+    CHECK(reason == "ucb 3.34 = 0.50 + 2.84 over 1 visits");
   }
 }
 
@@ -82,12 +91,12 @@ TEST_CASE("ucb tree prunes a node after prune_after expansions that did not beat
   tree.add_root(1, "R", 1.0);
   tree.record("R", 2, "", std::nullopt);
   tree.record("R", 3, "W", 0.5);  // a worse child is a failure for R
-  CHECK(tree.live() == 2);
+  CHECK(tree.live() == 1);
+  CHECK_FALSE(node(tree, "R").dead);
   SECTION("the third failure kills it") {
     tree.record("R", 4, "", std::nullopt);
     CHECK(node(tree, "R").dead);
-    CHECK(tree.live() == 1);
-    CHECK(tree.select().first == "W");
+    CHECK(tree.live() == 0);
   }
   SECTION("an improvement resets the count") {
     tree.record("R", 4, "X", 1.5);
@@ -108,7 +117,7 @@ TEST_CASE("ucb tree revives the fittest node when every node is dead", "[search]
   REQUIRE(tree.live() == 0);
   auto [commit, reason] = tree.select();
   CHECK(commit == "X");
-  CHECK(reason == "all 3 nodes pruned: node 2, the fittest (3), revived");
+  CHECK(reason == "all 2 nodes pruned: node 2, the fittest (3), revived");
   tree.record("X", 6, "Z", 4.0);  // an improvement brings X back
   CHECK(tree.live() == 2);
 }

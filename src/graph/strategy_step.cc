@@ -1,0 +1,164 @@
+#include "graph/strategy_step.h"
+
+#include <fmt/format.h>
+
+#include "search/fitness.h"
+#include "util/random.h"
+
+namespace anneal::graph {
+
+namespace {
+
+constexpr uint64_t k_auto_stream = 0x6175746f2d61726dULL;    // "auto-arm"
+constexpr uint64_t k_parent_stream = 0x706172656e742121ULL;  // "parent!!"
+
+std::string short_commit(const std::string& commit) { return commit.substr(0, 10); }
+
+/// A fitness as the first objective's score, for the ledger's one-line reasons.
+double shown(const Target& target, double fitness) {
+  return search::metric_value(target.objective.direction == Direction::Minimize ? search::Direction::Minimize
+                                                                               : search::Direction::Maximize,
+                              fitness);
+}
+
+/// The member of `members` a tournament picks, described; nullptr when there are none.
+const search::Member* tournament_pick(const std::vector<search::Member>& members, int size, Rng& rng) {
+  auto index = search::tournament(members, size, rng);
+  return index ? &members[*index] : nullptr;
+}
+
+void population_starts(const Target& target, int id, const SearchMemory& memory, StrategyStep& step,
+                       const std::string& fallback) {
+  const PopulationSettings& settings = target.search.population;
+  size_t island = island_of(target, id);
+  const auto& members = memory.population.islands.at(island);
+  for (int draft = 0; draft < target.drafts; ++draft) {
+    Rng rng(mix_seed(draft_seed(target.search.seed, id, draft), k_parent_stream));
+    DraftStart start;
+    start.strategy = step.strategy;
+    const search::Member* first = tournament_pick(members, settings.tournament, rng);
+    if (!first) {
+      start.parent = fallback;
+      start.selection = fmt::format("island {} is empty: the incumbent", island);
+      step.starts.push_back(start);
+      continue;
+    }
+    start.parent = first->commit;
+    start.selection = fmt::format("tournament of {} on island {}: #{} ({:.6g})", settings.tournament, island,
+                                  first->id, shown(target, first->fitness));
+    if (members.size() >= 2 && rng.uniform() < settings.crossover) {
+      // A second tournament for the partner; a few tries to find a different member.
+      for (int attempt = 0; attempt < 4; ++attempt) {
+        const search::Member* second = tournament_pick(members, settings.tournament, rng);
+        if (second && second->commit != first->commit) {
+          start.second_parent = second->commit;
+          start.selection += fmt::format(", crossed with #{} ({:.6g})", second->id, shown(target, second->fitness));
+          break;
+        }
+      }
+    }
+    step.starts.push_back(start);
+  }
+  nlohmann::json members_json = nlohmann::json::array();
+  for (const auto& m : members)
+    members_json.push_back({{"id", m.id}, {"commit", m.commit}, {"fitness", m.fitness}});
+  step.reference = {{"strategy", "population"},
+                    {"island", island},
+                    {"capacity", memory.population.capacity},
+                    {"members", members_json}};
+}
+
+void pareto_starts(const Target& target, int id, const SearchMemory& memory, StrategyStep& step,
+                   const std::string& fallback) {
+  for (int draft = 0; draft < target.drafts; ++draft) {
+    Rng rng(mix_seed(draft_seed(target.search.seed, id, draft), k_parent_stream));
+    DraftStart start;
+    start.strategy = step.strategy;
+    if (auto index = memory.front.pick(rng)) {
+      const auto& member = memory.front.members[*index];
+      start.parent = member.commit;
+      start.selection = fmt::format("front member #{} of {} (crowding tournament)", member.id,
+                                    memory.front.members.size());
+    } else {
+      start.parent = fallback;
+      start.selection = "the front is empty: the incumbent";
+    }
+    step.starts.push_back(start);
+  }
+  step.reference = {{"strategy", "pareto"}, {"front", memory.front.to_json()}};
+}
+
+void tree_starts(const Target& target, const SearchMemory& memory, StrategyStep& step,
+                 const std::string& fallback) {
+  auto [commit, why] = memory.tree.select();
+  double parent_fitness = 0;
+  bool found = false;
+  for (const auto& node : memory.tree.nodes())
+    if (node.commit == commit) {
+      parent_fitness = node.fitness;
+      found = true;
+    }
+  if (commit.empty()) {
+    commit = fallback;
+    why = "the tree is empty: the incumbent";
+  }
+  for (int draft = 0; draft < target.drafts; ++draft)
+    step.starts.push_back({commit, false, "", step.strategy, fmt::format("{}: {}", short_commit(commit), why)});
+  step.reference = {{"strategy", "tree"},
+                    {"parent_fitness", found ? nlohmann::json(parent_fitness) : nlohmann::json(nullptr)}};
+}
+
+void elite_starts(const Target& target, int id, const SearchMemory& memory, StrategyStep& step,
+                  const std::string& fallback) {
+  for (int draft = 0; draft < target.drafts; ++draft) {
+    Rng rng(mix_seed(draft_seed(target.search.seed, id, draft), k_parent_stream));
+    DraftStart start;
+    start.strategy = step.strategy;
+    if (auto elite = memory.archive.pick(rng)) {
+      start.parent = elite->commit;
+      start.selection = fmt::format("elite #{} of {} cells ({:.0f}% covered)", elite->id,
+                                    memory.archive.cells.size(), memory.archive.coverage() * 100);
+    } else {
+      start.parent = fallback;
+      start.selection = "the archive is empty: the incumbent";
+    }
+    step.starts.push_back(start);
+  }
+  step.reference = {{"strategy", "elites"}, {"archive", memory.archive.to_json()}};
+}
+
+}  // namespace
+
+StrategyStep strategy_step(const Target& target, int id, const SearchPosition& position,
+                           const SearchMemory& memory) {
+  StrategyStep step;
+  step.strategy = target.search.strategy;
+  std::string why_arm;
+  if (step.strategy == "auto" && !memory.bandit.arms.empty()) {
+    Rng rng(mix_seed(mix_seed(target.search.seed, static_cast<uint64_t>(id)), k_auto_stream));
+    const auto& arm = memory.bandit.arms[memory.bandit.choose(rng)];
+    step.strategy = arm.name;
+    why_arm = fmt::format("auto chose {} (Beta({:.0f}, {:.0f}) after {} pulls): ", arm.name, 1 + arm.successes,
+                          1 + arm.failures, arm.pulls);
+  }
+  if (step.strategy == "population")
+    population_starts(target, id, memory, step, position.incumbent);
+  else if (step.strategy == "pareto")
+    pareto_starts(target, id, memory, step, position.incumbent);
+  else if (step.strategy == "tree")
+    tree_starts(target, memory, step, position.incumbent);
+  else if (step.strategy == "elites")
+    elite_starts(target, id, memory, step, position.incumbent);
+  else {
+    step.starts = draft_starts(target, id, position);
+    for (auto& start : step.starts) {
+      start.strategy = step.strategy;
+      start.selection = start.restart ? "restart from the baseline" : "the incumbent";
+    }
+  }
+  for (auto& start : step.starts)
+    start.selection = why_arm + start.selection;
+  return step;
+}
+
+}  // namespace anneal::graph
