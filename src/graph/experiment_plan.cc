@@ -5,6 +5,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <numeric>
 #include <set>
 
 #include <fmt/format.h>
@@ -386,6 +387,7 @@ Result<ExperimentPlan> plan_experiment(const Target& target, int id, const Searc
                              {"scope", scope}};
     std::vector<cache::Digest> inputs;
     std::string where = fmt::format("{}#{}.{}", target.name, id, draft);
+    size_t first_node = plan.nodes.size();
     if (target.agent.kind == AgentKind::Tune) {
       mutate["step_scale"] = step_scale;
     } else {
@@ -418,8 +420,15 @@ Result<ExperimentPlan> plan_experiment(const Target& target, int id, const Searc
     auto spec = nodes::make_spec(std::move(mutate));
     plan.nodes.push_back({spec, inputs, false, fmt::format("mutate {}{}", where, start.restart ? " (restart)" : ""), "", 0});
     plan.mutations.push_back(spec.key);
+    std::vector<size_t> mutation_nodes(plan.nodes.size() - first_node);
+    std::iota(mutation_nodes.begin(), mutation_nodes.end(), first_node);
+    size_t first_evaluation = plan.nodes.size();
     candidates.push_back(
         plan_evaluation(target, plan, {{"mutate", spec.key.hex()}, {"slot", draft}}, spec.key, draft, samples));
+    std::vector<size_t> evaluation_nodes(plan.nodes.size() - first_evaluation);
+    std::iota(evaluation_nodes.begin(), evaluation_nodes.end(), first_evaluation);
+    plan.mutation_nodes.push_back(std::move(mutation_nodes));
+    plan.evaluation_nodes.push_back(std::move(evaluation_nodes));
   }
   decide["candidates"] = std::move(candidates);
   plan.decide = nodes::make_spec(std::move(decide));

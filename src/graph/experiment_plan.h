@@ -69,6 +69,9 @@ struct ExperimentPlan {
   std::vector<PlannedNode> nodes;  ///< in dependency order
   nodes::NodeSpec decide;
   std::vector<cache::Digest> mutations;  ///< one per draft (empty for the baseline)
+  /// Per draft, the indices in `nodes` of its mutation (and the LLM call before it), and of
+  /// its evaluation (gates, stages, judge): a surrogate evaluates drafts one at a time.
+  std::vector<std::vector<size_t>> mutation_nodes, evaluation_nodes;
   std::vector<cache::Digest> calls;      ///< the nodes that call LLMs (llm and judge nodes)
 };
 

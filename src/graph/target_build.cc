@@ -9,6 +9,7 @@
 
 #include "git/worktree.h"
 #include "graph/agent_prompt.h"
+#include "graph/draft_ranking.h"
 #include "graph/experiment_plan.h"
 #include "graph/judge_plan.h"
 #include "graph/ledger.h"
@@ -72,6 +73,12 @@ class TargetBuild {
   /// Runs, through ninja, those of `nodes` whose results are not cached.
   Result<void> run_nodes_of(const std::vector<PlannedNode>& nodes);
   Result<nodes::NodeResult> decide(const ExperimentPlan& plan);
+  /// search.surrogate: runs every draft's mutation, ranks the drafts by expected improvement
+  /// and evaluates them in that order until one survives; the decide node then weighs only
+  /// the drafts evaluated.
+  Result<void> run_ranked(ExperimentPlan& plan);
+  /// The surrogate's features of the baseline (recorded, so the model learns from it).
+  Result<void> baseline_features();
   Result<nlohmann::json> record(const ExperimentPlan& plan, const nodes::NodeResult& decided);
   Result<void> update_refs(const ExperimentPlan& plan);
   /// Removes the target's worktrees and their ready stamps.
@@ -97,6 +104,10 @@ class TargetBuild {
   SearchPosition m_position;
   SearchMemory m_memory;  ///< the strategies' structures, replayed from the ledger
   std::map<std::string, std::string> m_hypotheses;  ///< commit -> hypothesis, for crossover prompts
+  /// search.surrogate, for the experiment being recorded: each draft's features (empty for a
+  /// draft whose mutation failed) and the ranking.
+  std::vector<std::vector<double>> m_features;
+  nlohmann::json m_ranking;
   std::vector<nlohmann::json> m_recent;  ///< the last few records, for the agent's prompt
   TargetKnowledge m_knowledge;
   bool m_knowledge_loaded = false;
@@ -241,6 +252,82 @@ Result<void> TargetBuild::run_nodes_of(const std::vector<PlannedNode>& nodes) {
   return run_ninja({m_ws.anneal_dir(), m_options.jobs, m_options.keep_going, m_options.fresh, m_options.node_env});
 }
 
+Result<void> TargetBuild::baseline_features() {
+  auto features = candidate_features(*m_repo, m_target, m_state.baseline, m_state.baseline);
+  if (!features)
+    return std::unexpected(features.error());
+  m_features = {*features};
+  return {};
+}
+
+Result<void> TargetBuild::run_ranked(ExperimentPlan& plan) {
+  auto nodes_at = [&](const std::vector<std::vector<size_t>>& groups, std::optional<size_t> only) {
+    std::vector<PlannedNode> out;
+    for (size_t g = 0; g < groups.size(); ++g)
+      if (!only || *only == g)
+        for (size_t i : groups[g])
+          out.push_back(plan.nodes[i]);
+    return out;
+  };
+  if (auto ran = run_nodes_of(nodes_at(plan.mutation_nodes, std::nullopt)); !ran)
+    return ran;
+  const size_t drafts = plan.mutations.size();
+  m_features.assign(drafts, {});
+  std::vector<size_t> scored;  // drafts with a candidate, in draft order
+  std::vector<std::vector<double>> features;
+  for (size_t d = 0; d < drafts; ++d) {
+    auto mutation = nodes::cached_result(m_ws.store(), plan.mutations[d]);
+    if (!mutation || !mutation->ok())
+      continue;
+    if (auto made = nodes::ensure_commit(m_context, *mutation); !made)
+      return made;
+    auto f = candidate_features(*m_repo, m_target, plan.starts.at(d).parent, mutation->commit);
+    if (!f)
+      return std::unexpected(f.error());
+    m_features[d] = *f;
+    scored.push_back(d);
+    features.push_back(*f);
+  }
+  DraftRanking ranking = rank_drafts(m_memory, features);
+  std::vector<size_t> order;
+  nlohmann::json ei = nlohmann::json::object();
+  for (size_t r : ranking.order) {
+    order.push_back(scored[r]);
+    ei[std::to_string(scored[r])] = ranking.expected_improvement[r];
+  }
+  std::vector<size_t> evaluated;
+  for (size_t d : order) {
+    evaluated.push_back(d);
+    if (auto ran = run_nodes_of(nodes_at(plan.evaluation_nodes, d)); !ran)
+      return ran;
+    bool survived = true;
+    for (size_t i : plan.evaluation_nodes[d]) {
+      auto result = nodes::cached_result(m_ws.store(), plan.nodes[i].spec.key);
+      survived = survived && result && (result->ok() || result->outcome == nodes::Outcome::Skipped);
+    }
+    if (survived)
+      break;
+  }
+  // Drafts whose mutation failed need no evaluation; their failure is reported only when
+  // no draft was evaluated at all.
+  if (evaluated.empty())
+    for (size_t d = 0; d < drafts; ++d) {
+      evaluated.push_back(d);
+      if (auto ran = run_nodes_of(nodes_at(plan.evaluation_nodes, d)); !ran)
+        return ran;
+    }
+  nlohmann::json decide = plan.decide.json;
+  nlohmann::json kept = nlohmann::json::array();
+  for (const auto& candidate : decide.at("candidates"))
+    if (std::find(evaluated.begin(), evaluated.end(), candidate.value("draft", 0)) != evaluated.end())
+      kept.push_back(candidate);
+  decide["candidates"] = std::move(kept);
+  m_ranking = {{"order", order}, {"expected_improvement", ei}, {"evaluated", evaluated}};
+  decide["surrogate"] = m_ranking;
+  plan.decide = nodes::make_spec(std::move(decide));
+  return {};
+}
+
 Result<nodes::NodeResult> TargetBuild::decide(const ExperimentPlan& plan) {
   if (auto saved = m_ws.save_spec(plan.decide); !saved)
     return std::unexpected(saved.error());
@@ -339,9 +426,14 @@ Result<nlohmann::json> TargetBuild::record(const ExperimentPlan& plan, const nod
     if (!start.second_parent.empty())
       r["second_parent"] = start.second_parent;
   }
-  for (const char* field : {"objectives", "behaviour", "features"})
+  for (const char* field : {"objectives", "behaviour"})
     if (d.contains(field))
       r[field] = d.at(field);
+  size_t draft_index = plan.id == 0 ? 0 : static_cast<size_t>(std::max(chosen_draft, 0));
+  if (draft_index < m_features.size() && !m_features[draft_index].empty() && score)
+    r["features"] = m_features[draft_index];
+  if (!m_ranking.is_null())
+    r["surrogate"] = m_ranking;
   m_position = next;
   return r;
 }
@@ -624,8 +716,14 @@ Result<TargetBuildResult> TargetBuild::run() {
         break;
       }
     }
-    if (auto ran = run_nodes_of(plan->nodes); !ran)
+    m_features.clear();
+    m_ranking = nullptr;
+    bool ranked = m_target.search.surrogate && id > 0 && plan->mutations.size() > 1;
+    if (auto ran = ranked ? run_ranked(*plan) : run_nodes_of(plan->nodes); !ran)
       return fail(fmt::format("{}: experiment #{}: {}", m_target.name, id, ran.error().message));
+    if (m_target.search.surrogate && id == 0)
+      if (auto f = baseline_features(); !f)
+        return std::unexpected(f.error());
     auto decided = decide(*plan);
     if (!decided)
       return std::unexpected(decided.error());

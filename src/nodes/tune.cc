@@ -278,6 +278,23 @@ Result<std::string> cross_over(const std::vector<TuneParam>& params, const fs::p
 
 }  // namespace
 
+std::vector<std::optional<double>> tune_values(const std::vector<TuneParam>& params,
+                                               const std::map<std::string, std::string>& files) {
+  std::vector<std::optional<double>> out;
+  for (const TuneParam& param : params) {
+    auto file = files.find(fs::path(param.file).lexically_normal().string());
+    auto found = file == files.end() || !check_param(param) ? Result<Located>(fail("missing"))
+                                                            : locate(param, file->second);
+    if (!found) {
+      out.push_back(std::nullopt);
+      continue;
+    }
+    double span = param.max - param.min;
+    out.push_back(span > 0 ? (found->value - param.min) / span : 0.5);
+  }
+  return out;
+}
+
 Result<TuneResult> tune(const std::vector<TuneParam>& params, const fs::path& worktree,
                         double step_scale, uint64_t seed, const TunePartner* partner) {
   if (params.empty())

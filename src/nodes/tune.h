@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,12 @@ struct TunePartner {
   std::string name;  ///< how the hypothesis names it (a short commit)
   std::map<std::string, std::string> files;
 };
+
+/// Each parameter's value in `files` (normalised path -> content) scaled to [0, 1] by its
+/// [min, max]; nullopt where the file is missing or the pattern does not match once. The
+/// surrogate's view of a tuned candidate.
+std::vector<std::optional<double>> tune_values(const std::vector<TuneParam>& params,
+                                               const std::map<std::string, std::string>& files);
 
 /// With a `partner`, each parameter first takes the partner's value with even odds (with two
 /// or more parameters at least one from each parent), then the perturbation above applies.
