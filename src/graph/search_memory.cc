@@ -105,7 +105,15 @@ void SearchMemory::add(const Target& target, const nlohmann::json& record) {
       tree.add_root(id, commit, *fitness);
     } else {
       population.offer(island_of(target, id), member);
-      tree.record(parent, id, commit, fitness);
+      // The tree grows by what the decision calls an improvement: min_improvement included.
+      bool enough = true;
+      for (const auto& node : tree.nodes())
+        if (node.commit == parent)
+          enough = *fitness > node.fitness + target.objective.min_improvement;
+      if (enough)
+        tree.record(parent, id, commit, fitness);
+      else
+        tree.record(parent, id, "", std::nullopt);
     }
     if (target.objectives.size() > 1)
       if (auto point = objective_point(target, record.value("objectives", nlohmann::json())))
