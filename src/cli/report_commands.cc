@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/judge_report.h"
+#include "cli/search_report.h"
 #include "cli/project.h"
 #include "cli/record_lookup.h"
 #include "graph/experiment_plan.h"
@@ -157,6 +158,16 @@ Result<int> run_status(const std::vector<std::string>& names, bool json) {
         return std::unexpected(judged.error());
       entry["judge"] = *judged;
     }
+    if (state && state->last) {
+      auto ledger = graph::Ledger::open(project->workspace.ledger_path(target->name));
+      if (!ledger)
+        return std::unexpected(ledger.error());
+      auto searched = search_status(*target, *ledger);
+      if (!searched)
+        return std::unexpected(searched.error());
+      if (!searched->is_null())
+        entry["search"] = *searched;
+    }
     out.push_back(entry);
   }
   if (json) {
@@ -175,6 +186,10 @@ Result<int> run_status(const std::vector<std::string>& names, bool json) {
                e["spent_usd"].get<double>(), today, e["state"].get<std::string>());
     if (e.contains("judge"))
       print_judge_status(e["judge"]);
+    if (e.contains("search"))
+      for (const graph::Target* target : *targets)
+        if (target->name == e["name"].get<std::string>())
+          print_search_status(*target, e["search"]);
   }
   return 0;
 }
