@@ -326,12 +326,17 @@ int table(const std::string& runs_path, int budget, const char* summary_path) {
     double ratio = by_gap ? (best_gap > 0 ? auto_gap / best_gap : (auto_gap > 0 ? k_infinity : 1))
                           : auto_needed / best_needed;
     bool met = ratio <= k_goal_ratio;
-    auto shown = [&](double needed, double gap) {
+    auto figure = [&](double needed, double gap) {
       if (!by_gap)
         return evaluations_text(needed, budget);
       char text[32];
-      std::snprintf(text, sizeof text, "gap %.3g", gap);
+      std::snprintf(text, sizeof text, "%.3g", gap);
       return std::string(text);
+    };
+    auto shown = [&](double needed, double gap) {
+      std::string text = by_gap ? "gap " : "";
+      text.append(figure(needed, gap));
+      return text;
     };
     char ratio_text[32];
     std::snprintf(ratio_text, sizeof ratio_text, std::isfinite(ratio) ? "%.2f" : "inf", ratio);
@@ -340,7 +345,7 @@ int table(const std::string& runs_path, int budget, const char* summary_path) {
                 ratio_text, met ? "met" : "MISSED");
     if (summary)
       std::fprintf(summary, "search_strategies\t%s\t%s\t%s (%s)\t%s\t%s\t<= 1.10\n", l.c_str(),
-                   shown(auto_needed, auto_gap).c_str(), shown(best_needed, best_gap).c_str(), best.c_str(),
+                   figure(auto_needed, auto_gap).c_str(), figure(best_needed, best_gap).c_str(), best.c_str(),
                    by_gap ? "final gap" : "evaluations", ratio_text);
   }
   if (summary)

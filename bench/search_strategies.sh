@@ -2,7 +2,7 @@
 # Search strategies on synthetic landscapes: real `anneal build` runs with the built-in tune
 # agent, several seeds per strategy, counting the evaluations each needs to come within 1%
 # of the optimum (issue 6). Goal: auto within 10% of the best fixed strategy everywhere.
-# Usage: bench/search_strategies.sh [--quick] [BUDGET [SEEDS]]   (default 100 experiments,
+# Usage: bench/search_strategies.sh [--quick] [BUDGET [SEEDS]]   (default 150 experiments,
 #        5 seeds; --quick: 40 experiments, 2 seeds)
 # Environment: STRATEGIES and LANDSCAPES (space-separated, to run a subset), JOBS (builds run
 # at once, default 2), BENCH_SEARCH_STRATEGIES (the helper; default: bench_search_strategies
@@ -11,7 +11,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 
-budget=100
+budget=150
 seeds=5
 case ${1:-} in
   --quick) budget=40 && seeds=2 && shift ;;
