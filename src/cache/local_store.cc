@@ -3,6 +3,10 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
 #include <system_error>
 #include <utility>
 
@@ -21,25 +25,65 @@ fs::path sharded_path(const fs::path& root, std::string_view area, const Digest&
   return root / area / hex.substr(0, 2) / hex;
 }
 
-/// The payload of the entry at `path` when it is a valid entry of `kind`. Anything else that
-/// exists there is corrupt and removed, so the next writer starts clean.
-std::optional<std::string> read_entry(const fs::path& path, EntryKind kind) {
-  std::optional<std::string> bytes = read_file_if_exists(path);
-  if (!bytes)
+/// An entry used this recently is not marked again: gc orders entries by last use, and an
+/// hour's precision spares a replay a metadata write per hit.
+constexpr std::chrono::seconds k_mark_used_after{3600};
+
+/// An entry file's bytes and whether it was last marked used over k_mark_used_after ago;
+/// nullopt when it cannot be read.
+struct EntryFile {
+  std::string bytes;
+  bool stale_mark = false;
+};
+
+std::optional<EntryFile> read_entry_file(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
     return std::nullopt;
-  Result<Entry> entry = decode_entry(*bytes);
-  if (!entry || entry->kind != kind) {
-    std::error_code ignored;
-    fs::remove(path, ignored);
-    return std::nullopt;
+  struct stat st {};
+  std::optional<EntryFile> file;
+  if (::fstat(fd, &st) == 0) {
+    file.emplace();
+    file->stale_mark = std::chrono::system_clock::now() - std::chrono::system_clock::from_time_t(st.st_mtime) >
+                       k_mark_used_after;
+    // Entries are renamed into place whole, so the size read here is the size to read.
+    file->bytes.resize(static_cast<size_t>(st.st_size));
+    size_t got = 0;
+    while (got < file->bytes.size()) {
+      ssize_t n = ::read(fd, file->bytes.data() + got, file->bytes.size() - got);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      got += static_cast<size_t>(n);
+    }
+    file->bytes.resize(got);  // a short read is a corrupt entry, dropped below
   }
-  return std::move(entry->payload);
+  ::close(fd);
+  return file;
 }
 
 /// Sets the entry's mtime to now: gc removes the least recently used entries first. A store
 /// on a read-only file system still serves hits, so a failure is ignored.
 void mark_used(const fs::path& path) {
   ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
+}
+
+/// The payload of the entry at `path` when it is a valid entry of `kind`, marked as used.
+/// Anything else that exists there is corrupt and removed, so the next writer starts clean.
+std::optional<std::string> read_entry(const fs::path& path, EntryKind kind) {
+  std::optional<EntryFile> file = read_entry_file(path);
+  if (!file)
+    return std::nullopt;
+  Result<Entry> entry = decode_entry(file->bytes);
+  if (!entry || entry->kind != kind) {
+    std::error_code ignored;
+    fs::remove(path, ignored);
+    return std::nullopt;
+  }
+  if (file->stale_mark)
+    mark_used(path);
+  return std::move(entry->payload);
 }
 
 /// Keeps a remote hit locally. A copy that cannot be written only costs the next lookup a
@@ -87,13 +131,11 @@ fs::path LocalStore::action_path(const Digest& key) const {
   return sharded_path(m_root, "ac", key);
 }
 
-std::optional<std::string> LocalStore::get_action(const Digest& key) const {
+std::optional<std::string> LocalStore::get_action(const Digest& key, Lookup lookup) const {
   fs::path path = action_path(key);
-  if (std::optional<std::string> payload = read_entry(path, EntryKind::Action)) {
-    mark_used(path);
+  if (std::optional<std::string> payload = read_entry(path, EntryKind::Action))
     return payload;
-  }
-  if (!m_remote)
+  if (!m_remote || lookup == Lookup::LocalOnly)
     return std::nullopt;
   std::optional<std::string> payload = m_remote->get_action(key);
   if (payload)
@@ -115,13 +157,11 @@ Result<Digest> LocalStore::put_blob(std::string_view bytes) {
   Digest digest = digest_of(bytes);
   fs::path path = sharded_path(m_root, "cas", digest);
   // Content addressing makes an existing valid blob the same bytes: skip the write.
-  if (std::optional<std::string> existing = read_entry(path, EntryKind::Blob);
-      existing && *existing == bytes) {
-    mark_used(path);
-  } else if (Result<void> written =
-                 write_file_atomic(path, encode_entry(EntryKind::Blob, bytes), Durability::Unsynced);
-             !written) {
-    return std::unexpected(std::move(written.error()));
+  std::optional<std::string> existing = read_entry(path, EntryKind::Blob);
+  if (!existing || *existing != bytes) {
+    if (Result<void> written = write_file_atomic(path, encode_entry(EntryKind::Blob, bytes), Durability::Unsynced);
+        !written)
+      return std::unexpected(std::move(written.error()));
   }
   // Also when it was here already: it may predate the remote.
   if (m_remote)
@@ -138,10 +178,8 @@ std::optional<std::string> LocalStore::get_blob(const Digest& digest) const {
     fs::remove(path, ignored);
     bytes.reset();
   }
-  if (bytes) {
-    mark_used(path);
+  if (bytes)
     return bytes;
-  }
   if (!m_remote)
     return std::nullopt;
   bytes = m_remote->get_blob(digest);

@@ -18,7 +18,8 @@ namespace anneal::cache {
 //   cas/XX/<32 hex>  blobs, keyed by the digest of their bytes
 //
 // Both are entries (entry.h), written to a temporary file and renamed into place. A hit
-// sets the entry's mtime to now, so mtimes order entries by last use (for `anneal cache gc`).
+// sets the entry's mtime to now (unless it was set within the last hour), so mtimes order
+// entries by last use, to the hour (for `anneal cache gc`).
 
 /// What the store holds; temporary files of writers in flight are not counted.
 struct StoreStats {
@@ -28,6 +29,9 @@ struct StoreStats {
 };
 
 class RemoteStore;
+
+/// Where a lookup may look: LocalOnly skips the remote when the caller knows it just missed.
+enum class Lookup { LocalAndRemote, LocalOnly };
 
 /// The local cache: action results plus content-addressed blobs, optionally backed by a
 /// shared remote cache.
@@ -43,7 +47,7 @@ class LocalStore {
 
   /// The action result stored under `key`; nullopt on a miss. A corrupt entry is removed
   /// and reported as a miss, never as an error.
-  std::optional<std::string> get_action(const Digest& key) const;
+  std::optional<std::string> get_action(const Digest& key, Lookup lookup = Lookup::LocalAndRemote) const;
   /// Stores (or replaces) the action result for `key` atomically: readers, and writers in
   /// other processes, see one whole entry or the other, never a mix. Then uploads it.
   Result<void> put_action(const Digest& key, std::string_view payload);

@@ -291,3 +291,16 @@ TEST_CASE("a hit marks the entry as recently used", "[cache]") {
   fs::path unused = used == blob_path ? store.action_path(key) : blob_path;
   CHECK(fs::last_write_time(unused) < recent);
 }
+
+TEST_CASE("a hit on an entry used within the hour leaves its mtime alone", "[cache]") {
+  TempDir dir;
+  LocalStore store(dir.path());
+  Digest key = digest_of("spec");
+  REQUIRE(store.put_action(key, "result"));
+  // Marking every hit would cost a replay one metadata write per node; an hour is precision
+  // enough to order entries by last use.
+  const auto minutes_ago = fs::file_time_type::clock::now() - std::chrono::minutes(20);
+  fs::last_write_time(store.action_path(key), minutes_ago);
+  CHECK(store.get_action(key) == "result");
+  CHECK(fs::last_write_time(store.action_path(key)) == minutes_ago);
+}

@@ -267,6 +267,13 @@ TEST_CASE("results uploaded from one cache are downloaded into a fresh one", "[c
     CHECK(server.log() == std::vector<std::string>{"GET ac/" + other.hex()});
     CHECK(second.remote()->usable());
   }
+  SECTION("a local-only lookup (the build has just missed the key there) does not ask the remote") {
+    LocalStore third = store_with_remote(dir.path() / "third", options_for(server.url()));
+    CHECK_FALSE(third.get_action(k_key, anneal::cache::Lookup::LocalOnly));
+    CHECK(server.log().empty());
+    CHECK(third.get_action(k_key) == k_result);
+    CHECK(third.get_action(k_key, anneal::cache::Lookup::LocalOnly) == k_result);
+  }
 }
 
 TEST_CASE("an upload asks first and skips what the remote already holds", "[cache]") {

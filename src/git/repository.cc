@@ -85,7 +85,8 @@ Result<Repository> Repository::open(const fs::path& start) {
 Repository::Repository(Repository&& other) noexcept
     : m_repo(std::exchange(other.m_repo, nullptr)),
       m_workdir(std::move(other.m_workdir)),
-      m_git_dir(std::move(other.m_git_dir)) {}
+      m_git_dir(std::move(other.m_git_dir)),
+      m_ident_set(other.m_ident_set) {}
 
 Repository& Repository::operator=(Repository&& other) noexcept {
   if (this != &other) {
@@ -93,6 +94,7 @@ Repository& Repository::operator=(Repository&& other) noexcept {
     m_repo = std::exchange(other.m_repo, nullptr);
     m_workdir = std::move(other.m_workdir);
     m_git_dir = std::move(other.m_git_dir);
+    m_ident_set = other.m_ident_set;
   }
   return *this;
 }
@@ -141,21 +143,60 @@ Result<std::optional<ObjectId>> Repository::resolve_ref(std::string_view refname
   return to_hex(*git_object_id(target));
 }
 
-Result<void> Repository::set_ref(std::string_view refname, std::string_view commit,
-                                 std::string_view log_message) {
-  auto resolved = lookup_commit(m_repo, commit);
+namespace {
+
+/// The id of `commit`, checked to name a commit. A full hex id is read directly, without
+/// revparse (a replay sets hundreds of references); the read leaves the object in libgit2's
+/// cache, where the validity check of git_reference_create finds it.
+Result<git_oid> commit_oid(git_repository* repo, std::string_view commit) {
+  git_oid oid;
+  std::string text(commit);
+  if (text.size() == GIT_OID_HEXSZ && git_oid_fromstr(&oid, text.c_str()) == 0) {
+    git_commit* found = nullptr;
+    if (git_commit_lookup(&found, repo, &oid) != 0)
+      return git_failure(fmt::format("cannot find commit {}", commit));
+    git_commit_free(found);
+    return oid;
+  }
+  auto resolved = lookup_commit(repo, commit);
   if (!resolved)
     return std::unexpected(resolved.error());
+  return *git_commit_id(resolved->get());
+}
+
+}  // namespace
+
+Result<void> Repository::set_ref(std::string_view refname, std::string_view commit,
+                                 std::string_view log_message) {
   std::string name(refname);
   std::string message(log_message);
-  // Setting a reference to where it already points would only grow its reflog.
+  // Setting a reference to where it already points would only grow its reflog (and a
+  // reference that points at a full id names a commit already: no need to read it).
   git_oid current;
-  if (git_reference_name_to_id(&current, m_repo, name.c_str()) == 0 &&
-      git_oid_equal(&current, git_commit_id(resolved->get())))
+  bool exists = git_reference_name_to_id(&current, m_repo, name.c_str()) == 0;
+  if (git_oid id; exists && commit.size() == GIT_OID_HEXSZ &&
+                  git_oid_fromstr(&id, std::string(commit).c_str()) == 0 && git_oid_equal(&current, &id))
     return {};
+  auto oid = commit_oid(m_repo, commit);
+  if (!oid)
+    return std::unexpected(oid.error());
+  if (exists && git_oid_equal(&current, &*oid))
+    return {};
+  // libgit2 reads the user's configuration for every reflog entry it writes; read it once
+  // (the same name and email, or "unknown" as libgit2 would use without them).
+  if (!m_ident_set) {
+    git_signature* who = nullptr;
+    if (git_signature_default(&who, m_repo) == 0) {
+      SignatureHandle owned(who);
+      git_repository_set_ident(m_repo, who->name, who->email);
+    } else {
+      git_error_clear();
+      git_repository_set_ident(m_repo, "unknown", "unknown");
+    }
+    m_ident_set = true;
+  }
   git_reference* ref = nullptr;
-  if (git_reference_create(&ref, m_repo, name.c_str(), git_commit_id(resolved->get()), 1,
-                           message.c_str()) != 0)
+  if (git_reference_create(&ref, m_repo, name.c_str(), &*oid, 1, message.c_str()) != 0)
     return git_failure(fmt::format("cannot set reference {} to {}", refname, commit));
   git_reference_free(ref);
   return {};

@@ -72,6 +72,7 @@ class Repository {
   git_repository* m_repo = nullptr;
   std::filesystem::path m_workdir;
   std::filesystem::path m_git_dir;
+  bool m_ident_set = false;  ///< the reflog identity is read from the configuration once
 };
 
 /// The message of the last libgit2 error, for wrapping into an Error.

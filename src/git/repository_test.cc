@@ -106,12 +106,24 @@ TEST_CASE("references are resolved, set and deleted by prefix", "[git]") {
 
   auto bad = opened->set_ref("refs/anneal/t/3", std::string(40, 'f'), "missing");
   CHECK(!bad);
+  auto tree = opened->tree_of(first);
+  REQUIRE(tree);
+  auto not_commit = opened->set_ref("refs/anneal/t/3", *tree, "a tree");
+  REQUIRE(!not_commit);
+  CHECK_THAT(not_commit.error().message, Catch::Contains(*tree));
+  CHECK(repo.git("for-each-ref refs/anneal/t/3").empty());
+  // A short id or a name is resolved as before.
+  REQUIRE(opened->set_ref("refs/anneal/other/2", first.substr(0, 12), "short id"));
+  CHECK(repo.git("rev-parse refs/anneal/other/2") == first);
+  // The incumbent branch's reflog names the configured user, like git's own entries.
+  CHECK(repo.git("reflog show --format='%gn <%ge> %gs' -1 refs/heads/anneal/t") ==
+        repo.git("config user.name") + " <" + repo.git("config user.email") + "> anneal: new incumbent");
 
   auto deleted = opened->delete_refs("refs/anneal/t/");
   REQUIRE(deleted);
   CHECK(*deleted == 2);
   CHECK(repo.git("for-each-ref --format='%(refname)'") ==
-        "refs/anneal/other/1\nrefs/heads/anneal/t\nrefs/heads/main");
+        "refs/anneal/other/1\nrefs/anneal/other/2\nrefs/heads/anneal/t\nrefs/heads/main");
   repo.require_fsck_clean();
 }
 

@@ -178,16 +178,34 @@ Result<std::vector<nlohmann::json>> Ledger::generation() const {
   return recent(static_cast<size_t>(-1));
 }
 
-Result<void> Ledger::append(const nlohmann::json& record) {
+Ledger::Appender& Ledger::Appender::operator=(Appender&& other) noexcept {
+  if (this != &other) {
+    if (unsynced && fd.valid())
+      ::fdatasync(fd.get());
+    fd = std::move(other.fd);
+    unsynced = std::exchange(other.unsynced, false);
+  }
+  return *this;
+}
+
+Ledger::Appender::~Appender() {
+  // The caller that wanted to see a failure called sync(); this is the last chance.
+  if (unsynced && fd.valid())
+    ::fdatasync(fd.get());
+}
+
+Result<void> Ledger::append(const nlohmann::json& record, Sync sync) {
   std::string line = dump_json(record) + "\n";
-  Fd file{::open(m_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)};
-  if (file.fd < 0)
-    return fail(fmt::format("cannot open {}: {}", m_path.string(), std::strerror(errno)));
+  if (!m_appender.fd.valid()) {
+    m_appender.fd.reset(::open(m_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+    if (!m_appender.fd.valid())
+      return fail(fmt::format("cannot open {}: {}", m_path.string(), std::strerror(errno)));
+  }
   // One write() per record: a crash leaves at most one torn line, which open() removes.
   const char* p = line.data();
   size_t left = line.size();
   while (left > 0) {
-    ssize_t n = ::write(file.fd, p, left);
+    ssize_t n = ::write(m_appender.fd.get(), p, left);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
@@ -195,8 +213,18 @@ Result<void> Ledger::append(const nlohmann::json& record) {
     p += n;
     left -= static_cast<size_t>(n);
   }
-  if (::fdatasync(file.fd) != 0)
+  m_appender.unsynced = true;
+  if (sync == Sync::Deferred)
+    return {};
+  return this->sync();
+}
+
+Result<void> Ledger::sync() {
+  if (!m_appender.unsynced || !m_appender.fd.valid())
+    return {};
+  if (::fdatasync(m_appender.fd.get()) != 0)
     return fail(fmt::format("cannot sync {}: {}", m_path.string(), std::strerror(errno)));
+  m_appender.unsynced = false;
   return {};
 }
 

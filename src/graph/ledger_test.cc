@@ -258,3 +258,35 @@ TEST_CASE("a 20,000-record ledger answers last() from its tail", "[graph]") {
                    4 + std::to_string(id).size() + static_cast<size_t>(id % 97);
   CHECK(in_order);
 }
+
+TEST_CASE("deferred records are in the file at once and synced later", "[graph]") {
+  TempDir dir;
+  fs::path path = dir.path() / "experiments.jsonl";
+  Ledger ledger = open_ledger(path);
+  append(ledger, record(0, "baseline"));
+  REQUIRE(ledger.append(record(1), Ledger::Sync::Deferred));
+  REQUIRE(ledger.append(record(2), Ledger::Sync::Deferred));
+
+  SECTION("another reader sees them before any sync (a killed build keeps them)") {
+    Ledger reader = open_ledger(path);
+    auto records = reader.generation();
+    REQUIRE(records);
+    CHECK(ids(*records) == std::vector<int>{0, 1, 2});
+  }
+  SECTION("a synced append and sync() keep the order") {
+    append(ledger, record(3));
+    REQUIRE(ledger.append(record(4), Ledger::Sync::Deferred));
+    REQUIRE(ledger.sync());
+    REQUIRE(ledger.sync());  // nothing left to sync
+    auto records = open_ledger(path).generation();
+    REQUIRE(records);
+    CHECK(ids(*records) == std::vector<int>{0, 1, 2, 3, 4});
+  }
+  SECTION("a ledger moved away keeps appending to the same file") {
+    Ledger moved = std::move(ledger);
+    append(moved, record(3));
+    auto records = open_ledger(path).generation();
+    REQUIRE(records);
+    CHECK(ids(*records) == std::vector<int>{0, 1, 2, 3});
+  }
+}

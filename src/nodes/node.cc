@@ -11,8 +11,9 @@
 
 namespace anneal::nodes {
 
-std::optional<NodeResult> cached_result(const cache::LocalStore& store, const cache::Digest& key) {
-  auto payload = store.get_action(key);
+std::optional<NodeResult> cached_result(const cache::LocalStore& store, const cache::Digest& key,
+                                        cache::Lookup lookup) {
+  auto payload = store.get_action(key, lookup);
   if (!payload)
     return std::nullopt;
   auto result = NodeResult::parse(*payload);

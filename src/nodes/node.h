@@ -31,7 +31,8 @@ struct NodeContext {
 };
 
 /// The cached result for `key`, or nullopt on a miss (an unreadable result is a miss).
-std::optional<NodeResult> cached_result(const cache::LocalStore& store, const cache::Digest& key);
+std::optional<NodeResult> cached_result(const cache::LocalStore& store, const cache::Digest& key,
+                                        cache::Lookup lookup = cache::Lookup::LocalAndRemote);
 
 /// Runs the node and stores its result under its key. Outcomes of the user's commands
 /// (a failed gate, a crashed agent) are results; an Error means anneal itself could not do
