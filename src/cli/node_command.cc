@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/remote_cache.h"
+#include "graph/ninja_file.h"
 #include "graph/workspace.h"
 #include "nodes/node.h"
 #include "proc/lock_file.h"
@@ -23,7 +24,12 @@ Result<int> run_node(const std::string& key_hex) {
     return std::unexpected(workspace.error());
   if (auto attached = attach_remote_cache(*workspace, remote_cache_from_env(), false); !attached)
     return std::unexpected(attached.error());
-  if (nodes::cached_result(workspace->store(), *key))
+  // Under the build's ninja the build has just missed this key in the remote: asking again
+  // would cost a second round trip for nothing.
+  const char* checked = std::getenv(graph::k_remote_checked_env);
+  cache::Lookup lookup = checked && std::string_view(checked) == "1" ? cache::Lookup::LocalOnly
+                                                                     : cache::Lookup::LocalAndRemote;
+  if (nodes::cached_result(workspace->store(), *key, lookup))
     return 0;
   auto spec = workspace->load_spec(*key);
   if (!spec)

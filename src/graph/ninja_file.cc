@@ -86,7 +86,8 @@ std::string render_ninja(const std::vector<PlannedNode>& nodes, const cache::Loc
       pools.emplace(n->pool, std::max(1, n->pool_depth));
   for (const auto& [name, depth] : pools)
     out += fmt::format("pool {}\n  depth = {}\n\n", name, depth);
-  out += "rule node\n  command = exec \"$anneal\" node $key\n  description = $desc\n";
+  out += fmt::format("rule node\n  command = {}=1 exec \"$anneal\" node $key\n  description = $desc\n",
+                     k_remote_checked_env);
   for (const PlannedNode* n : sorted) {
     std::string line = fmt::format("\nbuild {}: node", output(n->spec.key));
     for (const auto& input : n->inputs)
