@@ -113,6 +113,9 @@ class TargetBuild {
   bool m_knowledge_loaded = false;
   std::optional<llm::PriceTable> m_prices;
   bool m_warned_unpriced = false;
+  /// Whether the current experiment ran nodes: one whose nodes were all cached is replayed
+  /// from the cache if its ledger record is lost, so that record is not synced on its own.
+  bool m_ran_nodes = false;
 };
 
 Result<const llm::PriceTable*> TargetBuild::prices() {
@@ -246,6 +249,7 @@ Result<void> TargetBuild::run_nodes_of(const std::vector<PlannedNode>& nodes) {
   }
   if (missing.empty())
     return {};
+  m_ran_nodes = true;
   std::string ninja = render_ninja(missing, m_ws.store(), m_ws.anneal_dir(), m_options.anneal_exe);
   if (auto written = write_if_changed(m_ws.ninja_path(), ninja); !written)
     return std::unexpected(written.error());
@@ -703,6 +707,7 @@ Result<TargetBuildResult> TargetBuild::run() {
     }
     if (proc::interrupted())
       return fail("interrupted");
+    m_ran_nodes = false;
     auto plan = this->plan(id);
     if (!plan)
       return std::unexpected(plan.error());
@@ -741,7 +746,8 @@ Result<TargetBuildResult> TargetBuild::run() {
     auto pause = check_held_out(id, *record);
     if (!pause)
       return std::unexpected(pause.error());
-    if (auto appended = m_ledger->append(*record); !appended)
+    if (auto appended = m_ledger->append(*record, m_ran_nodes ? Ledger::Sync::Now : Ledger::Sync::Deferred);
+        !appended)
       return std::unexpected(appended.error());
     m_memory.add(m_target, *record);
     if (record->contains("commit") && record->at("commit").is_string())
@@ -769,6 +775,8 @@ Result<TargetBuildResult> TargetBuild::run() {
                               m_target.name, m_position.consecutive_failures, limit,
                               record->value("outcome", ""), record->value("detail", "")));
   }
+  if (auto synced = m_ledger->sync(); !synced)
+    return std::unexpected(synced.error());
   // Worktrees are reused between experiments; none outlives the build.
   if (auto pruned = prune_worktrees(); !pruned)
     return std::unexpected(pruned.error());
