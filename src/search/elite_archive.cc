@@ -1,4 +1,5 @@
 #include "search/elite_archive.h"
+#include "search/json_fields.h"
 
 #include <algorithm>
 #include <cmath>
@@ -57,20 +58,19 @@ Result<Elite> elite_from_json(const nlohmann::json& j, const std::string& key) {
   };
   if (!j.is_object())
     return bad("is not an object");
-  auto id = j.find("id");
-  if (id == j.end() || !id->is_number_integer() || id->get<int64_t>() < std::numeric_limits<int>::min() ||
-      id->get<int64_t>() > std::numeric_limits<int>::max())
+  auto id = int_field(j, "id");
+  if (!id)
     return bad("needs an integer 'id'");
-  auto commit = j.find("commit");
-  if (commit == j.end() || !commit->is_string())
+  auto commit = string_field(j, "commit");
+  if (!commit)
     return bad("needs a string 'commit'");
-  auto fitness = j.find("fitness");
-  if (fitness == j.end() || !fitness->is_number())
+  auto fitness = number_field(j, "fitness");
+  if (!fitness)
     return bad("needs a number 'fitness'");
   auto behaviour = j.find("behaviour");
   if (behaviour == j.end() || !behaviour->is_array())
     return bad("needs an array 'behaviour'");
-  Elite elite{id->get<int>(), commit->get<std::string>(), fitness->get<double>(), {}};
+  Elite elite{*id, *commit, *fitness, {}};
   for (const auto& v : *behaviour) {
     if (!v.is_number())
       return bad("has a 'behaviour' value that is not a number");

@@ -1,4 +1,5 @@
 #include "search/pareto.h"
+#include "search/json_fields.h"
 
 #include <algorithm>
 #include <cmath>
@@ -68,17 +69,16 @@ Result<FrontMember> member_from_json(const nlohmann::json& j, size_t index) {
   };
   if (!j.is_object())
     return bad("is not an object");
-  auto id = j.find("id");
-  if (id == j.end() || !id->is_number_integer() || id->get<int64_t>() < std::numeric_limits<int>::min() ||
-      id->get<int64_t>() > std::numeric_limits<int>::max())
+  auto id = int_field(j, "id");
+  if (!id)
     return bad("needs an integer 'id'");
-  auto commit = j.find("commit");
-  if (commit == j.end() || !commit->is_string())
+  auto commit = string_field(j, "commit");
+  if (!commit)
     return bad("needs a string 'commit'");
   auto point = j.find("point");
   if (point == j.end() || !point->is_array() || point->empty())
     return bad("needs a non-empty array 'point'");
-  FrontMember member{id->get<int>(), commit->get<std::string>(), {}};
+  FrontMember member{*id, *commit, {}};
   for (const auto& v : *point) {
     if (!v.is_number())
       return bad("has a 'point' coordinate that is not a number");

@@ -1,4 +1,5 @@
 #include "search/population.h"
+#include "search/json_fields.h"
 
 #include <algorithm>
 #include <cmath>
@@ -35,17 +36,16 @@ Result<Member> member_from_json(const nlohmann::json& j, size_t island, size_t i
   };
   if (!j.is_object())
     return bad("is not an object");
-  auto id = j.find("id");
-  if (id == j.end() || !id->is_number_integer() || id->get<int64_t>() < std::numeric_limits<int>::min() ||
-      id->get<int64_t>() > std::numeric_limits<int>::max())
+  auto id = int_field(j, "id");
+  if (!id)
     return bad("needs an integer 'id'");
-  auto commit = j.find("commit");
-  if (commit == j.end() || !commit->is_string())
+  auto commit = string_field(j, "commit");
+  if (!commit)
     return bad("needs a string 'commit'");
-  auto fitness = j.find("fitness");
-  if (fitness == j.end() || !fitness->is_number())
+  auto fitness = number_field(j, "fitness");
+  if (!fitness)
     return bad("needs a number 'fitness'");
-  return Member{id->get<int>(), commit->get<std::string>(), fitness->get<double>()};
+  return Member{*id, *commit, *fitness};
 }
 
 }  // namespace
