@@ -71,7 +71,7 @@ Result<StrategyVerdict> tree_verdict(const nlohmann::json& reference, const Stra
   double p = parent.get<double>();
   v.accept = c.fitness > p + min_improvement;
   v.reason = fmt::format("{:.6g} {} its parent's {:.6g}{}", shown(c.fitness), v.accept ? "beats" : "does not beat", shown(p),
-                         min_improvement > 0 ? fmt::format(" + {}", min_improvement) : "");
+                         min_improvement > 0 ? fmt::format(" {} {}", shown.minimize ? "-" : "+", min_improvement) : "");
   return v;
 }
 
