@@ -36,9 +36,9 @@ echo "== bench/search_strategies.sh ${strategies_args[*]}"
 echo
 echo "== summary (reference: the hand-written shell loop, git status, or the best fixed search strategy)"
 awk -F'\t' '
-  BEGIN { printf "%-20s %-17s %12s %12s  %-14s %7s  %-11s %s\n", "benchmark", "case", "anneal", "reference", "unit", "ratio", "goal", "" }
+  BEGIN { printf "%-20s %-17s %12s %20s  %-14s %7s  %-11s %s\n", "benchmark", "case", "anneal", "reference", "unit", "ratio", "goal", "" }
   {
     limit = $7; sub(/^<= */, "", limit); sub(/,.*/, "", limit)
     verdict = ($6 != "inf" && $6 + 0 <= limit + 0) ? "met" : "MISSED"
-    printf "%-20s %-17s %12s %12s  %-14s %7s  %-11s %s\n", $1, $2, $3, $4, $5, $6, $7, verdict
+    printf "%-20s %-17s %12s %20s  %-14s %7s  %-11s %s\n", $1, $2, $3, $4, $5, $6, $7, verdict
   }' "$BENCH_SUMMARY"

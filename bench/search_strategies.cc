@@ -3,7 +3,8 @@
 // optimum, then turns the runs of every strategy into the benchmark's tables.
 //
 // An evaluation is one candidate whose stage ran: a ledger record after the baseline with
-// the stage's score in "scores", or, when the record lists "drafts", each draft that has it.
+// the stage's score in "scores", or, when the record lists "drafts", each draft that has it
+// (in its "scores", or, with one objective, its "score").
 // Records are taken from the current generation (after the last id-0 record), by id.
 //
 //   reach LEDGER STAGE F_STAR
@@ -116,9 +117,14 @@ Trace read_trace(const std::string& path, const std::vector<std::string>& stages
     const nlohmann::json& record = records[i];
     auto drafts = record.find("drafts");
     if (drafts != record.end() && drafts->is_array() && !drafts->empty()) {
-      for (const nlohmann::json& draft : *drafts)
-        if (auto v = values(draft.value("scores", nlohmann::json()), stages))
+      for (const nlohmann::json& draft : *drafts) {
+        // A draft records its stages' "scores", or with one objective only its "score".
+        auto v = values(draft.value("scores", nlohmann::json()), stages);
+        if (!v && stages.size() == 1 && draft.contains("score") && draft["score"].is_number())
+          v = std::vector<double>{draft["score"].get<double>()};
+        if (v)
           trace.evaluations.push_back(*v);
+      }
     } else if (auto v = values(record.value("scores", nlohmann::json()), stages)) {
       trace.evaluations.push_back(*v);
     }
