@@ -112,6 +112,28 @@ TEST_CASE("a command agent's prompt points at the hypothesis file and shows no f
   CHECK_THAT(agent_prompt(target(), input), Catch::Contains("starts again from the baseline"));
 }
 
+TEST_CASE("a crossover prompt shows both parents' hypotheses and changes and says where the files come from",
+          "[graph]") {
+  PromptInput input = input_with_history(1);
+  input.position.incumbent = "aaaaaaaaaaaaaaaaaaaa";
+  input.parent = "bbbbbbbbbbbbbbbbbbbb";
+  auto single = api_prompt(target(), input, 100000);
+  REQUIRE(single);
+  CHECK_THAT(*single, Catch::Contains("## Files (at the candidate this draft starts from)"));
+  CHECK_THAT(*single, !Catch::Contains("Combine two"));
+
+  input.crossover = {{"bbbbbbbbbbbbbbbbbbbb", "shorter intro", "-old intro\n+new intro\n"},
+                     {"cccccccccccccccccccc", "merged two lists", "-list a\n-list b\n+list ab\n"}};
+  auto crossed = api_prompt(target(), input, 100000);
+  REQUIRE(crossed);
+  CHECK_THAT(*crossed, Catch::Contains("Combine two earlier candidates"));
+  CHECK_THAT(*crossed, Catch::Contains("Candidate 1 (bbbbbbbbbb): shorter intro"));
+  CHECK_THAT(*crossed, Catch::Contains("Candidate 2 (cccccccccc): merged two lists"));
+  CHECK_THAT(*crossed, Catch::Contains("+list ab"));
+  CHECK_THAT(*crossed, Catch::Contains("## Files (at the first candidate)"));
+  CHECK_THAT(agent_prompt(target(), input), Catch::Contains("merged two lists"));
+}
+
 TEST_CASE("a judged target's prompt gives each criterion's pass rate and the samples that still fail", "[graph]") {
   auto file = parse_annealfile(R"(annealfile: 1
 targets:
