@@ -158,6 +158,10 @@ StrategyStep strategy_step(const Target& target, int id, const SearchPosition& p
   }
   for (auto& start : step.starts)
     start.selection = why_arm + start.selection;
+  // The tune step adapts to improvements of the best, whatever the strategy keeps: entering
+  // an island or an empty cell is frequent, and a step grown on it never refines.
+  if (step.reference.is_object() && memory.best_fitness)
+    step.reference["best_fitness"] = *memory.best_fitness;
   return step;
 }
 

@@ -276,7 +276,12 @@ Result<NodeResult> execute_decide(NodeContext& context, const NodeSpec& spec) {
     decision["reason"] = best ? "baseline measured" : "the baseline failed: " + chosen.detail;
     decision["probability"] = 1.0;
   } else if (best && verdict) {
-    next = record_outcome(*config, *state, verdict->accept);
+    // The step follows improvements of the best (the one-fifth rule), not the structure's
+    // entries, which stay frequent long after the search has stopped improving.
+    const auto& best_fitness = reference.value("best_fitness", nlohmann::json());
+    double fitness = config->direction == Direction::Maximize ? *best->score : -*best->score;
+    bool improved = best_fitness.is_number() ? fitness > best_fitness.get<double>() : verdict->accept;
+    next = record_outcome(*config, *state, improved);
     decision["outcome"] = verdict->accept ? "kept" : "discarded";
     decision["accept"] = verdict->accept;
     decision["reason"] = fmt::format("{}: {}", reference.value("strategy", ""), verdict->reason);
