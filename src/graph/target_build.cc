@@ -621,8 +621,9 @@ Result<void> TargetBuild::load_state() {
   m_hypotheses.clear();
   if (m_state.kind == TargetState::Kind::Resume) {
     m_position = SearchPosition::from_json(m_state.last->value("state", nlohmann::json::object()));
-    if (m_target.search.strategy != "greedy" && m_target.search.strategy != "annealing") {
-      // The strategies' structures are not in the ledger's last line: replay its records.
+    {
+      // The strategies' structures and the surrogate's training points are not in the
+      // ledger's last line: replay its records.
       auto generation = m_ledger->generation();
       if (!generation)
         return std::unexpected(generation.error());

@@ -99,3 +99,28 @@ TEST_CASE("surrogate: drafts are evaluated in the order of their expected improv
   CHECK(again.status == 0);
   CHECK(static_cast<size_t>(count_lines(repo.scratch() / "evals")) == 1 + evaluated_total);
 }
+
+TEST_CASE("surrogate: a build resumed half way ranks the drafts as an uninterrupted one", "[system][strategies]") {
+  auto landscape = [](const TempRepo& repo) {
+    std::string stage = k_stage;
+    stage.replace(stage.find("EVALS"), 5, (repo.scratch() / "evals").string());
+    repo.write("f.sh", stage, true);
+    repo.write("cfg.ini", "x = 3.3\ny = -2.7\n");
+    repo.write("Annealfile", k_annealfile);
+    repo.commit("landscape");
+  };
+  TempRepo whole, halves;
+  landscape(whole);
+  landscape(halves);
+  REQUIRE(whole.anneal("build").status == 0);
+  REQUIRE(halves.anneal("build --experiments 6").status == 0);
+  REQUIRE(halves.anneal("build").status == 0);
+  auto a = ledger(whole), b = ledger(halves);
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 1; i < a.size(); ++i) {
+    INFO("experiment " << i);
+    CHECK(a[i]["surrogate"] == b[i]["surrogate"]);
+    CHECK(a[i]["outcome"] == b[i]["outcome"]);
+    CHECK(a[i]["score"] == b[i]["score"]);
+  }
+}
