@@ -158,9 +158,11 @@ StrategyStep strategy_step(const Target& target, int id, const SearchPosition& p
   }
   for (auto& start : step.starts)
     start.selection = why_arm + start.selection;
-  // The tune step adapts to improvements of the best, whatever the strategy keeps: entering
-  // an island or an empty cell is frequent, and a step grown on it never refines.
-  if (step.reference.is_object() && memory.best_fitness)
+  // Population and tree adapt the tune step to improvements of the best: entering an island
+  // or beating a parent stays frequent long after the search stops improving, and a step
+  // grown on it never refines. Pareto and elites keep their own entries as the signal: a new
+  // front member or a new cell is progress even when the first objective does not improve.
+  if ((step.strategy == "population" || step.strategy == "tree") && memory.best_fitness)
     step.reference["best_fitness"] = *memory.best_fitness;
   return step;
 }
