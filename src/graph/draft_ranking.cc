@@ -1,8 +1,11 @@
 #include "graph/draft_ranking.h"
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <map>
 
+#include "nodes/candidate.h"
 #include "nodes/tune.h"
 #include "search/gaussian_process.h"
 
@@ -62,6 +65,77 @@ DraftRanking rank_drafts(const SearchMemory& memory, const std::vector<std::vect
     ranking.expected_improvement[index] = ei;
   }
   return ranking;
+}
+
+Result<RankedEvaluation> evaluate_ranked(ExperimentPlan& plan, const Target& target, const SearchMemory& memory,
+                                         git::Repository& repo, nodes::NodeContext& context,
+                                         const std::function<Result<void>(const std::vector<PlannedNode>&)>& run) {
+  RankedEvaluation out;
+  auto nodes_at = [&](const std::vector<std::vector<size_t>>& groups, std::optional<size_t> only) {
+    std::vector<PlannedNode> picked;
+    for (size_t g = 0; g < groups.size(); ++g)
+      if (!only || *only == g)
+        for (size_t i : groups[g])
+          picked.push_back(plan.nodes[i]);
+    return picked;
+  };
+  if (auto ran = run(nodes_at(plan.mutation_nodes, std::nullopt)); !ran)
+    return std::unexpected(ran.error());
+  const size_t drafts = plan.mutations.size();
+  out.features.assign(drafts, {});
+  std::vector<size_t> scored;  // drafts with a candidate, in draft order
+  std::vector<std::vector<double>> features;
+  for (size_t d = 0; d < drafts; ++d) {
+    auto mutation = nodes::cached_result(*context.store, plan.mutations[d]);
+    if (!mutation || !mutation->ok())
+      continue;
+    if (auto made = nodes::ensure_commit(context, *mutation); !made)
+      return std::unexpected(made.error());
+    auto f = candidate_features(repo, target, plan.starts.at(d).parent, mutation->commit);
+    if (!f)
+      return std::unexpected(f.error());
+    out.features[d] = *f;
+    scored.push_back(d);
+    features.push_back(*f);
+  }
+  DraftRanking ranking = rank_drafts(memory, features);
+  std::vector<size_t> order;
+  nlohmann::json ei = nlohmann::json::object();
+  for (size_t r : ranking.order) {
+    order.push_back(scored[r]);
+    ei[std::to_string(scored[r])] = ranking.expected_improvement[r];
+  }
+  std::vector<size_t> evaluated;
+  for (size_t d : order) {
+    evaluated.push_back(d);
+    if (auto ran = run(nodes_at(plan.evaluation_nodes, d)); !ran)
+      return std::unexpected(ran.error());
+    bool survived = true;
+    for (size_t i : plan.evaluation_nodes[d]) {
+      auto result = nodes::cached_result(*context.store, plan.nodes[i].spec.key);
+      survived = survived && result && (result->ok() || result->outcome == nodes::Outcome::Skipped);
+    }
+    if (survived)
+      break;
+  }
+  // Drafts whose mutation failed need no evaluation; their failure is reported only when
+  // no draft was evaluated at all.
+  if (evaluated.empty())
+    for (size_t d = 0; d < drafts; ++d) {
+      evaluated.push_back(d);
+      if (auto ran = run(nodes_at(plan.evaluation_nodes, d)); !ran)
+        return std::unexpected(ran.error());
+    }
+  nlohmann::json decide = plan.decide.json;
+  nlohmann::json kept = nlohmann::json::array();
+  for (const auto& candidate : decide.at("candidates"))
+    if (std::find(evaluated.begin(), evaluated.end(), candidate.value("draft", 0)) != evaluated.end())
+      kept.push_back(candidate);
+  decide["candidates"] = std::move(kept);
+  out.record = {{"order", order}, {"expected_improvement", ei}, {"evaluated", evaluated}};
+  decide["surrogate"] = out.record;
+  plan.decide = nodes::make_spec(std::move(decide));
+  return out;
 }
 
 }  // namespace anneal::graph

@@ -265,70 +265,12 @@ Result<void> TargetBuild::baseline_features() {
 }
 
 Result<void> TargetBuild::run_ranked(ExperimentPlan& plan) {
-  auto nodes_at = [&](const std::vector<std::vector<size_t>>& groups, std::optional<size_t> only) {
-    std::vector<PlannedNode> out;
-    for (size_t g = 0; g < groups.size(); ++g)
-      if (!only || *only == g)
-        for (size_t i : groups[g])
-          out.push_back(plan.nodes[i]);
-    return out;
-  };
-  if (auto ran = run_nodes_of(nodes_at(plan.mutation_nodes, std::nullopt)); !ran)
-    return ran;
-  const size_t drafts = plan.mutations.size();
-  m_features.assign(drafts, {});
-  std::vector<size_t> scored;  // drafts with a candidate, in draft order
-  std::vector<std::vector<double>> features;
-  for (size_t d = 0; d < drafts; ++d) {
-    auto mutation = nodes::cached_result(m_ws.store(), plan.mutations[d]);
-    if (!mutation || !mutation->ok())
-      continue;
-    if (auto made = nodes::ensure_commit(m_context, *mutation); !made)
-      return made;
-    auto f = candidate_features(*m_repo, m_target, plan.starts.at(d).parent, mutation->commit);
-    if (!f)
-      return std::unexpected(f.error());
-    m_features[d] = *f;
-    scored.push_back(d);
-    features.push_back(*f);
-  }
-  DraftRanking ranking = rank_drafts(m_memory, features);
-  std::vector<size_t> order;
-  nlohmann::json ei = nlohmann::json::object();
-  for (size_t r : ranking.order) {
-    order.push_back(scored[r]);
-    ei[std::to_string(scored[r])] = ranking.expected_improvement[r];
-  }
-  std::vector<size_t> evaluated;
-  for (size_t d : order) {
-    evaluated.push_back(d);
-    if (auto ran = run_nodes_of(nodes_at(plan.evaluation_nodes, d)); !ran)
-      return ran;
-    bool survived = true;
-    for (size_t i : plan.evaluation_nodes[d]) {
-      auto result = nodes::cached_result(m_ws.store(), plan.nodes[i].spec.key);
-      survived = survived && result && (result->ok() || result->outcome == nodes::Outcome::Skipped);
-    }
-    if (survived)
-      break;
-  }
-  // Drafts whose mutation failed need no evaluation; their failure is reported only when
-  // no draft was evaluated at all.
-  if (evaluated.empty())
-    for (size_t d = 0; d < drafts; ++d) {
-      evaluated.push_back(d);
-      if (auto ran = run_nodes_of(nodes_at(plan.evaluation_nodes, d)); !ran)
-        return ran;
-    }
-  nlohmann::json decide = plan.decide.json;
-  nlohmann::json kept = nlohmann::json::array();
-  for (const auto& candidate : decide.at("candidates"))
-    if (std::find(evaluated.begin(), evaluated.end(), candidate.value("draft", 0)) != evaluated.end())
-      kept.push_back(candidate);
-  decide["candidates"] = std::move(kept);
-  m_ranking = {{"order", order}, {"expected_improvement", ei}, {"evaluated", evaluated}};
-  decide["surrogate"] = m_ranking;
-  plan.decide = nodes::make_spec(std::move(decide));
+  auto ranked = evaluate_ranked(plan, m_target, m_memory, *m_repo, m_context,
+                                [&](const std::vector<PlannedNode>& nodes) { return run_nodes_of(nodes); });
+  if (!ranked)
+    return std::unexpected(ranked.error());
+  m_features = std::move(ranked->features);
+  m_ranking = std::move(ranked->record);
   return {};
 }
 
