@@ -276,8 +276,9 @@ Result<NodeResult> execute_decide(NodeContext& context, const NodeSpec& spec) {
     decision["reason"] = best ? "baseline measured" : "the baseline failed: " + chosen.detail;
     decision["probability"] = 1.0;
   } else if (best && verdict) {
-    // The step follows improvements of the best (the one-fifth rule), not the structure's
-    // entries, which stay frequent long after the search has stopped improving.
+    // Given the best fitness (population, tree), the step follows new bests: the structure's
+    // entries stay frequent long after the search has stopped improving. Otherwise (pareto,
+    // elites) what the structure keeps is the progress the step follows.
     const auto& best_fitness = reference.value("best_fitness", nlohmann::json());
     double fitness = config->direction == Direction::Maximize ? *best->score : -*best->score;
     bool improved = best_fitness.is_number() ? fitness > best_fitness.get<double>() : verdict->accept;
