@@ -1,5 +1,9 @@
 #include "graph/strategy_step.h"
 
+#include <functional>
+#include <optional>
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "search/fitness.h"
@@ -68,23 +72,38 @@ void population_starts(const Target& target, int id, const SearchMemory& memory,
                     {"members", members_json}};
 }
 
-void pareto_starts(const Target& target, int id, const SearchMemory& memory, StrategyStep& step,
-                   const std::string& fallback) {
+/// A parent per draft from `pick` (its commit and why), each draft with its own random
+/// stream; `fallback` (the incumbent) with `empty` as the reason when there is none to pick.
+using ParentPick = std::function<std::optional<std::pair<std::string, std::string>>(Rng&)>;
+
+void picked_starts(const Target& target, int id, StrategyStep& step, const std::string& fallback,
+                   const std::string& empty, const ParentPick& pick) {
   for (int draft = 0; draft < target.drafts; ++draft) {
     Rng rng(mix_seed(draft_seed(target.search.seed, id, draft), k_parent_stream));
     DraftStart start;
     start.strategy = step.strategy;
-    if (auto index = memory.front.pick(rng)) {
-      const auto& member = memory.front.members[*index];
-      start.parent = member.commit;
-      start.selection = fmt::format("front member #{} of {} (crowding tournament)", member.id,
-                                    memory.front.members.size());
+    if (auto picked = pick(rng)) {
+      start.parent = picked->first;
+      start.selection = picked->second;
     } else {
       start.parent = fallback;
-      start.selection = "the front is empty: the incumbent";
+      start.selection = empty;
     }
     step.starts.push_back(start);
   }
+}
+
+void pareto_starts(const Target& target, int id, const SearchMemory& memory, StrategyStep& step,
+                   const std::string& fallback) {
+  picked_starts(target, id, step, fallback, "the front is empty: the incumbent",
+                [&](Rng& rng) -> std::optional<std::pair<std::string, std::string>> {
+                  auto index = memory.front.pick(rng);
+                  if (!index)
+                    return std::nullopt;
+                  const auto& member = memory.front.members[*index];
+                  return std::pair{member.commit, fmt::format("front member #{} of {} (crowding tournament)",
+                                                              member.id, memory.front.members.size())};
+                });
   step.reference = {{"strategy", "pareto"}, {"front", memory.front.to_json()}};
 }
 
@@ -110,20 +129,15 @@ void tree_starts(const Target& target, const SearchMemory& memory, StrategyStep&
 
 void elite_starts(const Target& target, int id, const SearchMemory& memory, StrategyStep& step,
                   const std::string& fallback) {
-  for (int draft = 0; draft < target.drafts; ++draft) {
-    Rng rng(mix_seed(draft_seed(target.search.seed, id, draft), k_parent_stream));
-    DraftStart start;
-    start.strategy = step.strategy;
-    if (auto elite = memory.archive.pick(rng)) {
-      start.parent = elite->commit;
-      start.selection = fmt::format("elite #{} of {} cells ({:.0f}% covered)", elite->id,
-                                    memory.archive.cells.size(), memory.archive.coverage() * 100);
-    } else {
-      start.parent = fallback;
-      start.selection = "the archive is empty: the incumbent";
-    }
-    step.starts.push_back(start);
-  }
+  picked_starts(target, id, step, fallback, "the archive is empty: the incumbent",
+                [&](Rng& rng) -> std::optional<std::pair<std::string, std::string>> {
+                  auto elite = memory.archive.pick(rng);
+                  if (!elite)
+                    return std::nullopt;
+                  return std::pair{elite->commit,
+                                   fmt::format("elite #{} of {} cells ({:.0f}% covered)", elite->id,
+                                               memory.archive.cells.size(), memory.archive.coverage() * 100)};
+                });
   step.reference = {{"strategy", "elites"}, {"archive", memory.archive.to_json()}};
 }
 
