@@ -19,4 +19,4 @@ echo "== $work: anneal build"
 echo "== anneal status"
 "$top/build/anneal" status
 echo "== the winning change (anneal apply would bring it into your branch):"
-git --no-pager diff main "anneal/$(sed -n 's/^  \([a-z][a-z0-9_-]*\):$/\1/p' Annealfile | tail -n 1)" || true
+git --no-pager diff HEAD "anneal/$(sed -n 's/^  \([a-z][a-z0-9_-]*\):$/\1/p' Annealfile | tail -n 1)" || true

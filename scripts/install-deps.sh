@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages anneal needs to build, run and test. Safe to run again.
+# Usage: scripts/install-deps.sh [--list]   (--list: print the packages, install nothing;
+#        scripts/check-deps.sh checks that they cover every program the tests call)
 set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config git
   libgit2-dev libyaml-cpp-dev nlohmann-json3-dev libcurl4-openssl-dev libxxhash-dev
   libboost-math-dev catch2 libvalijson-dev libcli11-dev libfmt-dev libcpp-httplib-dev
   nginx  # remote cache tests and benchmarks: a WebDAV server they run themselves, as you
+  curl   # remote cache tests and benchmarks: uploads and downloads by hand
 )
+if [ "${1:-}" = --list ]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

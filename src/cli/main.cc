@@ -13,7 +13,7 @@
 namespace anneal::cli {
 
 int run_main(int argc, char** argv) {
-  CLI::App app{"anneal: improves measurable text artifacts in a git repository, the way make builds"};
+  CLI::App app{"anneal: improves measurable text artifacts in a git repository, the way make builds", "anneal"};
   app.require_subcommand(1);
   std::string directory;
   app.add_option("-C", directory, "change to DIR before doing anything")->type_name("DIR");

@@ -26,18 +26,19 @@ annealfile: 1
 agents:
   tuner: {kind: tune}   # the built-in numeric tuner: no network, no key
 
-targets: {}
-# Example:
-#  speed:
-#    artifact: [config.ini]
-#    agent:
-#      kind: tune
-#      params:
-#        - {file: config.ini, pattern: "threads = ([0-9]+)", min: 1, max: 64, integer: true}
-#    stages:
-#      - {name: bench, run: "./bench.sh", timeout: 2m}
-#    objective: {metric: bench, direction: minimize}
-#    budget: {experiments: 20}
+targets:
+  # An example: remove the "#" in front of each line below, then give it a config.ini that
+  # holds "threads = 8" and a bench.sh that prints the time to minimize.
+  # speed:
+  #   artifact: [config.ini]
+  #   agent:
+  #     kind: tune
+  #     params:
+  #       - {file: config.ini, pattern: "threads = ([0-9]+)", min: 1, max: 64, integer: true}
+  #   stages:
+  #     - {name: bench, run: "./bench.sh", timeout: 2m}
+  #   objective: {metric: bench, direction: minimize}
+  #   budget: {experiments: 20}
 )ANNEAL";
 
 }  // namespace

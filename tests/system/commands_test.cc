@@ -275,6 +275,26 @@ TEST_CASE("init writes an Annealfile that builds, and needs a git repository", "
     CHECK(contains(build.out + build.err, "nothing to do"));
     CHECK(repo.fsck_problems().empty());
   }
+  SECTION("its example builds once uncommented") {
+    TempRepo repo;
+    repo.write("config.ini", "threads = 8\n");
+    repo.write("bench.sh", "#!/bin/sh\nsed -n 's/threads = //p' config.ini\n", true);
+    repo.commit("first");
+    REQUIRE(repo.anneal("init").status == 0);
+    // What a user does with an editor: drop the "#" in front of the example's lines.
+    REQUIRE(repo.run("sed -i 's/^  # /  /; /^  An example/d; /^  holds/d' Annealfile").status == 0);
+    REQUIRE(contains(repo.read("Annealfile"), "\n  speed:\n    artifact: [config.ini]\n"));
+    repo.commit("the example target");
+    Outcome dry = repo.anneal("build -n");
+    INFO(repo.read("Annealfile") << dry.out << dry.err);
+    CHECK(dry.status == 0);
+    CHECK(contains(dry.out, "speed"));
+    Outcome build = repo.anneal("build --experiments 3");
+    INFO(build.out << build.err);
+    CHECK(build.status == 0);
+    CHECK(repo.history("speed").size() == 4);  // the baseline and 3 experiments
+    CHECK(repo.fsck_problems().empty());
+  }
   SECTION("outside any git repository") {
     TempRepo repo;
     Outcome init = sh("mkdir plain && cd plain && '" + anneal_binary() + "' init", repo.scratch());
