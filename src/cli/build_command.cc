@@ -12,7 +12,9 @@
 #include "cli/terminal.h"
 #include "cache/remote_store.h"
 #include "graph/build_stamp.h"
+#include "graph/failed_node.h"
 #include "graph/llm_budget.h"
+#include "graph/preflight.h"
 #include "graph/target_build.h"
 #include "proc/subprocess.h"
 
@@ -58,6 +60,14 @@ Result<int> run_build(const BuildArgs& args) {
     return 0;
   }
 
+  // Mistakes the repository can show (a program that is not there, a tune pattern that does
+  // not match, a sample glob that matches nothing) fail now, before any experiment, -n too.
+  auto repo = project->workspace.repo();
+  if (!repo)
+    return std::unexpected(repo.error());
+  if (auto checked = graph::preflight(project->annealfile, *targets, **repo, is_terminal(stderr)); !checked)
+    return std::unexpected(checked.error());
+
   // A missing API key fails now, before any target runs an experiment.
   if (!args.dry_run)
     for (const graph::Target* target : *targets)
@@ -79,9 +89,21 @@ Result<int> run_build(const BuildArgs& args) {
   options.experiments = args.experiments;
   options.anneal_exe = self_path();
   options.on_note = [&](const std::string& text) { status.print(text); };
+  // This build's experiments of the target being built: a target none of whose experiments
+  // finished (every one crashed) is a failed target, not a built one.
+  int finished = 0, crashed = 0;
+  std::string first_failure;  // `anneal show KEY` of the first crashed experiment's failing node
   options.on_experiment = [&](const graph::Target& target, const nlohmann::json& r, int budget) {
     int id = r.value("id", 0);
     std::string outcome = r.value("outcome", "?");
+    std::string show;
+    if (outcome == "crashed") {
+      show = graph::show_failure_command(project->workspace, r);
+      if (first_failure.empty())
+        first_failure = show;
+    }
+    if (id > 0)
+      ++(outcome == "crashed" ? crashed : finished);
     std::string best = score_text(r.at("state").value("best_score", nlohmann::json()));
     std::string line = fmt::format("[{}/{}] {} #{} {} {}  (best {}, {:.1f}s)", id, budget, target.name, id, outcome,
                                    score_text(r.value("score", nlohmann::json())), best,
@@ -89,8 +111,10 @@ Result<int> run_build(const BuildArgs& args) {
     std::string hypothesis = r.value("hypothesis", "");
     if (!hypothesis.empty())
       line += "  " + hypothesis;
-    // On a terminal only the milestones stay; elsewhere every experiment gets its line.
-    if (!status.terminal() || outcome == "baseline" || outcome == "kept")
+    if (!show.empty())
+      line += "  (log: " + show + ")";
+    // On a terminal only the milestones and failures stay; elsewhere every experiment gets its line.
+    if (!status.terminal() || outcome == "baseline" || outcome == "kept" || !show.empty())
       status.print(line);
     else
       status.update(line);
@@ -109,7 +133,14 @@ Result<int> run_build(const BuildArgs& args) {
       failed.insert(target->name);
       continue;
     }
+    finished = crashed = 0;
+    first_failure.clear();
     auto built = graph::build_target(project->workspace, project->annealfile, *target, options);
+    if (built && crashed > 0 && finished == 0) {
+      std::string log = first_failure.empty() ? "" : "; the first failure's log: " + first_failure;
+      built = fail(fmt::format("{}: no experiment finished: {} run, {} crashed{}", target->name, crashed,
+                               crashed == 1 ? "it" : "all", log));
+    }
     // A remote that failed in a node process (whose output is not shown) is reported now.
     if (const auto& remote = project->workspace.store().remote())
       remote->usable();

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
@@ -11,6 +12,24 @@
 #include "proc/subprocess.h"
 
 namespace anneal::cli {
+
+namespace {
+
+/// A count flag's check: a whole number of at least `min`, or a usage error saying so
+/// ("-j: a count of at least 1 is needed, not 0").
+CLI::Validator count_at_least(int min) {
+  return CLI::Validator(
+      [min](std::string& text) -> std::string {
+        int value = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (ec == std::errc() && end == text.data() + text.size() && value >= min)
+          return "";
+        return fmt::format("a count of at least {} is needed, not {}", min, text);
+      },
+      fmt::format("N>={}", min));
+}
+
+}  // namespace
 
 int run_main(int argc, char** argv) {
   CLI::App app{"anneal: improves measurable text artifacts in a git repository, the way make builds", "anneal"};
@@ -22,11 +41,18 @@ int run_main(int argc, char** argv) {
   BuildArgs build;
   auto* build_cmd = app.add_subcommand("build", "run the experiments that are out of date");
   build_cmd->add_option("targets", build.targets, "targets to build (default: all)");
-  build_cmd->add_option("-j", build.jobs, "run N nodes in parallel (default: ninja's)")->type_name("N");
-  build_cmd->add_option("-k", build.keep_going, "keep going until N failures (0 means infinity)")->type_name("N");
+  // Counts are checked here, so a negative one is a usage error (exit 2), never a build.
+  build_cmd->add_option("-j", build.jobs, "run N nodes in parallel (default: ninja's)")
+      ->type_name("N")
+      ->check(count_at_least(1));
+  build_cmd->add_option("-k", build.keep_going, "keep going until N failures (0 means infinity)")
+      ->type_name("N")
+      ->check(count_at_least(0));
   build_cmd->add_flag("-n", build.dry_run, "dry run: show what would run, run nothing");
   build_cmd->add_flag("--fresh", build.fresh, "run every node again, even when its result is cached");
-  build_cmd->add_option("--experiments", build.experiments, "override budget.experiments")->type_name("N");
+  build_cmd->add_option("--experiments", build.experiments, "override budget.experiments (0: the baseline only)")
+      ->type_name("N")
+      ->check(count_at_least(0));
   build_cmd->add_option("--remote-cache", build.remote_cache,
                         "share results through this HTTP cache (over ANNEAL_REMOTE_CACHE and the Annealfile's cache.remote)")
       ->type_name("URL");

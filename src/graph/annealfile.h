@@ -27,6 +27,8 @@ struct TuneParam {
   double max = 0;
   bool integer = false;
   SourceLoc loc;
+  SourceLoc file_loc;     ///< of the `file:` value
+  SourceLoc pattern_loc;  ///< of the `pattern:` value
 };
 
 enum class AgentKind { Command, Tune, Api };
@@ -38,6 +40,8 @@ struct ApiSettings {
   std::string base_url;     ///< empty: the provider's public endpoint
   std::string api_key_env;  ///< empty: OPENAI_API_KEY or ANTHROPIC_API_KEY
   std::optional<double> temperature;  ///< unset: the provider's default (1.0 for spreads)
+  /// `temperature_supported`; unset: llm::accepts_temperature of the model.
+  std::optional<bool> temperature_supported;
   double temperature_spread = 0.5;
   int max_tokens = 4096;
   int max_context_tokens = 64000;
@@ -50,6 +54,7 @@ struct ApiSettings {
     double output = 0;  ///< USD per million completion tokens
   };
   std::optional<Pricing> pricing;
+  SourceLoc temperature_loc;  ///< of the `temperature:` value, when set
 };
 
 /// A named agent (`agents:`) or one written inline in a target.
@@ -63,6 +68,7 @@ struct Agent {
   ApiSettings api;               ///< api
   nlohmann::json config;        ///< the agent's mapping as written (api settings live here)
   SourceLoc loc;
+  SourceLoc run_loc;  ///< command: of the `run:` value
 };
 
 /// A verification gate: a command that must exit 0 before any stage runs.
@@ -99,6 +105,7 @@ struct Stage {
 struct SampleSet {
   std::string glob;                 ///< relative to the repository root; empty: `texts`
   std::vector<std::string> texts;   ///< inline samples
+  SourceLoc loc;                    ///< of the value (the glob or the list)
   bool empty() const { return glob.empty() && texts.empty(); }
 };
 

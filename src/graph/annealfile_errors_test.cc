@@ -293,3 +293,40 @@ TEST_CASE("an artifact that is also immutable is refused before anything runs", 
         "Annealfile:7:15: error: artifact 'handler.py' of target 'api' is also immutable (scope.immutable "
         "'*.py'), so every change to it would be blocked");
 }
+
+TEST_CASE("a temperature the provider would refuse is an Annealfile error", "[annealfile]") {
+  SECTION("above Anthropic's 1") {
+    CHECK(error_of(edit("  coder: {kind: command, run: ./agent.sh}",
+                        "  coder: {kind: api, provider: anthropic, model: claude-sonnet-4-5, temperature: 1.5}")) ==
+          "Annealfile:3:82: error: temperature 1.5 is outside anthropic's range (0 to 1)");
+  }
+  SECTION("above OpenAI's 2, in a judge's inline agent") {
+    std::string text = edit("    stages:",
+                            "    judge:\n"
+                            "      samples: [\"a text\"]\n"
+                            "      criteria: [\"Is it clear?\"]\n"
+                            "      agent: {kind: api, provider: openai, model: gpt-4.1, temperature: 2.5}\n"
+                            "    stages:");
+    CHECK(error_of(text) == "Annealfile:12:73: error: temperature 2.5 is outside openai's range (0 to 2)");
+  }
+  SECTION("any temperature for a model that takes only its default") {
+    CHECK(error_of(edit("  coder: {kind: command, run: ./agent.sh}",
+                        "  coder: {kind: api, provider: openai, model: o3, temperature: 0.2}")) ==
+          "Annealfile:3:64: error: model 'o3' accepts only its default temperature: remove 'temperature' (or set "
+          "temperature_supported: true if this endpoint takes one)");
+    CHECK(error_of(edit("  coder: {kind: command, run: ./agent.sh}",
+                        "  coder: {kind: api, provider: openai, model: gpt-4.1, temperature: 0.2, "
+                        "temperature_supported: false}")) ==
+          "Annealfile:3:69: error: agent 'coder' sets a temperature and temperature_supported: false; remove one "
+          "of them");
+  }
+  SECTION("accepted: within the range, or with the table overridden") {
+    CHECK(parse_annealfile(edit("  coder: {kind: command, run: ./agent.sh}",
+                                "  coder: {kind: api, provider: anthropic, model: claude-sonnet-4-5, temperature: 1}"),
+                           "Annealfile"));
+    CHECK(parse_annealfile(edit("  coder: {kind: command, run: ./agent.sh}",
+                                "  coder: {kind: api, provider: openai, model: o3, temperature: 0.2, "
+                                "temperature_supported: true}"),
+                           "Annealfile"));
+  }
+}

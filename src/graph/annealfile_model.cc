@@ -183,6 +183,8 @@ TuneParam read_tune_param(Reader& in, const YamlPath& path) {
   param.max = in.number(path / "max", 0);
   param.integer = in.boolean(path / "integer", false);
   param.loc = locate(in.get({}), path);
+  param.file_loc = locate(in.get({}), path / "file");
+  param.pattern_loc = locate(in.get({}), path / "pattern");
   std::filesystem::path file(param.file);
   if (file.empty() || file.is_absolute() ||
       std::any_of(file.begin(), file.end(), [](const auto& part) { return part == ".."; }))
@@ -217,6 +219,7 @@ Agent read_agent(Reader& in, const YamlPath& path, std::string name) {
                : kind == "tune" ? AgentKind::Tune
                                 : AgentKind::Command;
   agent.run = in.text(path / "run");
+  agent.run_loc = locate(in.get({}), path / "run");
   agent.timeout_s = in.duration(path / "timeout");
   agent.cost_field = in.text(path / "cost_field");
   if (agent.kind == AgentKind::Api) {
@@ -227,6 +230,9 @@ Agent read_agent(Reader& in, const YamlPath& path, std::string name) {
     api.api_key_env = in.text(path / "api_key_env");
     if (in.has(path / "temperature"))
       api.temperature = in.number(path / "temperature", 1);
+    api.temperature_loc = locate(in.get({}), path / "temperature");
+    if (in.has(path / "temperature_supported"))
+      api.temperature_supported = in.boolean(path / "temperature_supported", true);
     api.temperature_spread = in.number(path / "temperature_spread", api.temperature_spread);
     api.max_tokens = in.integer(path / "max_tokens", api.max_tokens);
     api.max_context_tokens = in.integer(path / "max_context_tokens", api.max_context_tokens);
@@ -286,6 +292,7 @@ Agent read_agent_or_name(Reader& in, const YamlPath& path, std::string inline_na
 
 SampleSet read_sample_set(Reader& in, const YamlPath& path) {
   SampleSet set;
+  set.loc = locate(in.get({}), path);
   if (in.get(path).IsSequence())
     set.texts = in.strings(path);
   else

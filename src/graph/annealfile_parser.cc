@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "graph/agent_checks.h"
 #include "graph/annealfile.h"
 #include "graph/annealfile_checks.h"
 #include "graph/annealfile_schema.h"
@@ -41,6 +42,8 @@ std::vector<Diagnostic> read_tree(std::string_view text, Annealfile& out) {
     return errors;
   auto more = check_annealfile(root, out);
   errors.insert(errors.end(), more.begin(), more.end());
+  auto settings = check_agent_settings(out);
+  errors.insert(errors.end(), settings.begin(), settings.end());
   return errors;
 }
 

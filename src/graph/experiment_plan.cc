@@ -14,6 +14,7 @@
 #include "graph/judge_plan.h"
 #include "graph/search_memory.h"
 #include "llm/api_key.h"
+#include "llm/model_capabilities.h"
 #include "nodes/search.h"
 #include "util/random.h"
 
@@ -306,14 +307,34 @@ std::vector<DraftStart> draft_starts(const Target& target, int id, const SearchP
   return starts;
 }
 
+namespace {
+
+llm::Provider provider_of(const ApiSettings& api) {
+  return api.provider == "anthropic" ? llm::Provider::anthropic : llm::Provider::openai;
+}
+
+}  // namespace
+
 double draft_temperature(const ApiSettings& api, int draft, int drafts) {
-  double base = api.temperature.value_or(1.0);
+  double base = api.temperature.value_or(llm::k_default_temperature);
   if (drafts <= 1)
     return base;
-  double offset = api.temperature_spread * (2.0 * draft / (drafts - 1) - 1.0);  // -spread … +spread
-  double ceiling = api.provider == "anthropic" ? 1.0 : 2.0;
+  // The spread is cut to the provider's range and the drafts spread over what is left, so
+  // no two drafts share a temperature because they hit the same bound.
+  llm::TemperatureRange range = llm::temperature_range(provider_of(api));
+  double lo = std::clamp(base * (1.0 - api.temperature_spread), range.min, range.max);
+  double hi = std::clamp(base * (1.0 + api.temperature_spread), range.min, range.max);
+  double t = lo + (hi - lo) * draft / (drafts - 1);
   // Rounded, so the request (and the cache key) says 0.4 rather than 0.40000000000000002.
-  return std::clamp(std::round(base * (1.0 + offset) * 1e4) / 1e4, 0.0, ceiling);
+  return std::clamp(std::round(t * 1e4) / 1e4, range.min, range.max);
+}
+
+bool sends_temperature(const ApiSettings& api) {
+  return api.temperature_supported.value_or(llm::accepts_temperature(provider_of(api), api.model));
+}
+
+nlohmann::json call_temperature(const ApiSettings& api, double wanted) {
+  return sends_temperature(api) ? nlohmann::json(wanted) : nlohmann::json(nullptr);
 }
 
 std::string llm_pool(const ApiSettings& api) { return "llm_" + api.provider; }
@@ -331,7 +352,7 @@ nlohmann::json llm_fields(const Agent& agent, const std::string& target) {
                       {"api_key_env", api.api_key_env.empty()
                                           ? std::string(llm::default_key_env(request.provider))
                                           : api.api_key_env},
-                      {"temperature", api.temperature ? nlohmann::json(*api.temperature) : nlohmann::json(nullptr)},
+                      {"temperature", api.temperature ? call_temperature(api, *api.temperature) : nlohmann::json(nullptr)},
                       {"max_tokens", api.max_tokens},
                       {"timeout", agent.timeout_s},
                       {"retries", api.retries},
@@ -402,7 +423,7 @@ Result<ExperimentPlan> plan_experiment(const Target& target, int id, const Searc
         call["experiment"] = id;
         call["draft"] = draft;
         call["seed"] = target.agent.api.seed ? *target.agent.api.seed : static_cast<int64_t>(seed);
-        call["temperature"] = draft_temperature(target.agent.api, draft, target.drafts);
+        call["temperature"] = call_temperature(target.agent.api, draft_temperature(target.agent.api, draft, target.drafts));
         call["system"] = std::string(k_edit_reply_contract);
         call["prompt"] = *prompt;
         auto spec = nodes::make_spec(std::move(call));

@@ -94,8 +94,16 @@ Result<ExperimentPlan> plan_baseline(const Target& target, const std::string& ba
 /// restart_probability (decaying with the annealing temperature), from the baseline.
 std::vector<DraftStart> draft_starts(const Target& target, int id, const SearchPosition& position);
 
-/// The temperature of `draft` out of `drafts`: spread evenly over temperature × (1 ± spread).
+/// The temperature of `draft` out of `drafts`: spread evenly over temperature × (1 ± spread),
+/// cut to the provider's range (llm::temperature_range).
 double draft_temperature(const ApiSettings& api, int draft, int drafts);
+
+/// Whether calls of `api` carry a temperature: its `temperature_supported`, else the model
+/// table (llm::accepts_temperature).
+bool sends_temperature(const ApiSettings& api);
+
+/// `wanted` as a call spec of `api` holds it: null for a model that takes only its default.
+nlohmann::json call_temperature(const ApiSettings& api, double wanted);
 
 /// Plans experiment `id` from `position`: per draft a mutation (for api agents preceded by
 /// its LLM call, with `prompt_for`'s prompt), gates, stages and judge; then the decide node,

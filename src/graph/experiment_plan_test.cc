@@ -335,6 +335,61 @@ TEST_CASE("draft temperatures spread over temperature times one plus or minus th
   CHECK(draft_temperature(api, 2, 3) == 1.0);
 }
 
+TEST_CASE("draft temperatures spread within the provider's range, never two on its bound", "[graph]") {
+  ApiSettings api;
+  api.temperature_spread = 0.5;
+  SECTION("anthropic, at its default of 1: the drafts spread below it") {
+    api.provider = "anthropic";
+    CHECK(draft_temperature(api, 0, 3) == 0.5);
+    CHECK(draft_temperature(api, 1, 3) == 0.75);
+    CHECK(draft_temperature(api, 2, 3) == 1.0);
+  }
+  SECTION("openai, at its default of 1: 0.5 to 1.5, within its 0 to 2") {
+    api.provider = "openai";
+    CHECK(draft_temperature(api, 0, 3) == 0.5);
+    CHECK(draft_temperature(api, 1, 3) == 1.0);
+    CHECK(draft_temperature(api, 2, 3) == 1.5);
+    api.temperature = 1.8;
+    api.temperature_spread = 1;
+    CHECK(draft_temperature(api, 0, 2) == 0.0);
+    CHECK(draft_temperature(api, 1, 2) == 2.0);
+  }
+  for (int drafts = 2; drafts <= 8; ++drafts)
+    for (const char* provider : {"openai", "anthropic"})
+      for (double t : {0.0, 0.3, 1.0, 1.4}) {
+        api.provider = provider;
+        api.temperature = std::string(provider) == "anthropic" ? std::min(t, 1.0) : t;
+        for (int draft = 0; draft < drafts; ++draft) {
+          double value = draft_temperature(api, draft, drafts);
+          CHECK(value >= 0.0);
+          CHECK(value <= (std::string(provider) == "anthropic" ? 1.0 : 2.0));
+        }
+      }
+}
+
+TEST_CASE("calls of a model that takes only its default temperature carry none", "[graph]") {
+  SECTION("gpt-5 and the o-series, from the table") {
+    for (const char* model : {"gpt-5-mini", "o3"}) {
+      INFO(model);
+      Target t = target(with_agent(fmt::format("{{kind: api, provider: openai, model: {}}}", model)));
+      ExperimentPlan p = plan(t, 1, "improve the config");
+      REQUIRE(p.calls.size() == 2);
+      CHECK(find(p, "llm speed#1.0").spec.json.at("temperature").is_null());
+      CHECK(find(p, "llm speed#1.1").spec.json.at("temperature").is_null());
+    }
+  }
+  SECTION("temperature_supported overrides the table either way") {
+    Target off = target(with_agent("{kind: api, provider: openai, model: gpt-4.1-mini, temperature_supported: false}"));
+    CHECK(plan(off).nodes.front().spec.json.at("temperature").is_null());
+    Target on = target(with_agent("{kind: api, provider: openai, model: o3, temperature_supported: true}"));
+    CHECK(find(plan(on), "llm speed#1.1").spec.json.at("temperature") == 1.5);
+  }
+  SECTION("a model that takes one keeps its spread and its cache key") {
+    Target t = target(with_agent("coder"));
+    CHECK(find(plan(t), "llm speed#1.0").spec.json.at("temperature") == 0.5);
+  }
+}
+
 TEST_CASE("restart_probability starts some drafts from the baseline, reproducibly", "[graph]") {
   Settings s = with_drafts(8);
   Target t = target(s);

@@ -12,11 +12,6 @@ namespace anneal::graph {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-constexpr std::string_view k_samples_salt = "anneal-judge-samples-v1";
-
-/// The files under `root` whose relative paths match `glob`, sorted.
 Result<std::vector<std::string>> matching_files(const fs::path& root, const std::string& glob) {
   std::vector<std::string> found;
   std::error_code ec;
@@ -40,6 +35,10 @@ Result<std::vector<std::string>> matching_files(const fs::path& root, const std:
   std::sort(found.begin(), found.end());
   return found;
 }
+
+namespace {
+
+constexpr std::string_view k_samples_salt = "anneal-judge-samples-v1";
 
 Result<std::vector<JudgeSample>> load_set(const SampleSet& set, const fs::path& root, std::string_view what) {
   std::vector<JudgeSample> out;

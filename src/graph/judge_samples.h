@@ -24,6 +24,10 @@ struct JudgeSamples {
   cache::Digest digest;
 };
 
+/// The files under `root` whose paths relative to it match `glob`, sorted (`.git` and
+/// `.anneal` are never searched).
+Result<std::vector<std::string>> matching_files(const std::filesystem::path& root, const std::string& glob);
+
 /// Reads `judge`'s sample sets from the working tree at `root` (globs match paths relative
 /// to it, in sorted order; `.git` and `.anneal` are never samples). Fails, naming the glob,
 /// when a glob matches no file or a file cannot be read.

@@ -11,6 +11,7 @@
 #include "graph/agent_prompt.h"
 #include "graph/draft_ranking.h"
 #include "graph/experiment_plan.h"
+#include "graph/failed_node.h"
 #include "graph/judge_plan.h"
 #include "graph/ledger.h"
 #include "graph/llm_budget.h"
@@ -676,11 +677,12 @@ Result<TargetBuildResult> TargetBuild::run() {
     if (!decided)
       return std::unexpected(decided.error());
     if (id == 0 && decided->decision.value("outcome", "") != "baseline")
-      return fail(fmt::format("{}: the baseline ({}) fails its own checks: {}\n"
+      return fail(fmt::format("{}: the baseline ({}) fails its own checks: {} (log: {})\n"
                               "fix the evaluation first (the result is cached: after fixing "
                               "something outside the repository, run with --fresh)",
                               m_target.name, m_state.baseline.substr(0, 12),
-                              decided->decision.value("detail", "")));
+                              decided->decision.value("detail", ""),
+                              show_failure_command(m_ws, {{"key", plan->decide.key.hex()}})));
     auto record = this->record(*plan, *decided);
     if (!record)
       return std::unexpected(record.error());
@@ -714,9 +716,10 @@ Result<TargetBuildResult> TargetBuild::run() {
     int limit = m_target.budget.max_consecutive_failures;
     if (limit > 0 && m_position.consecutive_failures >= limit)
       return fail(fmt::format("{}: halted after {} consecutive failed experiments "
-                              "(budget.max_consecutive_failures is {}); the last was {}: {}",
+                              "(budget.max_consecutive_failures is {}); the last was {}: {} (log: {})",
                               m_target.name, m_position.consecutive_failures, limit,
-                              record->value("outcome", ""), record->value("detail", "")));
+                              record->value("outcome", ""), record->value("detail", ""),
+                              show_failure_command(m_ws, *record)));
   }
   if (auto synced = m_ledger->sync(); !synced)
     return std::unexpected(synced.error());

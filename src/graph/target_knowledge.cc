@@ -129,7 +129,7 @@ std::optional<PlannedNode> TargetKnowledge::consolidation(int id) const {
   call["experiment"] = id;
   call["draft"] = 0;
   call["seed"] = static_cast<int64_t>(draft_seed(m_target.search.seed, id, 1 << 20));
-  call["temperature"] = 0.2;
+  call["temperature"] = call_temperature(m_target.agent.api, 0.2);
   call["system"] = "You summarise the results of optimisation experiments into short, concrete lessons.";
   call["prompt"] = std::move(prompt);
   call["max_tokens"] = std::min(m_target.agent.api.max_tokens, 1024);

@@ -101,6 +101,8 @@ Result<Reply> Client::send(const Request& request, const ApiKey& key) {
         return fail(redact(provider + " reply from " + wire.url + " cannot be read: " + reply.error().message,
                            key.value()));
       }
+      if (auto counted = check_token_counts(*reply, request.max_tokens); !counted)
+        return fail(provider + " reply from " + wire.url + " cannot be trusted: " + counted.error().message);
       return reply;
     } else if (response->status == 401) {
       return fail(redact(provider + " rejected the API key at " + wire.url + " (" +

@@ -272,6 +272,78 @@ TEST_CASE("an unreadable reply fails that call with the reason", "[llm]") {
   CHECK(server.received().size() == 1);
 }
 
+TEST_CASE("token counts no real reply has fail the call instead of being billed", "[llm]") {
+  Provider provider = GENERATE(Provider::openai, Provider::anthropic);
+  FakeLlmServer server(provider, k_key);
+  auto with_usage = [&](int64_t in, int64_t out) {
+    auto body = nlohmann::json::parse(server.reply_body("hello"));
+    if (provider == Provider::anthropic)
+      body["usage"] = {{"input_tokens", in}, {"output_tokens", out}};
+    else
+      body["usage"] = {{"prompt_tokens", in}, {"completion_tokens", out}, {"total_tokens", in + out}};
+    return body.dump();
+  };
+  Request request = request_for(provider, server);  // max_tokens 256
+  SECTION("a negative count") {
+    server.script({test::answer(200, with_usage(-316930000, 3))});
+    auto reply = RecordingClient().client.send(request, key_for(provider));
+    REQUIRE_FALSE(reply);
+    CHECK_THAT(reply.error().message, Contains("the reply reports -316930000 prompt tokens, a negative count; "
+                                               "it is not billed"));
+  }
+  SECTION("more tokens than any reply") {
+    server.script({test::answer(200, with_usage(20'000'000, 3))});
+    auto reply = RecordingClient().client.send(request, key_for(provider));
+    REQUIRE_FALSE(reply);
+    CHECK_THAT(reply.error().message, Contains("20000000 prompt tokens, more than any real reply"));
+  }
+  SECTION("completion tokens far beyond max_tokens") {
+    server.script({test::answer(200, with_usage(7, 5000))});
+    auto reply = RecordingClient().client.send(request, key_for(provider));
+    REQUIRE_FALSE(reply);
+    CHECK_THAT(reply.error().message, Contains("5000 completion tokens, far more than the request's max_tokens (256)"));
+  }
+  SECTION("a few over max_tokens is a server's rounding, and billed") {
+    server.script({test::answer(200, with_usage(7, 260))});
+    auto reply = RecordingClient().client.send(request, key_for(provider));
+    REQUIRE(reply);
+    CHECK(reply->output_tokens == 260);
+  }
+  CHECK(server.received().size() == 1);  // never retried: the same server would say the same
+}
+
+TEST_CASE("the fake rejects temperatures the real providers reject, in their words", "[llm]") {
+  SECTION("anthropic: above 1") {
+    FakeLlmServer server(Provider::anthropic, k_key);
+    Request request = request_for(Provider::anthropic, server);
+    request.temperature = 1.5;
+    auto reply = RecordingClient().client.send(request, key_for(Provider::anthropic));
+    REQUIRE_FALSE(reply);
+    CHECK_THAT(reply.error().message, Contains("HTTP 400 invalid_request_error: temperature: range: 0..1"));
+  }
+  SECTION("openai: above 2") {
+    FakeLlmServer server(Provider::openai, k_key);
+    Request request = request_for(Provider::openai, server);
+    request.temperature = 2.5;
+    auto reply = RecordingClient().client.send(request, key_for(Provider::openai));
+    REQUIRE_FALSE(reply);
+    CHECK_THAT(reply.error().message, Contains("Invalid 'temperature': decimal above maximum value. Expected a "
+                                               "value <= 2, but got 2.5 instead."));
+  }
+  SECTION("openai: any temperature for a reasoning model") {
+    FakeLlmServer server(Provider::openai, k_key);
+    Request request = request_for(Provider::openai, server);
+    request.model = GENERATE(as<std::string>{}, "o3", "o4-mini", "gpt-5-mini");
+    request.temperature = 0.2;
+    auto reply = RecordingClient().client.send(request, key_for(Provider::openai));
+    REQUIRE_FALSE(reply);
+    CHECK_THAT(reply.error().message, Contains("Unsupported value: 'temperature' does not support 0.2 with this "
+                                               "model. Only the default (1) value is supported."));
+    request.temperature.reset();
+    CHECK(RecordingClient().client.send(request, key_for(Provider::openai)));
+  }
+}
+
 TEST_CASE("Retry-After is read as seconds or as an HTTP date", "[llm]") {
   CHECK(parse_retry_after("2") == milliseconds(2000));
   CHECK(parse_retry_after("0.5") == milliseconds(500));

@@ -165,6 +165,8 @@ class FakeLlmServer {
         reject_key(request, response);
         return;
       }
+      if (reject_temperature(m_received.back().body, response))
+        return;
       if (!m_script.empty()) {
         next = m_script.front();
         m_script.pop_front();
@@ -187,6 +189,45 @@ class FakeLlmServer {
     }
     response.set_content(next.body.empty() && next.status == 200 ? reply_body("hello") : next.body,
                          "application/json");
+  }
+
+  // What the real APIs answer to a temperature they do not take, checked before any script:
+  // tests prove anneal never sends one. Anthropic's range is 0..1, OpenAI's 0..2, and OpenAI's
+  // reasoning models (o1, o3, o4-mini, the gpt-5 family) take no temperature at all.
+  bool reject_temperature(const nlohmann::json& body, httplib::Response& response) const {
+    if (!body.is_object() || !body.contains("temperature"))
+      return false;
+    const nlohmann::json& t = body.at("temperature");
+    double value = t.is_number() ? t.get<double>() : -1;
+    std::string shown = t.dump();
+    response.status = 400;
+    if (m_provider == Provider::anthropic) {
+      if (value >= 0 && value <= 1)
+        return false;
+      response.set_content(anthropic_error_body("invalid_request_error", "temperature: range: 0..1"),
+                           "application/json");
+      return true;
+    }
+    std::string model = body.value("model", "");
+    bool reasoning = model.starts_with("o1") || model.starts_with("o3") || model.starts_with("o4-mini") ||
+                     model.starts_with("gpt-5");
+    nlohmann::json error;
+    if (reasoning)
+      error = {{"message", "Unsupported value: 'temperature' does not support " + shown +
+                               " with this model. Only the default (1) value is supported."},
+               {"type", "invalid_request_error"}, {"param", "temperature"}, {"code", "unsupported_value"}};
+    else if (value > 2)
+      error = {{"message", "Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got " +
+                               shown + " instead."},
+               {"type", "invalid_request_error"}, {"param", "temperature"}, {"code", "decimal_above_max_value"}};
+    else if (value < 0)
+      error = {{"message", "Invalid 'temperature': decimal below minimum value. Expected a value >= 0, but got " +
+                               shown + " instead."},
+               {"type", "invalid_request_error"}, {"param", "temperature"}, {"code", "decimal_below_min_value"}};
+    else
+      return false;
+    response.set_content(nlohmann::json{{"error", error}}.dump(), "application/json");
+    return true;
   }
 
   bool authenticated(const httplib::Request& request) const {

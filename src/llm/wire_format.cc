@@ -1,6 +1,7 @@
 #include "llm/wire_format.h"
 
 #include <optional>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -161,6 +162,24 @@ Result<Reply> parse_reply(Provider provider, std::string_view body) {
   } catch (const json::exception& e) {
     return fail(std::string("the reply has an unexpected shape: ") + e.what());
   }
+}
+
+Result<void> check_token_counts(const Reply& reply, int max_tokens) {
+  auto implausible = [](std::string_view what, int64_t count, std::string_view why) {
+    return fail("the reply reports " + std::to_string(count) + " " + std::string(what) + " tokens, " +
+                std::string(why) + "; it is not billed (a broken server or gateway?)");
+  };
+  for (auto [what, count] : {std::pair<std::string_view, int64_t>{"prompt", reply.input_tokens},
+                             std::pair<std::string_view, int64_t>{"completion", reply.output_tokens}}) {
+    if (count < 0)
+      return implausible(what, count, "a negative count");
+    if (count > k_max_plausible_tokens)
+      return implausible(what, count, "more than any real reply (" + std::to_string(k_max_plausible_tokens) + ")");
+  }
+  if (max_tokens > 0 && reply.output_tokens > 2 * static_cast<int64_t>(max_tokens) + 100)
+    return implausible("completion", reply.output_tokens,
+                       "far more than the request's max_tokens (" + std::to_string(max_tokens) + ")");
+  return {};
 }
 
 ApiError parse_error(std::string_view body) {

@@ -20,6 +20,7 @@
 //   Anthropic has no seed; the seed still counts in the cache key, which is built elsewhere.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,16 @@ WireRequest build_wire_request(const Request& request, std::string_view api_key)
 /// The answer in a 2xx body, or an error saying why it cannot be read (not JSON, truncated,
 /// no choices, no text). Never throws.
 Result<Reply> parse_reply(Provider provider, std::string_view body);
+
+/// More tokens than any real prompt or reply holds (the largest context windows hold about
+/// two million).
+inline constexpr int64_t k_max_plausible_tokens = 10'000'000;
+
+/// Fails, saying which count and why, when the reply's token counts cannot be real: negative,
+/// above k_max_plausible_tokens, or completion tokens far above the request's `max_tokens`
+/// (over twice it plus 100: some servers count a few tokens over). A gateway's garbage would
+/// otherwise be billed as a cost (or a refund).
+Result<void> check_token_counts(const Reply& reply, int max_tokens);
 
 /// What an error body says went wrong: both fields empty when it says nothing readable.
 struct ApiError {

@@ -278,6 +278,15 @@ Result<std::string> cross_over(const std::vector<TuneParam>& params, const fs::p
 
 }  // namespace
 
+Result<double> tune_value(const TuneParam& param, const std::string& contents) {
+  if (auto checked = check_param(param); !checked)
+    return std::unexpected(checked.error());
+  auto found = locate(param, contents);
+  if (!found)
+    return std::unexpected(found.error());
+  return found->value;
+}
+
 std::vector<std::optional<double>> tune_values(const std::vector<TuneParam>& params,
                                                const std::map<std::string, std::string>& files) {
   std::vector<std::optional<double>> out;

@@ -50,6 +50,11 @@ struct TunePartner {
 std::vector<std::optional<double>> tune_values(const std::vector<TuneParam>& params,
                                                const std::map<std::string, std::string>& files);
 
+/// The value of `param` in `contents` (its file's text), found as tune() finds it: fails with
+/// the message tune() would fail with when the pattern does not match exactly once or does not
+/// capture a number. Lets a build check every parameter at the baseline before it starts.
+Result<double> tune_value(const TuneParam& param, const std::string& contents);
+
 /// With a `partner`, each parameter first takes the partner's value with even odds (with two
 /// or more parameters at least one from each parent), then the perturbation above applies.
 Result<TuneResult> tune(const std::vector<TuneParam>& params,

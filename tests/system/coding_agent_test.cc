@@ -206,11 +206,18 @@ TEST_CASE("the coding-agents example checks without claude and runs with a stand
   REQUIRE(copied.status == 0);
   repo.commit("example");
 
-  // A dry run plans without starting any agent: no `claude` on PATH is needed.
-  Outcome dry = repo.run(fmt::format("PATH=/usr/bin:/bin {} build -n", quote(anneal_binary())));
+  // A dry run starts no agent, but says at once, at the Annealfile's line, that there is no
+  // `claude` to start; with the stand-in on PATH it plans.
+  Outcome missing = repo.run(fmt::format("PATH=/usr/bin:/bin {} build -n", quote(anneal_binary())));
+  INFO(missing.out << missing.err);
+  CHECK(missing.status == 1);
+  CHECK(contains(missing.err, "Annealfile:10:10: error: agent 'claude' runs 'claude', which is neither on PATH nor "
+                              "a file in the repository"));
+  Outcome dry = anneal_with_fakes(repo, "build -n");
   INFO(dry.out << dry.err);
   CHECK(dry.status == 0);
   CHECK(contains(dry.out, "primes: never built"));
+  CHECK(calls(repo).empty());
 
   // With the stand-in the example's real command line runs; the stand-in's edit fails the
   // gate, and what it reported is recorded all the same.

@@ -94,7 +94,9 @@ TEST_CASE("a gate that outlives its timeout crashes the candidate quickly", "[sy
   Outcome build = repo.anneal("build");
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   INFO(build.out << build.err);
-  REQUIRE(build.status == 0);
+  // Its only experiment crashed: the build fails, naming where the log is.
+  REQUIRE(build.status == 1);
+  CHECK(contains(build.err, "t: no experiment finished: 1 run, it crashed; the first failure's log: anneal show "));
   CHECK(seconds < 4);
   auto history = repo.history("t");
   INFO(history.dump(2));
@@ -129,7 +131,9 @@ TEST_CASE("an objective stage that prints no number crashes the candidate", "[sy
               R"({name: size, run: "if grep -q marker app.txt; then echo 'fast enough'; else echo 2; fi"})");
   Outcome build = repo.anneal("build");
   INFO(build.out << build.err);
-  REQUIRE(build.status == 0);
+  REQUIRE(build.status == 1);  // its only experiment crashed
+  CHECK(contains(build.out, "[1/1] t #1 crashed -"));
+  CHECK(contains(build.out, "(log: anneal show "));
   auto history = repo.history("t");
   INFO(history.dump(2));
   REQUIRE(history.size() == 2);

@@ -74,8 +74,11 @@ std::optional<Options> parse_options(int argc, char** argv) {
   return options;
 }
 
-std::string error_body(std::string_view type, std::string_view code, std::string_view message) {
-  return json{{"error", {{"message", message}, {"type", type}, {"param", nullptr}, {"code", code}}}}.dump();
+std::string error_body(std::string_view type, std::string_view code, std::string_view message,
+                       std::string_view param = {}) {
+  return json{{"error",
+               {{"message", message}, {"type", type}, {"param", param.empty() ? json(nullptr) : json(param)}, {"code", code}}}}
+      .dump();
 }
 
 /// The request's messages, checked: an array of {role, content: string}.
@@ -120,6 +123,18 @@ class FakeLlm {
     if (!well_formed_messages(body))
       return reject(response, 400, "invalid_request_error", "invalid_messages",
                     "'messages' must be a non-empty array of {role, content} objects with string content");
+    // OpenAI's documented range, answered as api.openai.com answers it.
+    if (temperature != body.end() && !temperature->is_null()) {
+      double t = temperature->is_number() ? temperature->get<double>() : -1;
+      if (t > 2)
+        return reject(response, 400, "invalid_request_error", "decimal_above_max_value",
+                      "Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got " +
+                          temperature->dump() + " instead.", "temperature");
+      if (t < 0)
+        return reject(response, 400, "invalid_request_error", "decimal_below_min_value",
+                      "Invalid 'temperature': decimal below minimum value. Expected a value >= 0, but got " +
+                          temperature->dump() + " instead.", "temperature");
+    }
     if (seed != body.end() && !seed->is_number_integer())
       return reject(response, 400, "invalid_request_error", "invalid_seed", "'seed' must be an integer");
     std::string model = body["model"];
@@ -160,9 +175,9 @@ class FakeLlm {
   }
 
   static void reject(httplib::Response& response, int status, std::string_view type, std::string_view code,
-                     const std::string& message) {
+                     const std::string& message, std::string_view param = {}) {
     response.status = status;
-    response.set_content(error_body(type, code, message), "application/json");
+    response.set_content(error_body(type, code, message, param), "application/json");
   }
 
   void log(const json& line) {
