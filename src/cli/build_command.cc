@@ -13,9 +13,11 @@
 #include "cache/remote_store.h"
 #include "graph/build_stamp.h"
 #include "graph/failed_node.h"
+#include "graph/containment.h"
 #include "graph/llm_budget.h"
 #include "graph/preflight.h"
 #include "graph/target_build.h"
+#include "proc/sandbox.h"
 #include "proc/subprocess.h"
 
 namespace anneal::cli {
@@ -82,6 +84,15 @@ Result<int> run_build(const BuildArgs& args) {
   StatusLine status(stdout);
   graph::BuildOptions options;
   options.node_env = remote_cache_env(remote);
+  // The sandbox is probed once per build and handed to the nodes, which do not probe again.
+  // `sandbox: on` where it does not work stops the build now; `auto` warns once.
+  if (!args.dry_run) {
+    proc::SandboxProbe sandbox = proc::probe_sandbox(false);
+    auto warn = [](const std::string& text) { fmt::print(stderr, "anneal: warning: {}\n", text); };
+    if (auto checked = graph::check_sandbox(project->annealfile, *targets, sandbox, warn); !checked)
+      return std::unexpected(checked.error());
+    options.node_env.emplace_back(proc::k_sandbox_env, proc::sandbox_env_value(sandbox));
+  }
   options.jobs = args.jobs;
   options.keep_going = args.keep_going;
   options.dry_run = args.dry_run;

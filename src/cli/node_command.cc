@@ -12,6 +12,7 @@
 #include "graph/workspace.h"
 #include "nodes/node.h"
 #include "proc/lock_file.h"
+#include "proc/subprocess.h"
 
 namespace anneal::cli {
 
@@ -34,6 +35,9 @@ Result<int> run_node(const std::string& key_hex) {
   auto spec = workspace->load_spec(*key);
   if (!spec)
     return std::unexpected(spec.error());
+  // Whatever a command leaves behind (`setsid … &`, a double fork) is handed to us and
+  // killed when the command ends, before anything looks at the candidate.
+  proc::become_subreaper();
   nodes::NodeContext context;
   auto nodes_lock = proc::SharedLock::acquire(workspace->nodes_lock_path(spec->json.value("target", "")));
   if (!nodes_lock)

@@ -33,6 +33,20 @@ struct TuneParam {
 
 enum class AgentKind { Command, Tune, Api };
 
+/// `sandbox`, `network`, `writable` and `pass_env` of a command agent or a command (gate,
+/// stage, judge.generate): what the command may reach (see proc/sandbox.h).
+struct Containment {
+  enum class Sandbox { Auto, On, Off };
+  /// auto: bubblewrap where it works, else one warning per build and none.
+  Sandbox sandbox = Sandbox::Auto;
+  bool network = true;
+  /// Absolute paths or `~/…` (expanded where the command runs), writable besides the worktree.
+  std::vector<std::string> writable;
+  /// Secret variables the command is given all the same.
+  std::vector<std::string> pass_env;
+  SourceLoc sandbox_loc;  ///< where `sandbox:` is written (line 0: not written)
+};
+
 /// How an `api` agent reaches its model (see annealfile.schema.yaml for each field).
 struct ApiSettings {
   std::string provider;  ///< "openai" | "anthropic"
@@ -66,6 +80,7 @@ struct Agent {
   std::vector<TuneParam> params;  ///< tune
   std::string cost_field;        ///< command: dotted path of the cost in its JSON output
   ApiSettings api;               ///< api
+  Containment containment;       ///< command
   nlohmann::json config;        ///< the agent's mapping as written (api settings live here)
   SourceLoc loc;
   SourceLoc run_loc;  ///< command: of the `run:` value
@@ -77,6 +92,7 @@ struct Gate {
   std::string run;
   double timeout_s = 0;
   SourceLoc loc;
+  Containment containment;
 };
 
 /// `keep_if: "< 50"`: the stage's score must satisfy this or the candidate is rejected.
@@ -96,6 +112,7 @@ struct Stage {
   std::optional<Condition> keep_if;
   bool exclusive = false;  ///< runs with nothing else running (timing-sensitive)
   double timeout_s = 0;
+  Containment containment;  ///< for `run` and `parse`
   /// Stages this one waits for. Unset: the stage before it in the list (cheap first).
   std::optional<std::vector<std::string>> needs;
   SourceLoc loc;
@@ -121,6 +138,7 @@ struct Criterion {
 struct JudgeGenerate {
   std::string run;        ///< a shell command (stdout = output); empty: `agent`
   double timeout_s = 0;
+  Containment containment;  ///< of `run`
   std::optional<Agent> agent;  ///< an api agent answering the sample, the artifact as system prompt
 };
 

@@ -330,3 +330,42 @@ TEST_CASE("a temperature the provider would refuse is an Annealfile error", "[an
                            "Annealfile"));
   }
 }
+TEST_CASE("containment settings with bad values name their place", "[annealfile]") {
+  SECTION("sandbox is auto, on or off") {
+    CHECK(error_of(edit("run: ./agent.sh}", "run: ./agent.sh, sandbox: maybe}")) ==
+          "Annealfile:3:52: error: 'sandbox' must be one of auto, on, off");
+  }
+  SECTION("network is a boolean") {
+    CHECK_THAT(error_of(edit("run: ./smoke.sh}", "run: ./smoke.sh, network: none}")),
+               Catch::StartsWith("Annealfile:10:49: error: 'network'"));
+  }
+  SECTION("writable paths are absolute or under ~/") {
+    CHECK(error_of(edit("run: ./smoke.sh}", "run: ./smoke.sh, writable: [/var/cache/x, ../out]}")) ==
+          "Annealfile:10:65: error: writable path '../out' must be absolute or start with '~/' (the "
+          "worktree is writable already)");
+  }
+  SECTION("pass_env names variables") {
+    CHECK(error_of(edit("run: ./agent.sh}", "run: ./agent.sh, pass_env: 1KEY}")) ==
+          "Annealfile:3:53: error: pass_env '1KEY' is not an environment variable name (letters, "
+          "digits and '_', not starting with a digit)");
+  }
+  SECTION("an api agent has no sandbox: it runs no command") {
+    CHECK_THAT(error_of(edit("coder: {kind: command, run: ./agent.sh}",
+                             "coder: {kind: api, provider: openai, model: m, sandbox: on}")),
+               Catch::Contains("sandbox"));
+  }
+}
+
+TEST_CASE("containment settings reach the model", "[annealfile]") {
+  auto file = parse_annealfile(edit("run: ./smoke.sh}", "run: ./smoke.sh, sandbox: off, network: false, "
+                                                       "writable: ~/.cache, pass_env: [A_TOKEN]}"),
+                               "Annealfile");
+  REQUIRE(file);
+  const Containment& c = file->targets[0].stages[0].containment;
+  CHECK(c.sandbox == Containment::Sandbox::Off);
+  CHECK_FALSE(c.network);
+  CHECK(c.writable == std::vector<std::string>{"~/.cache"});
+  CHECK(c.pass_env == std::vector<std::string>{"A_TOKEN"});
+  CHECK(c.sandbox_loc.line == 10);
+  CHECK(file->targets[0].stages[1].containment.sandbox == Containment::Sandbox::Auto);
+}

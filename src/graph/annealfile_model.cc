@@ -209,6 +209,41 @@ TuneParam read_tune_param(Reader& in, const YamlPath& path) {
   return param;
 }
 
+/// `sandbox`, `network`, `writable` and `pass_env` of the agent or command at `path`.
+Containment read_containment(Reader& in, const YamlPath& path) {
+  Containment c;
+  std::string mode = in.text(path / "sandbox", "auto");
+  c.sandbox = mode == "on" ? Containment::Sandbox::On : mode == "off" ? Containment::Sandbox::Off
+                                                                      : Containment::Sandbox::Auto;
+  if (in.has(path / "sandbox"))
+    c.sandbox_loc = locate(in.get({}), path / "sandbox");
+  c.network = in.boolean(path / "network", true);
+  c.writable = in.strings(path / "writable");
+  for (size_t i = 0; i < c.writable.size(); ++i) {
+    const std::string& p = c.writable[i];
+    bool home = p == "~" || p.starts_with("~/");
+    if (!home && !std::filesystem::path(p).is_absolute())
+      in.error(in.get(path / "writable").IsSequence() ? path / "writable" / i : path / "writable",
+               fmt::format("writable path '{}' must be absolute or start with '~/' (the worktree is "
+                           "writable already)",
+                           p));
+  }
+  c.pass_env = in.strings(path / "pass_env");
+  auto variable_name = [](const std::string& name) {
+    return !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
+           std::all_of(name.begin(), name.end(), [](char ch) {
+             return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+           });
+  };
+  for (size_t i = 0; i < c.pass_env.size(); ++i)
+    if (!variable_name(c.pass_env[i]))
+      in.error(in.get(path / "pass_env").IsSequence() ? path / "pass_env" / i : path / "pass_env",
+               fmt::format("pass_env '{}' is not an environment variable name (letters, digits and "
+                           "'_', not starting with a digit)",
+                           c.pass_env[i]));
+  return c;
+}
+
 Agent read_agent(Reader& in, const YamlPath& path, std::string name) {
   Agent agent;
   agent.name = std::move(name);
@@ -222,6 +257,8 @@ Agent read_agent(Reader& in, const YamlPath& path, std::string name) {
   agent.run_loc = locate(in.get({}), path / "run");
   agent.timeout_s = in.duration(path / "timeout");
   agent.cost_field = in.text(path / "cost_field");
+  if (agent.kind == AgentKind::Command)
+    agent.containment = read_containment(in, path);
   if (agent.kind == AgentKind::Api) {
     ApiSettings& api = agent.api;
     api.provider = in.text(path / "provider");
@@ -273,6 +310,7 @@ Stage read_stage(Reader& in, const YamlPath& path) {
   stage.repeat = in.integer(path / "repeat", 1);
   stage.exclusive = in.boolean(path / "exclusive", false);
   stage.timeout_s = in.duration(path / "timeout");
+  stage.containment = read_containment(in, path);
   stage.loc = locate(in.get({}), path);
   stage.keep_if = read_condition(in, path / "keep_if");
   if (in.has(path / "needs"))
@@ -331,6 +369,7 @@ Judge read_judge(Reader& in, const YamlPath& path, const std::string& target) {
     } else {
       g.run = in.text(generate / "run");
       g.timeout_s = in.duration(generate / "timeout");
+      g.containment = read_containment(in, generate);
     }
     judge.generate = std::move(g);
   }
@@ -383,7 +422,7 @@ Target read_target(Reader& in, const YamlPath& path, const std::string& name) {
     YamlPath gate_path = path / "verify" / i;
     target.verify.push_back(Gate{in.text(gate_path / "name"), in.text(gate_path / "run"),
                                  in.duration(gate_path / "timeout"),
-                                 locate(in.get({}), gate_path)});
+                                 locate(in.get({}), gate_path), read_containment(in, gate_path)});
   }
   for (size_t i = 0; i < in.size(path / "stages"); ++i)
     target.stages.push_back(read_stage(in, path / "stages" / i));

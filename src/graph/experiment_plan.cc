@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "graph/agent_prompt.h"
+#include "graph/containment.h"
 #include "graph/judge_plan.h"
 #include "graph/search_memory.h"
 #include "llm/api_key.h"
@@ -32,6 +33,7 @@ Result<nlohmann::json> agent_spec(const Agent& agent) {
       nlohmann::json j = {{"kind", "command"}, {"run", agent.run}, {"timeout", agent.timeout_s}};
       if (!agent.cost_field.empty())
         j["cost_field"] = agent.cost_field;
+      add_containment_fields(j, agent.containment);
       return j;
     }
     case AgentKind::Tune: {
@@ -90,12 +92,14 @@ nlohmann::json plan_evaluation(const Target& target, ExperimentPlan& plan, const
   nlohmann::json gates = nlohmann::json::array();
   std::vector<cache::Digest> gate_keys;
   for (const auto& gate : target.verify) {
-    auto spec = nodes::make_spec({{"kind", "verify"},
-                                  {"target", target.name},
-                                  {"name", gate.name},
-                                  {"run", gate.run},
-                                  {"timeout", gate.timeout_s},
-                                  {"candidate", candidate}});
+    nlohmann::json fields = {{"kind", "verify"},
+                             {"target", target.name},
+                             {"name", gate.name},
+                             {"run", gate.run},
+                             {"timeout", gate.timeout_s},
+                             {"candidate", candidate}};
+    add_containment_fields(fields, gate.containment);
+    auto spec = nodes::make_spec(std::move(fields));
     gates.push_back(spec.key.hex());
     gate_keys.push_back(spec.key);
     plan.nodes.push_back({spec, base_inputs, false, fmt::format("verify {} {}", gate.name, where), "", 0});
@@ -117,17 +121,19 @@ nlohmann::json plan_evaluation(const Target& target, ExperimentPlan& plan, const
     nlohmann::json after_hex = nlohmann::json::array();
     for (const auto& k : after)
       after_hex.push_back(k.hex());
-    auto spec = nodes::make_spec({{"kind", "stage"},
-                                  {"target", target.name},
-                                  {"name", stage->name},
-                                  {"run", stage->run},
-                                  {"parse", stage->parse},
-                                  {"repeat", stage->repeat},
-                                  {"timeout", stage->timeout_s},
-                                  {"scored", scored_stage(target, stage->name) || stage->keep_if.has_value()},
-                                  {"keep_if", condition_spec(stage->keep_if)},
-                                  {"candidate", candidate},
-                                  {"after", after_hex}});
+    nlohmann::json fields = {{"kind", "stage"},
+                             {"target", target.name},
+                             {"name", stage->name},
+                             {"run", stage->run},
+                             {"parse", stage->parse},
+                             {"repeat", stage->repeat},
+                             {"timeout", stage->timeout_s},
+                             {"scored", scored_stage(target, stage->name) || stage->keep_if.has_value()},
+                             {"keep_if", condition_spec(stage->keep_if)},
+                             {"candidate", candidate},
+                             {"after", after_hex}};
+    add_containment_fields(fields, stage->containment);
+    auto spec = nodes::make_spec(std::move(fields));
     stage_keys.emplace(stage->name, spec.key);
     stages[stage->name] = spec.key.hex();
     std::vector<cache::Digest> inputs = base_inputs;

@@ -439,3 +439,32 @@ TEST_CASE("a tune agent's mutation does not depend on the prompt", "[graph]") {
   CHECK(m.spec.json.at("agent").at("kind") == "tune");
   CHECK(m.spec.json.contains("step_scale"));
 }
+
+TEST_CASE("containment settings are in the specs only when not their default", "[graph]") {
+  const std::string where = " speed#1.0";
+  ExperimentPlan plain = plan(target());
+  for (const auto& n : plain.nodes)
+    for (const char* field : {"sandbox", "network", "writable", "pass_env"}) {
+      CHECK_FALSE(n.spec.json.contains(field));
+      if (n.spec.json.contains("agent"))
+        CHECK_FALSE(n.spec.json.at("agent").contains(field));
+    }
+  ExperimentPlan contained = plan(target(with_agent(
+      "{kind: command, run: ./improve.sh, timeout: 60, sandbox: on, writable: [~/.claude], pass_env: [A_API_KEY]}")));
+  const auto& agent = find(contained, "mutate" + where).spec.json.at("agent");
+  CHECK(agent.at("sandbox") == "on");
+  CHECK(agent.at("writable") == nlohmann::json{"~/.claude"});
+  CHECK(agent.at("pass_env") == nlohmann::json{"A_API_KEY"});
+  CHECK(find(contained, "mutate" + where).spec.key != find(plain, "mutate" + where).spec.key);
+
+  ExperimentPlan offline = plan(target(with_stages(R"(
+      - {name: smoke, run: ./smoke.sh}
+      - {name: latency, run: "./bench.sh", repeat: 3, keep_if: "< 50", exclusive: true, network: false, sandbox: off}
+      - {name: report, run: ./report.sh})")));
+  const auto& latency = find(offline, "stage latency" + where).spec.json;
+  CHECK(latency.at("network") == false);
+  CHECK(latency.at("sandbox") == "off");
+  CHECK_FALSE(find(offline, "stage smoke" + where).spec.json.contains("network"));
+  // Unchanged commands keep their keys.
+  CHECK(find(offline, "stage smoke" + where).spec.key == find(plan(target(with_latency("./bench.sh"))), "stage smoke" + where).spec.key);
+}

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "graph/containment.h"
 #include "nodes/judge_decision.h"
 #include "stats/acceptance_rule.h"
 
@@ -34,8 +35,10 @@ std::vector<PlannedNode> plan_judge_nodes(const Target& target, const nlohmann::
   if (judge.generate) {
     if (judge.generate->agent)
       generate = {{"llm", call_fields(*judge.generate->agent, target.name)}};
-    else
+    else {
       generate = {{"run", judge.generate->run}, {"timeout", judge.generate->timeout_s}};
+      add_containment_fields(generate, judge.generate->containment);
+    }
   }
   nlohmann::json after_hex = nlohmann::json::array();
   for (const auto& key : after)

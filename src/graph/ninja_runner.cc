@@ -23,6 +23,9 @@ Result<void> run_ninja(const NinjaOptions& options) {
   if (options.jobs > 0)
     run.command += fmt::format(" -j {}", options.jobs);
   run.cwd = options.dir;
+  // ninja starts `anneal node`, which needs the API keys for its LLM calls: the secrets are
+  // taken out of the user's commands' environment by the nodes, not here.
+  run.inherit = proc::Inherit::Everything;
   run.die_with_parent = true;
   run.stop_signal = SIGINT;
   run.kill_grace_s = 10;

@@ -9,21 +9,38 @@
 #include <fmt/format.h>
 
 #include "nodes/candidate.h"
+#include "nodes/command_containment.h"
 #include "proc/subprocess.h"
 
 namespace anneal::nodes {
 
 namespace {
 
-proc::RunOptions command_options(NodeContext& context, const nlohmann::json& spec,
-                                 const std::filesystem::path& worktree) {
+Result<proc::RunOptions> command_options(NodeContext& context, const nlohmann::json& spec,
+                                         const std::filesystem::path& worktree) {
   proc::RunOptions options;
   options.command = spec.at("run").get<std::string>();
   options.cwd = worktree;
   options.timeout_s = spec.value("timeout", 0.0);
   options.should_abort = context.should_abort;
   options.env = {{"ANNEAL_TARGET", spec.at("target").get<std::string>()}};
+  if (auto contained = contain_command(context, spec, CommandRole::Check, {worktree, {}, {}}, options); !contained)
+    return std::unexpected(contained.error());
   return options;
+}
+
+/// Runs the spec's command (or `command` instead, with `stdin_data`) in the worktree.
+Result<proc::RunResult> run_command(NodeContext& context, const nlohmann::json& spec,
+                                    const std::filesystem::path& worktree,
+                                    std::optional<std::string> command = std::nullopt,
+                                    std::optional<std::string> stdin_data = std::nullopt) {
+  auto options = command_options(context, spec, worktree);
+  if (!options)
+    return std::unexpected(options.error());
+  if (command)
+    options->command = std::move(*command);
+  options->stdin_data = std::move(stdin_data);
+  return proc::run(*options);
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -115,7 +132,7 @@ Result<NodeResult> execute_verify(NodeContext& context, const NodeSpec& spec) {
     return std::unexpected(prepared.error());
   if (prepared->skipped)
     return *prepared->skipped;
-  auto run = proc::run(command_options(context, spec.json, prepared->worktree));
+  auto run = run_command(context, spec.json, prepared->worktree);
   if (!run)
     return std::unexpected(run.error());
   if (run->aborted)
@@ -163,7 +180,7 @@ Result<NodeResult> execute_stage(NodeContext& context, const NodeSpec& spec) {
     return result;
   };
   for (int i = 0; i < repeat; ++i) {
-    auto run = proc::run(command_options(context, j, prepared->worktree));
+    auto run = run_command(context, j, prepared->worktree);
     if (!run)
       return std::unexpected(run.error());
     if (run->aborted)
@@ -179,10 +196,7 @@ Result<NodeResult> execute_stage(NodeContext& context, const NodeSpec& spec) {
     }
     std::string printed = run->out;
     if (!parse.empty()) {
-      proc::RunOptions options = command_options(context, j, prepared->worktree);
-      options.command = parse;
-      options.stdin_data = run->out;
-      auto parsed = proc::run(options);
+      auto parsed = run_command(context, j, prepared->worktree, parse, run->out);
       if (!parsed)
         return std::unexpected(parsed.error());
       if (parsed->aborted)

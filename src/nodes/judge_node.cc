@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "nodes/command_containment.h"
 #include "nodes/evaluate.h"
 #include "nodes/judge_prompt.h"
 #include "nodes/judge_votes.h"
@@ -202,6 +203,9 @@ Result<Generated> generate_output(NodeContext& context, Judging& judging, const 
   options.env = {{"ANNEAL_SAMPLE", file.path().string()},
                  {"ANNEAL_SAMPLE_NAME", judging.sample()},
                  {"ANNEAL_TARGET", spec.at("target").get<std::string>()}};
+  if (auto contained = contain_command(context, generate, CommandRole::Check, {worktree, {}, {file.path()}}, options);
+      !contained)
+    return std::unexpected(contained.error());
   auto run = proc::run(options);
   if (!run)
     return std::unexpected(run.error());

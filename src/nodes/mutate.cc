@@ -12,6 +12,7 @@
 #include "git/worktree_head.h"
 #include "nodes/agent_output.h"
 #include "nodes/candidate.h"
+#include "nodes/command_containment.h"
 #include "nodes/tune.h"
 #include "proc/subprocess.h"
 #include "util/file.h"
@@ -49,6 +50,9 @@ Result<AgentRun> run_command_agent(NodeContext& context, const nlohmann::json& s
                  {"ANNEAL_SEED", std::to_string(spec.at("seed").get<uint64_t>())},
                  {"ANNEAL_PARENT", spec.at("parent").get<std::string>()},
                  {"ANNEAL_SECOND_PARENT", spec.value("second_parent", "")}};
+  if (auto contained = contain_command(context, agent, CommandRole::Agent, {worktree, {scratch}, {}}, options);
+      !contained)
+    return std::unexpected(contained.error());
   auto run = proc::run(options);
   if (!run)
     return std::unexpected(run.error());

@@ -14,10 +14,14 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <string_view>
+#include <thread>
 
 #include "proc/unique_fd.h"
+#include "util/file.h"
+#include "util/secrets.h"
 
 extern char** environ;
 
@@ -71,20 +75,111 @@ struct Environment {
   std::vector<char*> pointers;
 };
 
-Environment build_environment(const std::vector<std::pair<std::string, std::string>>& env) {
+Environment build_environment(const RunOptions& options) {
   std::map<std::string, std::string, std::less<>> overrides;
-  for (const auto& [name, value] : env) overrides[name] = value;
+  for (const auto& [name, value] : options.env) overrides[name] = value;
+  std::vector<std::string> inherited;
+  if (options.inherit == Inherit::Everything) {
+    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry)
+      inherited.emplace_back(*entry);
+  } else {
+    inherited = child_environment(options.pass_env);
+  }
   Environment out;
-  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-    std::string_view text(*entry);
-    std::string_view name = text.substr(0, text.find('='));
-    if (!overrides.contains(name))
-      out.entries.emplace_back(text);
+  for (std::string& entry : inherited) {
+    std::string_view name = std::string_view(entry).substr(0, entry.find('='));
+    if (overrides.contains(name))
+      continue;
+    // The build's probe is for its nodes, not for what they run.
+    if (options.inherit == Inherit::WithoutSecrets && name == k_sandbox_env)
+      continue;
+    // Inside the sandbox only the private /tmp is writable.
+    if (options.sandbox && name == "TMPDIR") {
+      out.entries.push_back("TMPDIR=/tmp");
+      continue;
+    }
+    out.entries.push_back(std::move(entry));
   }
   for (const auto& [name, value] : overrides) out.entries.push_back(name + "=" + value);
   for (auto& entry : out.entries) out.pointers.push_back(entry.data());
   out.pointers.push_back(nullptr);
   return out;
+}
+
+/// The direct children of `pid`, zombies included: from /proc/PID/task/*/children where
+/// the kernel has it, else by reading every process's parent.
+std::vector<pid_t> children_of(pid_t pid) {
+  std::vector<pid_t> out;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path tasks = fs::path("/proc") / std::to_string(pid) / "task";
+  bool listed = false;
+  for (fs::directory_iterator it(tasks, ec), end; !ec && it != end; it.increment(ec)) {
+    auto text = read_file_if_exists(it->path() / "children");
+    if (!text)
+      continue;
+    listed = true;
+    const char* p = text->c_str();
+    while (*p != '\0') {
+      char* next = nullptr;
+      long child = std::strtol(p, &next, 10);
+      if (next == p)
+        break;
+      out.push_back(static_cast<pid_t>(child));
+      p = next;
+    }
+  }
+  if (listed)
+    return out;
+  for (fs::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0])))
+      continue;
+    auto stat = read_file_if_exists(it->path() / "stat");
+    if (!stat)
+      continue;
+    // "PID (COMM) STATE PPID …": COMM may hold spaces and parentheses.
+    size_t paren = stat->rfind(')');
+    if (paren == std::string::npos || paren + 4 >= stat->size())
+      continue;
+    const char* fields = stat->c_str() + paren + 4;
+    if (std::strtol(fields, nullptr, 10) == pid)
+      out.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return out;
+}
+
+bool is_subreaper() {
+  int flag = 0;
+  return ::prctl(PR_GET_CHILD_SUBREAPER, &flag) == 0 && flag != 0;
+}
+
+/// In a subreaper, kills every descendant of this process but `keep` (the exited leader,
+/// still a zombie so its pid is not reused) and reaps the ones that become our children,
+/// until none is left: a killed process's own children are handed to us. Gives up after a
+/// few seconds on a process the kernel cannot kill (stuck in the D state). Elsewhere a
+/// command's orphans went to init and cannot be found: nothing to do.
+void kill_descendants(pid_t keep) {
+  if (!is_subreaper())
+    return;
+  const pid_t self = ::getpid();
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    std::vector<pid_t> direct = children_of(self);
+    std::erase(direct, keep);
+    std::vector<pid_t> all = direct;
+    for (size_t i = 0; i < all.size(); ++i)
+      for (pid_t child : children_of(all[i])) all.push_back(child);
+    if (all.empty() || std::chrono::steady_clock::now() > give_up)
+      return;
+    for (pid_t pid : all) ::kill(pid, SIGKILL);
+    for (pid_t pid : direct) {
+      int status;
+      while (::waitpid(pid, &status, WNOHANG) < 0 && errno == EINTR) {
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 /// Everything the child needs, prepared by the parent.
@@ -186,6 +281,7 @@ class ChildGroup {
       return;
     ::kill(-m_pid, SIGKILL);
     ::kill(m_pid, SIGKILL);
+    kill_descendants(m_pid);
     int status;
     while (::waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
     }
@@ -335,6 +431,10 @@ bool interrupted() {
   return g_interrupted != 0;
 }
 
+void become_subreaper() {
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+}
+
 Result<RunResult> run(const RunOptions& options) {
   RunResult result;
   if (interrupted()) {
@@ -375,9 +475,18 @@ Result<RunResult> run(const RunOptions& options) {
     err_write = std::move(*file);
   }
 
-  Environment env = build_environment(options.env);
-  std::string shell = "/bin/sh", dash_c = "-c", command = options.command;
-  char* argv[] = {shell.data(), dash_c.data(), command.data(), nullptr};
+  std::vector<std::string> args;
+  if (options.sandbox) {
+    const SandboxProbe& probe = sandbox_probe();
+    if (!probe.available)
+      return fail(fmt::format("cannot run `{}` in a sandbox: {}", options.command, probe.reason));
+    args = sandbox_argv(probe.bwrap, *options.sandbox, options.cwd);
+  }
+  args.insert(args.end(), {"/bin/sh", "-c", options.command});
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  Environment env = build_environment(options);
   const std::string cwd = options.cwd.string();
   ChildSpec spec{
       .stdin_fd = stdin_read.get(),
@@ -385,8 +494,8 @@ Result<RunResult> run(const RunOptions& options) {
       .stderr_fd = err_write.get(),
       .cwd = cwd.empty() ? nullptr : cwd.c_str(),
       .cwd_error_prefix = fmt::format("anneal: cannot change to directory {}: ", cwd),
-      .exec_error_prefix = "anneal: cannot run /bin/sh: ",
-      .argv = argv,
+      .exec_error_prefix = fmt::format("anneal: cannot run {}: ", args.front()),
+      .argv = argv.data(),
       .envp = env.pointers.data(),
       .die_with_parent = options.die_with_parent,
       .parent = ::getpid(),
@@ -447,6 +556,7 @@ Result<RunResult> run(const RunOptions& options) {
       // Whatever the leader left running goes with it; its output so far is drained,
       // but a straggler that escaped the group cannot make us wait for end of file.
       child.signal_group(SIGKILL);
+      kill_descendants(pid);
       read_available(out_read, result.out, SIZE_MAX);
       read_available(err_read, result.err, SIZE_MAX);
       if (std::optional<int> status = child.reap()) {
@@ -454,6 +564,12 @@ Result<RunResult> run(const RunOptions& options) {
           result.signal = WTERMSIG(*status);
         else if (WIFEXITED(*status))
           result.exit_code = WEXITSTATUS(*status);
+      }
+      // bwrap reports a command killed by signal N as exit status 128 + N, the way a
+      // shell does; the result says what it would say unsandboxed.
+      if (options.sandbox && result.exit_code > 128 && result.exit_code < 128 + NSIG) {
+        result.signal = result.exit_code - 128;
+        result.exit_code = -1;
       }
       break;
     }

@@ -8,9 +8,20 @@
 #include <utility>
 #include <vector>
 
+#include "proc/sandbox.h"
 #include "util/error.h"
 
 namespace anneal::proc {
+
+/// What a command inherits of this process's environment.
+enum class Inherit {
+  /// A user's command (agent, gate, stage, parse, judge.generate): everything but the secret
+  /// variables (util/secrets.h), except those named in RunOptions::pass_env.
+  WithoutSecrets,
+  /// anneal's own processes (ninja, which starts `anneal node`, which needs the API keys
+  /// for its LLM calls): everything.
+  Everything,
+};
 
 struct RunOptions {
   /// Run as `/bin/sh -c command`.
@@ -19,6 +30,13 @@ struct RunOptions {
   std::filesystem::path cwd;
   /// Set on top of the inherited environment (same name = override).
   std::vector<std::pair<std::string, std::string>> env;
+  /// Which environment is inherited; a user's command gets no secrets by default.
+  Inherit inherit = Inherit::WithoutSecrets;
+  /// Secret variables a user's command is given all the same (`pass_env:`).
+  std::vector<std::string> pass_env;
+  /// Runs the command inside bubblewrap (proc/sandbox.h) with sandbox_probe()'s bwrap;
+  /// nullopt: unsandboxed. run() fails when bubblewrap does not work here.
+  std::optional<SandboxOptions> sandbox;
   /// Written to the child's stdin, which is then closed; nullopt = /dev/null.
   std::optional<std::string> stdin_data;
   /// Where stdout and stderr go; an empty path captures into RunResult::out / err.
@@ -54,11 +72,22 @@ struct RunResult {
 };
 
 /// Runs a command in a new process group and waits for it. When the command ends, any
-/// process left in its group is killed, so nothing outlives it. Fails only when the
+/// process left in its group is killed; in a child subreaper (become_subreaper()) so is
+/// every other descendant of this process, orphans included (they left the group with
+/// setsid, or double-forked), so nothing outlives it. A sandboxed command's PID namespace
+/// does the same anywhere. Fails only when the
 /// command cannot be started (fork, pipes, output files). A `cwd` that cannot be entered
 /// is the command's failure, like a missing program: exit status 127 with the reason on
 /// its stderr. Once interrupted() is true, returns an aborted result without starting.
 Result<RunResult> run(const RunOptions& options);
+
+/// Makes this process a child subreaper (prctl PR_SET_CHILD_SUBREAPER): a command's
+/// descendants that lose their parent (a double fork, `setsid … &`) become our children
+/// rather than init's, so run() can kill them when the command ends. Without a sandbox
+/// this is what stops an agent's background child from changing the candidate afterwards.
+/// Every child of a subreaper is taken for a command's: call it only in a process that
+/// starts children through run() alone (`anneal node`). Not inherited across fork.
+void become_subreaper();
 
 /// Installs handlers for SIGINT, SIGTERM and SIGHUP that only set a flag; run() then
 /// stops its child (as for an abort) and returns.

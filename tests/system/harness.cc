@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 namespace anneal::system_test {
 
@@ -28,6 +29,25 @@ fs::path make_temp_dir(const char* prefix) {
   if (!::mkdtemp(pattern.data()))
     throw std::runtime_error("mkdtemp failed");
   return fs::path(pattern);
+}
+
+/// The scratch folders of the live repositories, writable by every sandboxed command
+/// (ANNEAL_SANDBOX_WRITABLE): tests count runs there from agents and stages.
+void set_sandbox_writable(const fs::path& scratch, bool add) {
+  const char* name = "ANNEAL_SANDBOX_WRITABLE";
+  std::vector<std::string> paths;
+  if (const char* now = std::getenv(name)) {
+    std::stringstream in(now);
+    for (std::string p; std::getline(in, p, ':');)
+      if (!p.empty() && p != scratch.string())
+        paths.push_back(p);
+  }
+  if (add)
+    paths.push_back(scratch.string());
+  std::string value;
+  for (const auto& p : paths)
+    value += (value.empty() ? "" : ":") + p;
+  ::setenv(name, value.c_str(), 1);
 }
 
 std::string quote(const std::string& s) {
@@ -62,9 +82,11 @@ TempRepo::TempRepo() : m_path(make_temp_dir("anneal-repo-")), m_scratch(make_tem
       "&& git config commit.gpgsign false");
   if (o.status != 0)
     throw std::runtime_error("git init failed: " + o.err);
+  set_sandbox_writable(m_scratch, true);
 }
 
 TempRepo::~TempRepo() {
+  set_sandbox_writable(m_scratch, false);
   std::error_code ec;
   fs::remove_all(m_path, ec);
   fs::remove_all(m_scratch, ec);

@@ -48,7 +48,8 @@ class TempRepo {
   /// `anneal history TARGET --json`, parsed.
   nlohmann::json history(const std::string& target) const;
 
-  /// A scratch folder outside the repository (for counters that agents and stages bump).
+  /// A scratch folder outside the repository (for counters that agents and stages bump),
+  /// writable in the sandbox: listed in ANNEAL_SANDBOX_WRITABLE while the repository lives.
   const std::filesystem::path& scratch() const { return m_scratch; }
 
  private:

@@ -1,6 +1,8 @@
 // Every command anneal starts runs in its own process group, and the whole group goes when
 // the command ends or times out: nothing an agent, gate, stage or parse command leaves in
-// the background outlives its experiment, and the build does not wait for it.
+// the background outlives its experiment, and the build does not wait for it. These run with
+// `sandbox: off`: the pids the commands record must be the host's (in the sandbox its PID
+// namespace ends them all; tests/system/sandbox_test.cc).
 #include <catch2/catch.hpp>
 
 #include <signal.h>
@@ -92,7 +94,7 @@ TEST_CASE("an agent past its timeout is killed with its whole process group and 
 targets:
   t:
     artifact: [app.txt]
-    agent: {kind: command, run: "sh SCRATCH/agent.sh", timeout: 1s}
+    agent: {kind: command, run: "sh SCRATCH/agent.sh", timeout: 1s, sandbox: off}
     stages:
       - {name: size, run: "wc -c < app.txt"}
     objective: {metric: size, direction: maximize}
@@ -146,10 +148,10 @@ TEST_CASE("a background process a command leaves behind is killed and not waited
 targets:
   t:
     artifact: [app.txt]
-    agent: {kind: command, run: ")" + agent + R"(", timeout: 20s}
-    verify: [{name: check, run: ")" + gate + R"(", timeout: 20s}]
+    agent: {kind: command, run: ")" + agent + R"(", timeout: 20s, sandbox: off}
+    verify: [{name: check, run: ")" + gate + R"(", timeout: 20s, sandbox: off}]
     stages:
-      - {name: size, run: ")" + stage + R"(", parse: ")" + parse + R"(", timeout: 20s}
+      - {name: size, run: ")" + stage + R"(", parse: ")" + parse + R"(", timeout: 20s, sandbox: off}
     objective: {metric: size, direction: maximize}
     budget: {experiments: 1}
 )",

@@ -25,6 +25,7 @@ namespace fs = std::filesystem;
 namespace {
 
 /// A slow agent (~0.3 s) that records its pid in `scratch/agent` and sets score.txt from its seed.
+/// Unsandboxed (set_up), so the pid is the host's.
 std::string slow_agent(const TempRepo& repo) {
   return fmt::format(
       "echo $$ >> {}/agent\n"
@@ -42,7 +43,7 @@ void set_up(const TempRepo& repo, int experiments) {
 targets:
   t:
     artifact: [score.txt]
-    agent: {{kind: command, run: "sh agent.sh"}}
+    agent: {{kind: command, run: "sh agent.sh", sandbox: off}}
     stages: [{{name: score, run: "cat score.txt"}}]
     objective: {{metric: score, direction: minimize}}
     budget: {{experiments: {}}}

@@ -31,6 +31,9 @@ struct ScopeCase {
   std::string action;                    ///< shell commands run in the candidate worktree
   std::set<std::string> blocked_paths;   ///< expected `violations[].path`; empty = "no change"
   bool allowed_edit = true;              ///< also append "marker1" to the editable app.txt
+  /// `sandbox: off` for the agent: in the sandbox some actions fail outright (a commit: the
+  /// git directory is read-only there) and would crash the draft instead of being blocked.
+  bool unsandboxed = false;
 };
 
 /// Builds a target with two experiments: #1 runs `c.action`, #2 makes an allowed edit. Checks
@@ -46,7 +49,7 @@ targets:
   t:
     artifact: [app.txt]
     scope: {editable: [app.txt, link, "sub/**"], immutable: ["tests/**"]}
-    agent: {kind: command, run: "sh SCRATCH/agent.sh", timeout: 20s}
+    agent: {kind: command, run: "sh SCRATCH/agent.sh", timeout: 20s)" + std::string(c.unsandboxed ? ", sandbox: off" : "") + R"(}
     stages:
       - {name: size, run: "echo run >> SCRATCH/stage.count; wc -c < app.txt"}
     objective: {metric: size, direction: maximize}
@@ -119,7 +122,7 @@ TEST_CASE("a command agent that leaves its scope gets the whole candidate blocke
   SECTION("committing an immutable change inside the worktree, then an allowed edit") {
     run_scope_case({"echo 'exit 1' >> tests/check.sh && git add -A && git -c user.name=x -c user.email=x@x "
                     "commit -qm sneaky && echo more >> app.txt",
-                    {"tests/check.sh"}});
+                    {"tests/check.sh"}, true, true});
   }
   SECTION("a symlink to an absolute path outside the worktree") {
     run_scope_case({"ln -s /etc/passwd link", {"link"}});
