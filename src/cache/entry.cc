@@ -11,7 +11,9 @@ namespace anneal::cache {
 namespace {
 
 constexpr std::string_view k_magic = "ANNEALCE";
-constexpr size_t k_header_size = 8 + 4 + 4 + 8;
+constexpr size_t k_key_size = 16;
+constexpr size_t k_header_size_v1 = 8 + 4 + 4 + 8;
+constexpr size_t k_header_size = 8 + 4 + 4 + k_key_size + 8;
 constexpr size_t k_checksum_size = 16;
 
 void append_le(std::string& out, uint64_t value, size_t width) {
@@ -34,12 +36,13 @@ XXH128_canonical_t checksum_of(std::string_view bytes) {
 
 }  // namespace
 
-std::string encode_entry(EntryKind kind, std::string_view payload) {
+std::string encode_entry(EntryKind kind, const Digest& key, std::string_view payload) {
   std::string out;
   out.reserve(k_header_size + payload.size() + k_checksum_size);
   out.append(k_magic);
   append_le(out, k_entry_version, 4);
   append_le(out, static_cast<uint32_t>(kind), 4);
+  out.append(reinterpret_cast<const char*>(key.bytes.data()), key.bytes.size());
   append_le(out, payload.size(), 8);
   out.append(payload);
   XXH128_canonical_t checksum = checksum_of(out);
@@ -48,18 +51,27 @@ std::string encode_entry(EntryKind kind, std::string_view payload) {
 }
 
 Result<Entry> decode_entry(std::string_view bytes) {
-  constexpr size_t k_min_size = k_header_size + k_checksum_size;
-  if (bytes.size() < k_min_size)
+  if (bytes.size() < 16)
     return fail(fmt::format("too short: {} bytes, an entry has at least {}", bytes.size(),
-                            k_min_size));
+                            k_header_size + k_checksum_size));
   if (bytes.substr(0, k_magic.size()) != k_magic)
     return fail("bad magic: not an anneal cache entry");
   uint64_t version = read_le(bytes, 8, 4);
-  if (version != k_entry_version)
-    return fail(fmt::format("unsupported version {} (this build reads version {})", version,
+  if (version != k_entry_version && version != 1)
+    return fail(fmt::format("unsupported version {} (this build reads versions 1 and {})", version,
                             k_entry_version));
+  const size_t header_size = version == 1 ? k_header_size_v1 : k_header_size;
+  const size_t k_min_size = header_size + k_checksum_size;
+  if (bytes.size() < k_min_size)
+    return fail(fmt::format("too short: {} bytes, an entry has at least {}", bytes.size(),
+                            k_min_size));
   uint64_t kind = read_le(bytes, 12, 4);
-  uint64_t size = read_le(bytes, 16, 8);
+  std::optional<Digest> key;
+  if (version != 1) {
+    key.emplace();
+    std::memcpy(key->bytes.data(), bytes.data() + 16, k_key_size);
+  }
+  uint64_t size = read_le(bytes, header_size - 8, 8);
   // Compared against what is left rather than summed, so a huge size cannot overflow.
   uint64_t available = bytes.size() - k_min_size;
   if (size > available)
@@ -67,14 +79,14 @@ Result<Entry> decode_entry(std::string_view bytes) {
                             available));
   if (size < available)
     return fail(fmt::format("trailing bytes: {} after the checksum", available - size));
-  std::string_view covered = bytes.substr(0, k_header_size + size);
+  std::string_view covered = bytes.substr(0, header_size + size);
   XXH128_canonical_t expected = checksum_of(covered);
   if (std::memcmp(expected.digest, bytes.data() + covered.size(), k_checksum_size) != 0)
     return fail("checksum mismatch: the entry is corrupt");
   if (kind != static_cast<uint32_t>(EntryKind::Action) &&
       kind != static_cast<uint32_t>(EntryKind::Blob))
     return fail(fmt::format("unknown kind {}", kind));
-  return Entry{static_cast<EntryKind>(kind), std::string(bytes.substr(k_header_size, size))};
+  return Entry{static_cast<EntryKind>(kind), key, std::string(bytes.substr(header_size, size))};
 }
 
 }  // namespace anneal::cache

@@ -69,14 +69,15 @@ void mark_used(const fs::path& path) {
   ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
 }
 
-/// The payload of the entry at `path` when it is a valid entry of `kind`, marked as used.
-/// Anything else that exists there is corrupt and removed, so the next writer starts clean.
-std::optional<std::string> read_entry(const fs::path& path, EntryKind kind) {
+/// The payload of the entry at `path` when it is a valid entry of `kind` bound to `key` (or
+/// a keyless version 1 entry this machine wrote), marked as used. Anything else that exists
+/// there is corrupt and removed, so the next writer starts clean.
+std::optional<std::string> read_entry(const fs::path& path, EntryKind kind, const Digest& key) {
   std::optional<EntryFile> file = read_entry_file(path);
   if (!file)
     return std::nullopt;
   Result<Entry> entry = decode_entry(file->bytes);
-  if (!entry || entry->kind != kind) {
+  if (!entry || !entry->is(kind, key, /*legacy=*/true)) {
     std::error_code ignored;
     fs::remove(path, ignored);
     return std::nullopt;
@@ -88,8 +89,8 @@ std::optional<std::string> read_entry(const fs::path& path, EntryKind kind) {
 
 /// Keeps a remote hit locally. A copy that cannot be written only costs the next lookup a
 /// download.
-void keep_local(const fs::path& path, EntryKind kind, std::string_view payload) {
-  (void)write_file_atomic(path, encode_entry(kind, payload), Durability::Unsynced);
+void keep_local(const fs::path& path, EntryKind kind, const Digest& key, std::string_view payload) {
+  (void)write_file_atomic(path, encode_entry(kind, key, payload), Durability::Unsynced);
 }
 
 struct Tally {
@@ -133,18 +134,18 @@ fs::path LocalStore::action_path(const Digest& key) const {
 
 std::optional<std::string> LocalStore::get_action(const Digest& key, Lookup lookup) const {
   fs::path path = action_path(key);
-  if (std::optional<std::string> payload = read_entry(path, EntryKind::Action))
+  if (std::optional<std::string> payload = read_entry(path, EntryKind::Action, key))
     return payload;
   if (!m_remote || lookup == Lookup::LocalOnly)
     return std::nullopt;
   std::optional<std::string> payload = m_remote->get_action(key);
   if (payload)
-    keep_local(path, EntryKind::Action, *payload);
+    keep_local(path, EntryKind::Action, key, *payload);
   return payload;
 }
 
 Result<void> LocalStore::put_action(const Digest& key, std::string_view payload) {
-  if (Result<void> written = write_file_atomic(action_path(key), encode_entry(EntryKind::Action, payload),
+  if (Result<void> written = write_file_atomic(action_path(key), encode_entry(EntryKind::Action, key, payload),
                                                Durability::Unsynced);
       !written)
     return written;
@@ -157,9 +158,9 @@ Result<Digest> LocalStore::put_blob(std::string_view bytes) {
   Digest digest = digest_of(bytes);
   fs::path path = sharded_path(m_root, "cas", digest);
   // Content addressing makes an existing valid blob the same bytes: skip the write.
-  std::optional<std::string> existing = read_entry(path, EntryKind::Blob);
+  std::optional<std::string> existing = read_entry(path, EntryKind::Blob, digest);
   if (!existing || *existing != bytes) {
-    if (Result<void> written = write_file_atomic(path, encode_entry(EntryKind::Blob, bytes), Durability::Unsynced);
+    if (Result<void> written = write_file_atomic(path, encode_entry(EntryKind::Blob, digest, bytes), Durability::Unsynced);
         !written)
       return std::unexpected(std::move(written.error()));
   }
@@ -171,7 +172,7 @@ Result<Digest> LocalStore::put_blob(std::string_view bytes) {
 
 std::optional<std::string> LocalStore::get_blob(const Digest& digest) const {
   fs::path path = sharded_path(m_root, "cas", digest);
-  std::optional<std::string> bytes = read_entry(path, EntryKind::Blob);
+  std::optional<std::string> bytes = read_entry(path, EntryKind::Blob, digest);
   // A valid entry under the wrong name (copied or renamed by hand) is as wrong as a corrupt one.
   if (bytes && digest_of(*bytes) != digest) {
     std::error_code ignored;
@@ -184,7 +185,7 @@ std::optional<std::string> LocalStore::get_blob(const Digest& digest) const {
     return std::nullopt;
   bytes = m_remote->get_blob(digest);
   if (bytes)
-    keep_local(path, EntryKind::Blob, *bytes);
+    keep_local(path, EntryKind::Blob, digest, *bytes);
   return bytes;
 }
 

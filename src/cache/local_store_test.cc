@@ -110,8 +110,11 @@ TEST_CASE("a corrupt action entry is a miss and is removed", "[cache]") {
     bad[8] = 9;
     write_bytes(path, bad);
   }
+  SECTION("a valid action entry of another key") {
+    write_bytes(path, encode_entry(EntryKind::Action, anneal::cache::digest_of("another node"), "{}"));
+  }
   SECTION("a valid blob entry where an action belongs") {
-    write_bytes(path, encode_entry(EntryKind::Blob, "an action result payload"));
+    write_bytes(path, encode_entry(EntryKind::Blob, key, "an action result payload"));
   }
 
   CHECK_FALSE(store.get_action(key));
@@ -179,14 +182,14 @@ TEST_CASE("blobs are content addressed", "[cache]") {
     }
     SECTION("truncated") { write_bytes(path, bad.substr(0, bad.size() - 1)); }
     SECTION("action entry in the blob store") {
-      write_bytes(path, encode_entry(EntryKind::Action, bytes));
+      write_bytes(path, encode_entry(EntryKind::Action, *digest, bytes));
     }
     CHECK_FALSE(store.get_blob(*digest));
     CHECK_FALSE(fs::exists(path));
   }
 
   SECTION("a valid entry whose bytes do not hash to its name is a miss and is removed") {
-    write_bytes(path, encode_entry(EntryKind::Blob, "tampered contents"));
+    write_bytes(path, encode_entry(EntryKind::Blob, *digest, "tampered contents"));
     CHECK_FALSE(store.get_blob(*digest));
     CHECK_FALSE(fs::exists(path));
   }
@@ -216,7 +219,7 @@ TEST_CASE("stats counts entries and their bytes", "[cache]") {
     CHECK(stats.actions == 5);
     CHECK(stats.blobs == 2);
     // Each entry is 40 bytes of framing plus its payload.
-    CHECK(stats.bytes == 5 * (40 + 6) + (40 + 3) + (40 + 3));
+    CHECK(stats.bytes == 5 * (56 + 6) + (56 + 3) + (56 + 3));
   }
 }
 

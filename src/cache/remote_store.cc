@@ -14,6 +14,7 @@
 #include <system_error>
 #include <utility>
 
+#include "cache/cache_gc.h"
 #include "cache/entry.h"
 #include "util/curl_support.h"
 #include "util/file.h"
@@ -34,6 +35,26 @@ namespace {
 /// whole timeout.
 constexpr long k_stall_bytes_per_s = 1;
 constexpr long k_stall_s = 10;
+
+/// A GET's body as it arrives, up to `limit` bytes: past it the transfer is cut (returning
+/// short makes libcurl stop with CURLE_WRITE_ERROR), so memory stays bounded whatever the
+/// server sends, Content-Length or an endless chunked body.
+struct BoundedBody {
+  std::string* body;
+  uint64_t limit;
+  bool cut = false;
+};
+
+size_t append_bounded(char* data, size_t size, size_t count, void* user) {
+  auto& sink = *static_cast<BoundedBody*>(user);
+  size_t n = size * count;
+  if (sink.body->size() + n > sink.limit) {
+    sink.cut = true;
+    return 0;
+  }
+  sink.body->append(data, n);
+  return n;
+}
 
 size_t read_body(char* buffer, size_t size, size_t count, void* user) {
   auto& rest = *static_cast<std::string_view*>(user);
@@ -121,7 +142,8 @@ std::optional<std::string> RemoteStore::get_action(const Digest& key) {
   if (!body)
     return std::nullopt;
   Result<Entry> entry = decode_entry(*body);
-  if (!entry || entry->kind != EntryKind::Action) {
+  // Bound to the key asked for: a valid entry of another node is as wrong as a corrupt one.
+  if (!entry || !entry->is(EntryKind::Action, key, /*legacy=*/false)) {
     m_bad_paths.insert(path);
     return std::nullopt;
   }
@@ -134,7 +156,7 @@ std::optional<std::string> RemoteStore::get_blob(const Digest& digest) {
   if (!body)
     return std::nullopt;
   Result<Entry> entry = decode_entry(*body);
-  if (!entry || entry->kind != EntryKind::Blob || digest_of(entry->payload) != digest) {
+  if (!entry || !entry->is(EntryKind::Blob, digest, /*legacy=*/false) || digest_of(entry->payload) != digest) {
     m_bad_paths.insert(path);
     return std::nullopt;
   }
@@ -142,15 +164,16 @@ std::optional<std::string> RemoteStore::get_blob(const Digest& digest) {
 }
 
 void RemoteStore::put_action(const Digest& key, std::string_view payload) {
-  if (m_options.read_only || !usable())
+  if (m_options.read_only || payload.size() > m_options.max_entry_size || !usable())
     return;
-  upload(area_path("ac", key), encode_entry(EntryKind::Action, payload));
+  upload(area_path("ac", key), encode_entry(EntryKind::Action, key, payload));
 }
 
 void RemoteStore::put_blob(const Digest& digest, std::string_view bytes) {
-  if (m_options.read_only || !usable())
+  // An entry others could not download is not uploaded: it stays in the local cache only.
+  if (m_options.read_only || bytes.size() > m_options.max_entry_size || !usable())
     return;
-  upload(area_path("cas", digest), encode_entry(EntryKind::Blob, bytes));
+  upload(area_path("cas", digest), encode_entry(EntryKind::Blob, digest, bytes));
 }
 
 std::optional<std::string> RemoteStore::fetch(std::string_view path) {
@@ -214,8 +237,12 @@ std::optional<RemoteStore::Reply> RemoteStore::request(const char* method, const
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, k_stall_s);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_to_string);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
+  // An entry's bytes are its payload plus a header and checksum of under 64 bytes.
+  BoundedBody sink{&reply.body, m_options.max_entry_size + 64};
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_bounded);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+  if (std::string_view(method) == "GET")
+    curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(sink.limit));
   if (std::string_view(method) == "HEAD") {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else if (std::string_view(method) == "PUT") {
@@ -233,6 +260,8 @@ std::optional<RemoteStore::Reply> RemoteStore::request(const char* method, const
   curl_easy_setopt(curl, CURLOPT_READDATA, nullptr);
   if (code != CURLE_OK) {
     std::string what = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+    if (sink.cut || code == CURLE_FILESIZE_EXCEEDED)
+      what = fmt::format("the body is larger than cache.max_entry_size ({}); cut", cache::size_text(m_options.max_entry_size));
     disable(fmt::format("{} {}: {}", method, path, what));
     return std::nullopt;
   }

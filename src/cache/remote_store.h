@@ -1,6 +1,7 @@
 // A shared cache over HTTP that a LocalStore falls back to and uploads to.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -22,7 +23,7 @@ namespace anneal::cache {
 //
 // Protocol: GET 2xx is a hit (an entry that does not decode, has the wrong kind or, for a
 // blob, does not hash to its digest is a miss), 404 a miss; HEAD before PUT, and no PUT when
-// HEAD answers 2xx. Any other status, a refused connection or a timeout is a failure: the
+// HEAD answers 2xx. A body larger than max_entry_size, any other status, a refused connection or a timeout is a failure: the
 // remote is then unusable for the rest of the build in every process of it (see down_marker).
 // A remote never fails a build: every call degrades to a miss or a skipped upload.
 
@@ -34,6 +35,9 @@ struct RemoteOptions {
   std::string token;       ///< sent as "Authorization: Bearer <token>"; empty: no header
   double connect_timeout_s = 2;
   double timeout_s = 30;  ///< for a whole request; a transfer stalled for 10 s also ends it
+  /// The largest body a GET reads and a PUT sends (cache.max_entry_size). A body past it is
+  /// cut as it arrives, never buffered whole, and counts as a failure of the remote.
+  uint64_t max_entry_size = uint64_t{64} << 20;
   /// A file whose existence means "the remote failed during this build": the first process
   /// to fail creates it (holding the reason) and prints the one warning; every process
   /// checks it before any request. The build removes it when it starts. Empty: the failure

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -18,6 +19,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <xxhash.h>
 
 #include <catch2/catch.hpp>
 
@@ -49,6 +52,8 @@ class FakeRemoteCache {
     Fail,     ///< 500 to everything
     Hang,     ///< no answer until the fake stops
     Garbage,  ///< GET and HEAD: 200 with random bytes
+    Huge,     ///< GET: a 4 GiB body (Content-Length), streamed, never held in memory
+    Endless,  ///< GET: a chunked body that never ends
   };
   struct Seen {
     std::string method;
@@ -106,6 +111,8 @@ class FakeRemoteCache {
       lines.push_back(seen.method + " " + seen.path);
     return lines;
   }
+  /// Bytes the Huge and Endless modes have handed to the connection so far.
+  uint64_t streamed() const { return m_streamed; }
   void forget_requests() {
     std::lock_guard lock(m_mutex);
     m_seen.clear();
@@ -128,6 +135,20 @@ class FakeRemoteCache {
     if (request.method == "PUT") {
       m_files[path] = request.body;
       response.status = 201;
+      return;
+    }
+    if (m_mode == Mode::Huge || m_mode == Mode::Endless) {
+      auto chunk = std::make_shared<std::string>(64 * 1024, 'x');
+      auto provide = [this, chunk](size_t, httplib::DataSink& sink) {
+        m_streamed += chunk->size();
+        return sink.write(chunk->data(), chunk->size());
+      };
+      if (m_mode == Mode::Huge)
+        response.set_content_provider(
+            size_t{4} << 30, "application/octet-stream",
+            [provide](size_t offset, size_t, httplib::DataSink& sink) { return provide(offset, sink); });
+      else
+        response.set_chunked_content_provider("application/octet-stream", provide);
       return;
     }
     if (m_mode == Mode::Garbage) {
@@ -154,6 +175,7 @@ class FakeRemoteCache {
   Mode m_mode = Mode::Normal;
   std::map<std::string, std::string> m_files;
   std::vector<Seen> m_seen;
+  std::atomic<uint64_t> m_streamed{0};
   anneal::Rng m_rng{42};
 };
 
@@ -244,8 +266,8 @@ TEST_CASE("results uploaded from one cache are downloaded into a fresh one", "[c
   auto digest = first.put_blob(k_blob);
   REQUIRE(digest);
   // The remote holds the very entry files the local store writes.
-  CHECK(server.stored("ac/" + k_key.hex()) == encode_entry(EntryKind::Action, k_result));
-  CHECK(server.stored("cas/" + digest->hex()) == encode_entry(EntryKind::Blob, k_blob));
+  CHECK(server.stored("ac/" + k_key.hex()) == encode_entry(EntryKind::Action, k_key, k_result));
+  CHECK(server.stored("cas/" + digest->hex()) == encode_entry(EntryKind::Blob, digest_of(k_blob), k_blob));
 
   LocalStore second = store_with_remote(dir.path() / "second", options_for(server.url()));
   CHECK(second.get_action(k_key) == k_result);
@@ -290,8 +312,8 @@ TEST_CASE("an upload asks first and skips what the remote already holds", "[cach
           std::vector<std::string>{"HEAD " + action_path, "PUT " + action_path, "HEAD " + blob_path, "PUT " + blob_path});
   }
   SECTION("an entry already there is not put again") {
-    server.put(action_path, encode_entry(EntryKind::Action, k_result));
-    server.put(blob_path, encode_entry(EntryKind::Blob, k_blob));
+    server.put(action_path, encode_entry(EntryKind::Action, k_key, k_result));
+    server.put(blob_path, encode_entry(EntryKind::Blob, digest_of(k_blob), k_blob));
     LocalStore store = store_with_remote(dir.path() / "cache", options_for(server.url()));
     REQUIRE(store.put_action(k_key, k_result));
     REQUIRE(store.put_blob(k_blob));
@@ -301,7 +323,7 @@ TEST_CASE("an upload asks first and skips what the remote already holds", "[cach
     REQUIRE(LocalStore(dir.path() / "cache").put_blob(k_blob));
     LocalStore store = store_with_remote(dir.path() / "cache", options_for(server.url()));
     REQUIRE(store.put_blob(k_blob));
-    CHECK(server.stored(blob_path) == encode_entry(EntryKind::Blob, k_blob));
+    CHECK(server.stored(blob_path) == encode_entry(EntryKind::Blob, digest_of(k_blob), k_blob));
   }
 }
 
@@ -318,7 +340,7 @@ TEST_CASE("a read-only remote is read but never written", "[cache]") {
   CHECK_FALSE(server.stored("ac/" + k_key.hex()));
 
   Digest shared = digest_of("filled by CI");
-  server.put("ac/" + shared.hex(), encode_entry(EntryKind::Action, "from CI"));
+  server.put("ac/" + shared.hex(), encode_entry(EntryKind::Action, shared, "from CI"));
   CHECK(store.get_action(shared) == "from CI");
 }
 
@@ -328,7 +350,7 @@ TEST_CASE("a bad entry from the remote is a miss and is not kept", "[cache]") {
   StderrCapture stderr_text(dir.path() / "stderr");
   LocalStore store = store_with_remote(dir.path() / "cache", options_for(server.url()));
   Digest blob_digest = digest_of(k_blob);
-  std::string good_action = encode_entry(EntryKind::Action, k_result);
+  std::string good_action = encode_entry(EntryKind::Action, k_key, k_result);
 
   SECTION("random bytes") {
     server.set_mode(FakeRemoteCache::Mode::Garbage);
@@ -340,11 +362,27 @@ TEST_CASE("a bad entry from the remote is a miss and is not kept", "[cache]") {
     CHECK_FALSE(store.get_action(k_key));
   }
   SECTION("a blob entry where an action belongs") {
-    server.put("ac/" + k_key.hex(), encode_entry(EntryKind::Blob, k_result));
+    server.put("ac/" + k_key.hex(), encode_entry(EntryKind::Blob, k_key, k_result));
+    CHECK_FALSE(store.get_action(k_key));
+  }
+  SECTION("a valid action entry of another node") {
+    server.put("ac/" + k_key.hex(), encode_entry(EntryKind::Action, digest_of("another node"), k_result));
+    CHECK_FALSE(store.get_action(k_key));
+  }
+  SECTION("a valid action entry of version 1, which carries no key") {
+    std::string v1 = good_action;
+    v1.erase(16, 16);
+    v1[8] = 1;
+    v1.resize(v1.size() - 16);
+    XXH128_canonical_t sum;
+    XXH128_canonicalFromHash(&sum, XXH3_128bits(v1.data(), v1.size()));
+    v1.append(reinterpret_cast<const char*>(sum.digest), 16);
+    REQUIRE(anneal::cache::decode_entry(v1));
+    server.put("ac/" + k_key.hex(), v1);
     CHECK_FALSE(store.get_action(k_key));
   }
   SECTION("a valid blob entry whose bytes do not hash to its name") {
-    server.put("cas/" + blob_digest.hex(), encode_entry(EntryKind::Blob, "tampered"));
+    server.put("cas/" + blob_digest.hex(), encode_entry(EntryKind::Blob, blob_digest, "tampered"));
     CHECK_FALSE(store.get_blob(blob_digest));
   }
 
@@ -358,7 +396,7 @@ TEST_CASE("a bad entry from the remote is a miss and is not kept", "[cache]") {
   REQUIRE(store.put_action(k_key, k_result));
   REQUIRE(store.put_blob(k_blob));
   CHECK(server.stored("ac/" + k_key.hex()) == good_action);
-  CHECK(server.stored("cas/" + blob_digest.hex()) == encode_entry(EntryKind::Blob, k_blob));
+  CHECK(server.stored("cas/" + blob_digest.hex()) == encode_entry(EntryKind::Blob, digest_of(k_blob), k_blob));
 }
 
 TEST_CASE("a failing remote warns once, is skipped by every later store and never fails a put", "[cache]") {
@@ -407,7 +445,7 @@ TEST_CASE("a failing remote warns once, is skipped by every later store and neve
 
   // Another process of the build sees the marker and asks nothing, even of a healthy remote.
   FakeRemoteCache healthy;
-  healthy.put("ac/" + k_key.hex(), encode_entry(EntryKind::Action, k_result));
+  healthy.put("ac/" + k_key.hex(), encode_entry(EntryKind::Action, k_key, k_result));
   RemoteStore other(options_for(healthy.url(), marker));
   CHECK_FALSE(other.usable());
   CHECK_FALSE(other.get_action(k_key));
@@ -496,4 +534,41 @@ TEST_CASE("credentials in the remote URL stay out of the warning", "[cache]") {
   std::string warning = stderr_text.text();
   CHECK_THAT(warning, Catch::Contains(dead.url()));
   CHECK(warning.find("hunter2") == std::string::npos);
+}
+
+TEST_CASE("a remote body past max_entry_size is cut as it arrives and the remote is skipped", "[cache]") {
+  FakeRemoteCache server;
+  TempDir dir;
+  StderrCapture stderr_text(dir.path() / "stderr");
+  RemoteOptions options = options_for(server.url());
+  options.max_entry_size = uint64_t{1} << 20;
+  LocalStore store = store_with_remote(dir.path() / "cache", options);
+  SECTION("a 4 GiB body with its Content-Length") { server.set_mode(FakeRemoteCache::Mode::Huge); }
+  SECTION("an endless chunked body") { server.set_mode(FakeRemoteCache::Mode::Endless); }
+
+  CHECK_FALSE(store.get_action(k_key));
+  // Read up to the bound (plus what was in flight), nowhere near the body's size.
+  CHECK(server.streamed() < (uint64_t{64} << 20));
+  CHECK_FALSE(store.remote()->usable());
+  CHECK_FALSE(fs::exists(store.action_path(k_key)));
+  CHECK(stderr_text.text().find("larger than cache.max_entry_size (1.0 MB)") != std::string::npos);
+  // Skipped for the rest of the build: no further request.
+  size_t requests = server.seen().size();
+  CHECK_FALSE(store.get_blob(digest_of(k_blob)));
+  CHECK(server.seen().size() == requests);
+}
+
+TEST_CASE("an entry larger than max_entry_size is kept locally and not uploaded", "[cache]") {
+  FakeRemoteCache server;
+  TempDir dir;
+  RemoteOptions options = options_for(server.url());
+  options.max_entry_size = 2048;
+  LocalStore store = store_with_remote(dir.path() / "cache", options);
+  std::string big(4096, 'b');
+  auto digest = store.put_blob(big);
+  REQUIRE(digest);
+  CHECK(store.get_blob(*digest) == big);
+  CHECK_FALSE(server.stored("cas/" + digest->hex()));
+  CHECK(server.log().empty());
+  CHECK(store.remote()->usable());
 }

@@ -14,6 +14,7 @@ constexpr const char* k_url_env = "ANNEAL_REMOTE_CACHE";
 constexpr const char* k_read_only_env = "ANNEAL_REMOTE_READ_ONLY";
 constexpr const char* k_token_env_env = "ANNEAL_REMOTE_TOKEN_ENV";
 constexpr const char* k_default_token_env = "ANNEAL_REMOTE_TOKEN";
+constexpr const char* k_max_entry_size_env = "ANNEAL_REMOTE_MAX_ENTRY_SIZE";
 
 std::string env(const char* name) {
   const char* value = std::getenv(name);
@@ -28,6 +29,7 @@ RemoteCacheSettings resolve_remote_cache(const std::optional<std::string>& flag,
                                          const graph::CacheConfig& file) {
   RemoteCacheSettings s;
   s.token_env = file.token_env;
+  s.max_entry_size = file.max_entry_size;
   if (flag) {
     s.url = *flag;
     s.source = "--remote-cache";
@@ -47,7 +49,8 @@ RemoteCacheSettings resolve_remote_cache(const std::optional<std::string>& flag,
 std::vector<std::pair<std::string, std::string>> remote_cache_env(const RemoteCacheSettings& settings) {
   return {{k_url_env, settings.url},
           {k_read_only_env, settings.read_only ? "1" : "0"},
-          {k_token_env_env, settings.token_env}};
+          {k_token_env_env, settings.token_env},
+          {k_max_entry_size_env, std::to_string(settings.max_entry_size)}};
 }
 
 RemoteCacheSettings remote_cache_from_env() {
@@ -55,6 +58,8 @@ RemoteCacheSettings remote_cache_from_env() {
   s.url = env(k_url_env);
   s.read_only = truthy(env(k_read_only_env));
   s.token_env = env(k_token_env_env);
+  if (uint64_t bytes = std::strtoull(env(k_max_entry_size_env).c_str(), nullptr, 10); bytes > 0)
+    s.max_entry_size = bytes;
   s.source = k_url_env;
   return s;
 }
@@ -75,6 +80,7 @@ Result<void> attach_remote_cache(graph::Workspace& workspace, const RemoteCacheS
   options.url = settings.url;
   options.read_only = settings.read_only;
   options.down_marker = marker;
+  options.max_entry_size = settings.max_entry_size;
   options.announce_marked = starting_build;
   std::string token_env = settings.token_env.empty() ? k_default_token_env : settings.token_env;
   options.token = env(token_env.c_str());

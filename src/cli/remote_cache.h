@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -17,6 +18,7 @@ struct RemoteCacheSettings {
   bool read_only = false;
   std::string token_env;  ///< the variable holding the bearer token ("" : ANNEAL_REMOTE_TOKEN)
   std::string source;     ///< "--remote-cache", "ANNEAL_REMOTE_CACHE" or "the Annealfile"
+  uint64_t max_entry_size = uint64_t{64} << 20;  ///< cache.max_entry_size
 };
 
 /// The command line over the environment (ANNEAL_REMOTE_CACHE, ANNEAL_REMOTE_READ_ONLY) over

@@ -265,6 +265,9 @@ struct CacheConfig {
   std::string remote;  ///< URL; empty: local cache only
   bool read_only = false;
   std::string token_env;  ///< variable holding a bearer token; empty: ANNEAL_REMOTE_TOKEN
+  /// The largest entry read from or written to the remote (bytes); a larger remote body is
+  /// cut and the remote skipped for the build.
+  uint64_t max_entry_size = uint64_t{64} << 20;
 };
 
 /// A parsed and validated Annealfile.

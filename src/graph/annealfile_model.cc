@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "cache/cache_gc.h"
 #include "graph/annealfile_checks.h"
 #include "graph/annealfile_yaml.h"
 
@@ -496,6 +497,17 @@ std::vector<Diagnostic> build_annealfile(const YAML::Node& root, Annealfile& out
   out.cache.remote = in.text({"cache", "remote"});
   out.cache.read_only = in.boolean({"cache", "read_only"}, false);
   out.cache.token_env = in.text({"cache", "token_env"});
+  if (in.has({"cache", "max_entry_size"})) {
+    std::string written = in.text({"cache", "max_entry_size"});
+    auto bytes = cache::parse_size(written);
+    if (!bytes || *bytes < 1024)
+      in.error({"cache", "max_entry_size"},
+               fmt::format("invalid size '{}' for 'max_entry_size': write bytes (at least 1024), or a "
+                           "number with k, M, G (powers of 1000) or Ki, Mi, Gi (powers of 1024): 64Mi, 1G",
+                           written));
+    else
+      out.cache.max_entry_size = *bytes;
+  }
   return in.take_errors();
 }
 

@@ -281,6 +281,25 @@ void MisbehavingServer::answer(const httplib::Request& request, httplib::Respons
       response.status = request.method == "PUT" ? 403 : 404;
       response.set_content(request.method == "PUT" ? "forbidden\n" : "", "text/plain");
       return;
+    case Misbehaviour::HugeBody:
+    case Misbehaviour::EndlessBody: {
+      if (request.method != "GET") {
+        response.status = request.method == "PUT" ? 201 : 404;
+        return;
+      }
+      auto chunk = std::make_shared<std::string>(64 * 1024, 'x');
+      auto provide = [this, chunk](size_t, httplib::DataSink& sink) {
+        m_streamed += chunk->size();
+        return sink.write(chunk->data(), chunk->size());
+      };
+      if (m_mode == Misbehaviour::HugeBody)
+        response.set_content_provider(
+            size_t{4} << 30, "application/octet-stream",
+            [provide](size_t offset, size_t, httplib::DataSink& sink) { return provide(offset, sink); });
+      else
+        response.set_chunked_content_provider("application/octet-stream", provide);
+      return;
+    }
     case Misbehaviour::Hang: {
       std::unique_lock lock(m_mutex);
       m_release.wait_for(lock, 120s, [this] { return m_stopping; });

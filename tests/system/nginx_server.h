@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -69,6 +70,8 @@ enum class Misbehaviour {
   BadStatus,   ///< status 999: neither a success nor a miss
   Hang,        ///< accepts the request, never answers (until the server stops)
   RejectsPut,  ///< an empty cache that refuses uploads: GET and HEAD 404, PUT 403
+  HugeBody,    ///< GET: 200 with a 4 GiB body (Content-Length), streamed; HEAD 404, PUT 201
+  EndlessBody, ///< GET: 200 with a chunked body that never ends; HEAD 404, PUT 201
 };
 
 /// An in-process cpp-httplib server on 127.0.0.1 at a free port that answers every
@@ -84,6 +87,8 @@ class MisbehavingServer {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(m_port) + "/cache"; }
   /// Requests received so far: all of them, or those with `method` ("GET", "HEAD", "PUT").
   int requests(const std::string& method = "") const;
+  /// Body bytes HugeBody and EndlessBody have handed to connections so far.
+  uint64_t streamed() const { return m_streamed; }
 
   /// The body of every Garbage200 answer.
   static constexpr const char* k_garbage = "<html><body>Welcome to our cache! (not an entry)</body></html>\n";
@@ -97,6 +102,7 @@ class MisbehavingServer {
   std::thread m_thread;
   mutable std::mutex m_mutex;
   std::vector<std::string> m_methods;  ///< of every request, in order
+  std::atomic<uint64_t> m_streamed{0};
   std::condition_variable m_release;
   bool m_stopping = false;
 };

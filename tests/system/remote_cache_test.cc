@@ -461,3 +461,67 @@ TEST_CASE("the command line wins over the environment and the environment over t
   CHECK(bad.requests() == 0);
   CHECK(!server.files().empty());
 }
+
+TEST_CASE("valid entries served under the wrong keys are misses: recomputed, never kept", "[system][remote]") {
+  NginxServer server;
+  TempRepo origin;
+  set_up(origin, origin.scratch());
+  REQUIRE(build(origin, "ANNEAL_REMOTE_CACHE=" + server.url()).status == 0);
+  int cold_runs = runs(origin.scratch());
+
+  // Every action entry moves to the next key: each is a well-formed, checksummed entry of
+  // another node (a confused or hostile remote).
+  std::vector<std::string> actions;
+  for (const auto& file : server.files())
+    if (file.starts_with("ac/"))
+      actions.push_back(file);
+  REQUIRE(actions.size() > 2);
+  std::map<std::string, std::string> bytes_of;
+  for (const auto& file : actions)
+    bytes_of[file] = origin.run("cat '" + (server.root() / file).string() + "'").out;
+  std::map<std::string, std::string> served;
+  for (size_t i = 0; i < actions.size(); ++i) {
+    served[actions[i]] = bytes_of[actions[(i + 1) % actions.size()]];
+    std::ofstream(server.root() / actions[i], std::ios::binary | std::ios::trunc) << served[actions[i]];
+  }
+
+  auto clone = clone_of(origin);
+  Outcome o = build(*clone, "ANNEAL_REMOTE_CACHE=" + server.url());
+  INFO(o.out << o.err);
+  REQUIRE(o.status == 0);
+  CHECK(o.err.find("internal error") == std::string::npos);
+  CHECK(runs(origin.scratch()) == 2 * cold_runs);  // everything ran again
+  CHECK(ledger_without_times(*clone) == ledger_without_times(origin));
+  auto local = local_entries(*clone);
+  for (const auto& [remote_path, bytes] : served) {
+    INFO(remote_path);
+    auto it = local.find(local_path_of(remote_path));
+    CHECK((it == local.end() || it->second != bytes));
+  }
+  // Nothing left behind fails a later build.
+  Outcome again = build(*clone, "ANNEAL_REMOTE_CACHE=" + server.url());
+  INFO(again.out << again.err);
+  CHECK(again.status == 0);
+  CHECK(runs(origin.scratch()) == 2 * cold_runs);
+}
+
+TEST_CASE("a body past cache.max_entry_size is cut as it arrives and the remote skipped", "[system][remote]") {
+  Misbehaviour mode = GENERATE(Misbehaviour::HugeBody, Misbehaviour::EndlessBody);
+  MisbehavingServer bad(mode);
+  TempRepo reference;
+  set_up(reference, reference.scratch());
+  REQUIRE(build(reference, "").status == 0);
+
+  TempRepo repo;
+  set_up(repo, repo.scratch(), 5, "cache:\n  max_entry_size: 1Mi");
+  Outcome o = build(repo, "ANNEAL_REMOTE_CACHE=" + bad.url());
+  INFO(o.out << o.err);
+  REQUIRE(o.status == 0);
+  CHECK(remote_warnings(o) == 1);
+  CHECK(o.err.find("larger than cache.max_entry_size (1.0 MB)") != std::string::npos);
+  // Read up to the bound (and what was in flight), not the 4 GiB or the endless stream.
+  CHECK(bad.streamed() < (uint64_t{64} << 20));
+  CHECK(bad.requests("GET") <= 3);  // skipped by every later node of the build
+  CHECK(runs(repo.scratch()) == runs(reference.scratch()));
+  CHECK(incumbent_score(repo) == incumbent_score(reference));
+}
