@@ -5,6 +5,7 @@
 #include <cmath>
 #include <iterator>
 #include <limits>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -53,30 +54,19 @@ Result<Descriptor> descriptor_from_json(const nlohmann::json& j, size_t index) {
 }
 
 Result<Elite> elite_from_json(const nlohmann::json& j, const std::string& key) {
-  auto bad = [&](const char* what) {
+  auto bad = [&](std::string_view what) {
     return fail(fmt::format("elite archive: cell \"{}\" {} in {}", key, what, dump_json(j)));
   };
-  if (!j.is_object())
-    return bad("is not an object");
-  auto id = int_field(j, "id");
-  if (!id)
-    return bad("needs an integer 'id'");
-  auto commit = string_field(j, "commit");
-  if (!commit)
-    return bad("needs a string 'commit'");
+  auto candidate = candidate_fields(j);
+  if (!candidate)
+    return bad(candidate.error());
   auto fitness = number_field(j, "fitness");
   if (!fitness)
     return bad("needs a number 'fitness'");
-  auto behaviour = j.find("behaviour");
-  if (behaviour == j.end() || !behaviour->is_array())
-    return bad("needs an array 'behaviour'");
-  Elite elite{*id, *commit, *fitness, {}};
-  for (const auto& v : *behaviour) {
-    if (!v.is_number())
-      return bad("has a 'behaviour' value that is not a number");
-    elite.behaviour.push_back(v.get<double>());
-  }
-  return elite;
+  auto behaviour = numbers_field(j, "behaviour");
+  if (!behaviour)
+    return bad(behaviour.error());
+  return Elite{candidate->id, std::move(candidate->commit), *fitness, std::move(*behaviour)};
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <compare>
 #include <limits>
 #include <numeric>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -64,27 +65,18 @@ size_t sparser(const std::vector<FrontMember>& members, const std::vector<double
 }
 
 Result<FrontMember> member_from_json(const nlohmann::json& j, size_t index) {
-  auto bad = [&](const char* what) {
+  auto bad = [&](std::string_view what) {
     return fail(fmt::format("pareto front: member {} {} in {}", index, what, dump_json(j)));
   };
-  if (!j.is_object())
-    return bad("is not an object");
-  auto id = int_field(j, "id");
-  if (!id)
-    return bad("needs an integer 'id'");
-  auto commit = string_field(j, "commit");
-  if (!commit)
-    return bad("needs a string 'commit'");
-  auto point = j.find("point");
-  if (point == j.end() || !point->is_array() || point->empty())
+  auto candidate = candidate_fields(j);
+  if (!candidate)
+    return bad(candidate.error());
+  auto point = numbers_field(j, "point");
+  if (!point)
+    return bad(point.error());
+  if (point->empty())
     return bad("needs a non-empty array 'point'");
-  FrontMember member{*id, *commit, {}};
-  for (const auto& v : *point) {
-    if (!v.is_number())
-      return bad("has a 'point' coordinate that is not a number");
-    member.point.push_back(v.get<double>());
-  }
-  return member;
+  return FrontMember{candidate->id, std::move(candidate->commit), std::move(*point)};
 }
 
 }  // namespace

@@ -193,9 +193,11 @@ TEST_CASE("ParetoFront JSON round-trips exactly and refuses malformed input", "[
   };
   CHECK_THAT(error("[]"), Catch::Contains("expected an object with a 'members' array"));
   CHECK_THAT(error(R"({"members": [{"id": 1, "commit": "a"}]})"),
+             Catch::Contains("member 0 needs an array 'point'"));
+  CHECK_THAT(error(R"({"members": [{"id": 1, "commit": "a", "point": []}]})"),
              Catch::Contains("member 0 needs a non-empty array 'point'"));
   CHECK_THAT(error(R"({"members": [{"id": 1, "commit": "a", "point": [1, "x"]}]})"),
-             Catch::Contains("coordinate that is not a number"));
+             Catch::Contains("'point' value that is not a number"));
   CHECK_THAT(error(R"({"members": [{"id": "1", "commit": "a", "point": [1]}]})"),
              Catch::Contains("integer 'id'"));
   CHECK_THAT(error(R"({"members": [{"id": 1, "commit": "a", "point": [2, 2]},

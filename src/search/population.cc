@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -31,21 +32,16 @@ size_t fittest(const std::vector<Member>& members) {
 }
 
 Result<Member> member_from_json(const nlohmann::json& j, size_t island, size_t index) {
-  auto bad = [&](const char* what) {
+  auto bad = [&](std::string_view what) {
     return fail(fmt::format("population: island {} member {} {} in {}", island, index, what, dump_json(j)));
   };
-  if (!j.is_object())
-    return bad("is not an object");
-  auto id = int_field(j, "id");
-  if (!id)
-    return bad("needs an integer 'id'");
-  auto commit = string_field(j, "commit");
-  if (!commit)
-    return bad("needs a string 'commit'");
+  auto candidate = candidate_fields(j);
+  if (!candidate)
+    return bad(candidate.error());
   auto fitness = number_field(j, "fitness");
   if (!fitness)
     return bad("needs a number 'fitness'");
-  return Member{*id, *commit, *fitness};
+  return Member{candidate->id, std::move(candidate->commit), *fitness};
 }
 
 }  // namespace
