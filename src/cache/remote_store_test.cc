@@ -24,6 +24,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "endless_body.h"
 #include "temp_dir.h"
 
 #include "cache/entry.h"
@@ -39,6 +40,8 @@ using anneal::cache::EntryKind;
 using anneal::cache::LocalStore;
 using anneal::cache::RemoteOptions;
 using anneal::cache::RemoteStore;
+using anneal::testing::EndlessBody;
+using anneal::testing::serve_endless_body;
 using anneal::testing::TempDir;
 
 namespace {
@@ -138,17 +141,8 @@ class FakeRemoteCache {
       return;
     }
     if (m_mode == Mode::Huge || m_mode == Mode::Endless) {
-      auto chunk = std::make_shared<std::string>(64 * 1024, 'x');
-      auto provide = [this, chunk](size_t, httplib::DataSink& sink) {
-        m_streamed += chunk->size();
-        return sink.write(chunk->data(), chunk->size());
-      };
-      if (m_mode == Mode::Huge)
-        response.set_content_provider(
-            size_t{4} << 30, "application/octet-stream",
-            [provide](size_t offset, size_t, httplib::DataSink& sink) { return provide(offset, sink); });
-      else
-        response.set_chunked_content_provider("application/octet-stream", provide);
+      serve_endless_body(response, m_mode == Mode::Huge ? EndlessBody::Declared4GiB : EndlessBody::Chunked,
+                         m_streamed);
       return;
     }
     if (m_mode == Mode::Garbage) {

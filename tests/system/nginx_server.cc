@@ -18,6 +18,8 @@
 
 #include <fmt/format.h>
 
+#include "endless_body.h"
+
 namespace anneal::system_test {
 
 namespace fs = std::filesystem;
@@ -287,17 +289,9 @@ void MisbehavingServer::answer(const httplib::Request& request, httplib::Respons
         response.status = request.method == "PUT" ? 201 : 404;
         return;
       }
-      auto chunk = std::make_shared<std::string>(64 * 1024, 'x');
-      auto provide = [this, chunk](size_t, httplib::DataSink& sink) {
-        m_streamed += chunk->size();
-        return sink.write(chunk->data(), chunk->size());
-      };
-      if (m_mode == Misbehaviour::HugeBody)
-        response.set_content_provider(
-            size_t{4} << 30, "application/octet-stream",
-            [provide](size_t offset, size_t, httplib::DataSink& sink) { return provide(offset, sink); });
-      else
-        response.set_chunked_content_provider("application/octet-stream", provide);
+      testing::serve_endless_body(
+          response, m_mode == Misbehaviour::HugeBody ? testing::EndlessBody::Declared4GiB : testing::EndlessBody::Chunked,
+          m_streamed);
       return;
     }
     case Misbehaviour::Hang: {
