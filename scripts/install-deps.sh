@@ -7,6 +7,7 @@ packages=(
   g++ cmake ninja-build pkg-config git
   libgit2-dev libyaml-cpp-dev nlohmann-json3-dev libcurl4-openssl-dev libxxhash-dev
   libboost-math-dev catch2 libvalijson-dev libcli11-dev libfmt-dev libcpp-httplib-dev
+  libre2-dev  # tune patterns and Annealfile values: regular expressions without backtracking
   bubblewrap  # the sandbox every user command runs in (bwrap)
   nginx  # remote cache tests and benchmarks: a WebDAV server they run themselves, as you
   curl   # remote cache tests and benchmarks: uploads and downloads by hand

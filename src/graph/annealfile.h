@@ -22,7 +22,7 @@ struct SourceLoc {
 /// One numeric parameter the built-in `tune` agent may perturb.
 struct TuneParam {
   std::string file;     ///< path relative to the repository root
-  std::string pattern;  ///< ECMAScript regex with exactly one capture group: the number
+  std::string pattern;  ///< RE2 regex with exactly one capture group: the number
   double min = 0;
   double max = 0;
   bool integer = false;

@@ -202,15 +202,19 @@ TEST_CASE("semantic problems name what is wrong and what would be right", "[anne
     std::string tuned = edit("agent: coder", "agent: {kind: tune, params: [PARAM]}");
     CHECK(error_of(edit("PARAM", "{file: cfg.ini, pattern: \"threads = [0-9]+\", min: 1, max: 8}",
                         tuned)) ==
-          "Annealfile:8:59: error: tune pattern 'threads = [0-9]+' must have exactly one capture "
-          "group (the number); it has 0");
+          "Annealfile:8:59: error: tune pattern 'threads = [0-9]+' (cfg.ini) must have exactly one "
+          "capture group (the number); it has 0");
     CHECK(error_of(edit("PARAM", "{file: cfg.ini, pattern: \"(a)(b)\", min: 1, max: 8}", tuned)) ==
-          "Annealfile:8:59: error: tune pattern '(a)(b)' must have exactly one capture group (the "
-          "number); it has 2");
+          "Annealfile:8:59: error: tune pattern '(a)(b)' (cfg.ini) must have exactly one capture "
+          "group (the number); it has 2");
     CHECK(error_of(
               edit("PARAM", "{file: cfg.ini, pattern: \"x = ([0-9]+\", min: 1, max: 8}", tuned)) ==
-          "Annealfile:8:59: error: tune pattern 'x = ([0-9]+' is not a valid regular expression: "
-          "Mismatched '(' and ')' in regular expression");
+          "Annealfile:8:59: error: tune pattern 'x = ([0-9]+' (cfg.ini) is not a valid RE2 regular "
+          "expression: missing ): x = ([0-9]+");
+    CHECK(error_of(edit("PARAM", "{file: cfg.ini, pattern: \"x = (?!0)([0-9]+)\", min: 1, max: 8}",
+                        tuned)) ==
+          "Annealfile:8:59: error: tune pattern 'x = (?!0)([0-9]+)' (cfg.ini) is not a valid RE2 "
+          "regular expression: invalid perl operator: (?!");
     CHECK(error_of(edit("PARAM", "{file: ../cfg.ini, pattern: \"(1)\", min: 8, max: 1}", tuned)) ==
           "Annealfile:8:41: error: tune param file '../cfg.ini' must be a relative path inside "
           "the repository, without '..'\n"

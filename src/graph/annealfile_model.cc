@@ -3,13 +3,14 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
-#include <regex>
 
 #include <fmt/format.h>
+#include <re2/re2.h>
 
 #include "cache/cache_gc.h"
 #include "graph/annealfile_checks.h"
 #include "graph/annealfile_yaml.h"
+#include "nodes/tune_pattern.h"
 
 namespace anneal::graph {
 
@@ -66,17 +67,18 @@ YamlPath operator/(YamlPath path, PathStep step) {
 }
 
 std::optional<Condition> parse_condition(std::string_view text) {
-  static const std::regex k_condition(R"(\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*)");
-  std::match_results<std::string_view::const_iterator> match;
-  if (!std::regex_match(text.begin(), text.end(), match, k_condition))
+  // RE2, like every expression anneal runs on what a user wrote: linear time, no recursion.
+  static const RE2 k_condition(R"(\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*)");
+  std::string op;
+  std::string number;
+  if (!RE2::FullMatch(re2::StringPiece(text.data(), text.size()), k_condition, &op, &number))
     return std::nullopt;
   static const std::map<std::string, Condition::Op, std::less<>> k_ops = {
       {"<", Condition::Op::Less},    {"<=", Condition::Op::LessEqual},
       {">", Condition::Op::Greater}, {">=", Condition::Op::GreaterEqual},
       {"==", Condition::Op::Equal},  {"!=", Condition::Op::NotEqual}};
   Condition condition;
-  condition.op = k_ops.at(match[1].str());
-  std::string number = match[2].str();
+  condition.op = k_ops.at(op);
   const char* begin = number.data() + (number[0] == '+' ? 1 : 0);
   auto [end, error] = std::from_chars(begin, number.data() + number.size(), condition.value);
   if (error != std::errc() || end != number.data() + number.size() ||
@@ -88,8 +90,8 @@ std::optional<Condition> parse_condition(std::string_view text) {
 
 /// Why `name` cannot be part of a git ref, or empty when it can.
 std::string ref_name_problem(const std::string& name) {
-  static const std::regex k_name("[A-Za-z0-9][A-Za-z0-9._-]*");
-  if (!std::regex_match(name, k_name))
+  static const RE2 k_name("[A-Za-z0-9][A-Za-z0-9._-]*");
+  if (!RE2::FullMatch(name, k_name))
     return "start with a letter or digit, then use only letters, digits, '.', '_' and '-'";
   if (name.find("..") != std::string::npos)
     return "it contains '..'";
@@ -192,18 +194,9 @@ TuneParam read_tune_param(Reader& in, const YamlPath& path) {
     in.error(path / "file", fmt::format("tune param file '{}' must be a relative path inside the "
                                         "repository, without '..'",
                                         param.file));
-  try {
-    std::regex pattern(param.pattern, std::regex::ECMAScript);
-    if (pattern.mark_count() != 1)
-      in.error(path / "pattern",
-               fmt::format("tune pattern '{}' must have exactly one capture group (the number); "
-                           "it has {}",
-                           param.pattern, pattern.mark_count()));
-  } catch (const std::regex_error& e) {
-    in.error(path / "pattern",
-             fmt::format("tune pattern '{}' is not a valid regular expression: {}", param.pattern,
-                         e.what()));
-  }
+  if (auto pattern = nodes::TunePattern::compile(param.pattern); !pattern)
+    in.error(path / "pattern", fmt::format("tune pattern '{}' ({}) {}", param.pattern,
+                                           param.file, pattern.error().message));
   if (!(param.min < param.max))
     in.error(path / "min",
              fmt::format("tune param min ({}) must be less than max ({})", param.min, param.max));

@@ -3,9 +3,9 @@
 #include <charconv>
 #include <cstdlib>
 #include <map>
-#include <regex>
 
 #include <fmt/format.h>
+#include <re2/re2.h>
 
 namespace anneal::graph {
 
@@ -17,13 +17,14 @@ bool is_plain(const YAML::Node& node) {
 }
 
 bool is_integer_text(const std::string& text) {
-  static const std::regex k_integer("[-+]?[0-9]+");
-  return std::regex_match(text, k_integer);
+  // RE2: a 50,000-digit scalar must not recurse std::regex off the stack.
+  static const RE2 k_integer("[-+]?[0-9]+");
+  return RE2::FullMatch(text, k_integer);
 }
 
 bool is_number_text(const std::string& text) {
-  static const std::regex k_number(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
-  return std::regex_match(text, k_number);
+  static const RE2 k_number(R"([-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)");
+  return RE2::FullMatch(text, k_number);
 }
 
 /// The value of the key `key` in `map`, and the key node itself (first occurrence).

@@ -5,10 +5,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
-#include <regex>
 
 #include <fmt/format.h>
 
+#include "nodes/tune_pattern.h"
 #include "util/file.h"
 #include "util/random.h"
 
@@ -25,7 +25,7 @@ constexpr int k_step_attempts = 8;
 /// One parameter located in its file: where its number is and what it says.
 struct Located {
   const TuneParam* param = nullptr;
-  std::regex regex;
+  std::optional<TunePattern> pattern;
   std::string key;  ///< the normalised file path, so `a.ini` and `./a.ini` are one file
   size_t offset = 0;
   size_t length = 0;
@@ -70,33 +70,22 @@ Result<void> check_param(const TuneParam& param) {
 Result<Located> locate(const TuneParam& param, const std::string& contents) {
   Located found;
   found.param = &param;
-  try {
-    // multiline: `^` and `$` match at line boundaries, as users of config files expect.
-    found.regex = std::regex(param.pattern, std::regex::ECMAScript | std::regex::multiline);
-  } catch (const std::regex_error& e) {
-    return fail(
-        fmt::format("tune: {}: invalid pattern '{}': {}", param.file, param.pattern, e.what()));
-  }
-  if (found.regex.mark_count() < 1)
-    return fail(fmt::format("tune: {}: pattern '{}' has no capture group around the number",
-                            param.file, param.pattern));
+  auto pattern = TunePattern::compile(param.pattern);
+  if (!pattern)
+    return fail(fmt::format("tune: {}: pattern '{}' {}", param.file, param.pattern,
+                            pattern.error().message));
+  found.pattern = std::move(*pattern);
 
-  size_t matches = 0;
-  std::smatch match;
-  for (auto it = std::sregex_iterator(contents.begin(), contents.end(), found.regex);
-       it != std::sregex_iterator(); ++it) {
-    if (++matches == 1)
-      match = *it;
-  }
-  if (matches != 1)
+  auto matches = found.pattern->matches(contents);
+  if (matches.size() != 1)
     return fail(fmt::format("tune: {}: pattern '{}' matches {} times; it must match exactly once",
-                            param.file, param.pattern, matches));
-  if (!match[1].matched)
+                            param.file, param.pattern, matches.size()));
+  if (!matches[0])
     return fail(fmt::format("tune: {}: pattern '{}' matched but its capture group did not",
                             param.file, param.pattern));
-  found.offset = static_cast<size_t>(match.position(1));
-  found.length = static_cast<size_t>(match.length(1));
-  found.text = match[1].str();
+  found.offset = matches[0]->offset;
+  found.length = matches[0]->length;
+  found.text = contents.substr(found.offset, found.length);
   auto value = parse_number(found.text);
   if (!value)
     return fail(fmt::format("tune: {}: pattern '{}' captured '{}', which is not a number",
@@ -155,15 +144,9 @@ std::vector<std::string> spellings(const std::string& text, const Located& at) {
 bool still_matches(const Located& at, const std::string& contents, const std::string& text) {
   std::string edited = contents;
   edited.replace(at.offset, at.length, text);
-  size_t matches = 0;
-  bool same_place = false;
-  for (auto it = std::sregex_iterator(edited.begin(), edited.end(), at.regex);
-       it != std::sregex_iterator(); ++it) {
-    ++matches;
-    same_place = (*it)[1].matched && static_cast<size_t>(it->position(1)) == at.offset &&
-                 (*it)[1].str() == text;
-  }
-  return matches == 1 && same_place;
+  auto matches = at.pattern->matches(edited);
+  return matches.size() == 1 && matches[0] && matches[0]->offset == at.offset &&
+         matches[0]->length == text.size();
 }
 
 /// A new value for the parameter: a Gaussian step, clamped, that changes its written value.

@@ -35,7 +35,7 @@ struct TuneResult {
 /// a Gaussian step of (max - min) * 0.5 * step_scale (at least 1 for integers), clamped to
 /// [min, max]; at least one parameter changes. Deterministic in `seed`. Fails when a file is
 /// missing, the pattern does not match exactly once, or the capture is not a number; nothing
-/// is written then. Patterns are ECMAScript with `^`/`$` matching at line ends; integers are
+/// is written then. Patterns are RE2 (see tune_pattern.h) with `^`/`$` matching at line ends; integers are
 /// written without a decimal point, reals with at most 6 significant digits, in a spelling the
 /// pattern matches again.
 /// A second parent's files (normalised path -> content), for crossover.

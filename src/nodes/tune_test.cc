@@ -227,3 +227,14 @@ TEST_CASE("tune reports configuration problems without touching files", "[nodes]
   }
   CHECK(dir.read("cfg.ini") == k_config);
 }
+
+TEST_CASE("tune edits a number at the end of a 50,000-character line", "[nodes]") {
+  TempDir dir;
+  std::string line = std::string(50'000, '#') + " threads = 8";
+  dir.write("long.ini", line + "\n");
+  auto result = tune({{"long.ini", "^.*threads = ([0-9]+)", 1, 64, true}}, dir.path(), 1, 3);
+  REQUIRE(result);
+  REQUIRE(result->edits.size() == 1);
+  CHECK(dir.read("long.ini") == std::string(50'000, '#') + " threads = " +
+                                    result->edits[0].new_text + "\n");
+}
