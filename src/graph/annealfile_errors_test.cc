@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "alias_bomb.h"
 #include "graph/annealfile.h"
 
 using namespace anneal::graph;
@@ -56,6 +57,16 @@ TEST_CASE("YAML problems are reported where yaml-cpp finds them", "[annealfile]"
     CHECK(error_of(block) ==
           "Annealfile:13:20: error: invalid YAML: unexpected character in block scalar (quote a "
           "value that starts with '>' or '|', e.g. keep_if: \"> 50\")");
+  }
+  SECTION("an alias bomb, at the alias that crosses the budget, before anything walks it") {
+    CHECK(error_of(edit("    agent: coder\n",
+                        "    agent: coder\n    scope:\n      editable:\n" +
+                            anneal::testing::alias_bomb_items(8))) ==
+          fmt::format("Annealfile:{}:{}: error: alias '*d' brings the nodes reached through "
+                      "aliases past 10000; anneal refuses YAML that expands this far (an alias "
+                      "bomb?)",
+                      10 + anneal::testing::k_alias_bomb_line,
+                      anneal::testing::alias_bomb_column(8)));
   }
   SECTION("duplicate key, at the second one") {
     CHECK(error_of(edit("    agent: coder\n", "    agent: coder\n    agent: tuner\n")) ==

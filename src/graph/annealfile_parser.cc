@@ -15,6 +15,7 @@
 #include "graph/annealfile_yaml.h"
 #include "graph/diagnostic.h"
 #include "util/file.h"
+#include "util/yaml_aliases.h"
 
 namespace anneal::graph {
 
@@ -31,6 +32,9 @@ std::vector<Diagnostic> read_tree(std::string_view text, Annealfile& out) {
       message += " (quote a value that starts with '>' or '|', e.g. keep_if: \"> 50\")";
     return {{{e.mark.line + 1, e.mark.column + 1}, message}};
   }
+  // Before anything walks the tree: a walk visits every node an alias brings in, again.
+  if (auto bomb = check_yaml_aliases(text))
+    return {{{bomb->line, bomb->column}, bomb->message}};
   if (!root.IsDefined() || root.IsNull())
     return {{{1, 1}, "the Annealfile is empty"}};
   if (auto errors = check_yaml_keys(root); !errors.empty())

@@ -11,6 +11,7 @@
 
 #include "util/file.h"
 #include "util/user_config_dir.h"
+#include "util/yaml_aliases.h"
 
 namespace anneal::llm {
 
@@ -229,6 +230,9 @@ Result<void> PriceTable::overlay_file(const std::filesystem::path& file) {
   } catch (const YAML::Exception& e) {
     return fail(located(file, e.mark, e.msg));
   }
+  if (auto bomb = check_yaml_aliases(*text))
+    return fail(fmt::format("{}:{}:{}: error: {}", file.string(), bomb->line, bomb->column,
+                            bomb->message));
   if (!root.IsDefined() || root.IsNull())
     return {};  // an empty file, or only comments
   if (!root.IsMap())

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "alias_bomb.h"
 #include "scoped_env.h"
 #include "temp_dir.h"
 #include "util/file.h"
@@ -145,6 +146,12 @@ TEST_CASE("a bad pricing.yaml is an error naming file, line and column", "[llm]"
     return message.substr(prefix.size());
   };
 
+  SECTION("an alias bomb, refused at once") {
+    CHECK(error_of("openai:\n  gpt-4.1: {input: 1, output: 2}\nlaughs:\n" + anneal::testing::alias_bomb_items(2)) ==
+          fmt::format("{}:{}: error: alias '*d' brings the nodes reached through aliases past 10000; anneal refuses "
+                      "YAML that expands this far (an alias bomb?)",
+                      3 + anneal::testing::k_alias_bomb_line, anneal::testing::alias_bomb_column(2)));
+  }
   SECTION("malformed YAML") {
     CHECK(error_of("openai:\n  gpt-4.1: {input: 1, output: 2\n") == "3:1: error: end of map flow not found");
   }

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "alias_bomb.h"
 #include "harness.h"
 
 using namespace anneal::system_test;
@@ -58,5 +59,34 @@ TEST_CASE("a tune pattern RE2 cannot run names the parameter and its line", "[sy
           "Annealfile:5:59: error: tune pattern 'threads = (?=8)([0-9]+)' (cfg.ini) is not a valid "
           "RE2 regular expression: invalid perl operator: (?=");
   }
+  CHECK(repo.status().empty());
+}
+
+TEST_CASE("an Annealfile with a YAML alias bomb is refused at its line, at once", "[system][hostile]") {
+  TempRepo repo;
+  repo.write("cfg.ini", "threads = 8\n");
+  // Every walk over this tree (key checks, schema) visited its 9^9 strings: 47 s for `build -n`.
+  repo.write("Annealfile", R"(annealfile: 1
+targets:
+  t:
+    artifact: [cfg.ini]
+    agent: {kind: command, run: "echo x >> cfg.ini"}
+    stages: [{name: s, run: "wc -l < cfg.ini"}]
+    objective: {metric: s, direction: minimize}
+    scope:
+      editable:
+)" + anneal::testing::alias_bomb_items(6));
+  repo.commit("project");
+  std::string error = fmt::format(
+      "Annealfile:{}:{}: error: alias '*d' brings the nodes reached through aliases past 10000; "
+      "anneal refuses YAML that expands this far (an alias bomb?)",
+      9 + anneal::testing::k_alias_bomb_line, anneal::testing::alias_bomb_column(6));
+  for (const char* args : {"build -n", "build", "status"}) {
+    Outcome run = repo.anneal(args);
+    INFO(args << "\n" << run.out << run.err);
+    CHECK(run.status == 1);
+    CHECK(run.err.substr(0, run.err.find('\n')) == error);
+  }
+  CHECK(repo.run("ls .anneal/targets/t/experiments.jsonl").status != 0);
   CHECK(repo.status().empty());
 }
