@@ -22,24 +22,18 @@ rounds=5
 
 repo=$bench_tmp/project
 ledger=$repo/.anneal/targets/tune/experiments.jsonl
+ledger_tool=${BENCH_LEDGER_READ:-$(dirname "$ANNEAL")/bench_ledger_read}
+[ -x "$ledger_tool" ] || die "no $ledger_tool: build it with 'ninja -C $(dirname "$ANNEAL") bench_ledger_read'"
 make_project "$repo"
 cd "$repo"
 "$ANNEAL" build --experiments 5 >"$bench_tmp/first-build.out" 2>&1 ||
   { cat "$bench_tmp/first-build.out" >&2; die "the first real build failed"; }
 
 # extend_ledger LAST_ID: appends records up to id LAST_ID, each a copy of the last record
-# with its id and key changed.
+# with its id and key changed, chained as anneal chains its records (a line appended any other
+# way is reported as forged and not believed).
 extend_ledger() {
-  tail -n 1 "$ledger" | awk -v upto="$1" '
-    {
-      if (!match($0, /"id":[0-9]+/)) { print "no id in the last record" > "/dev/stderr"; exit 1 }
-      from = substr($0, RSTART + 5, RLENGTH - 5) + 1
-      head = substr($0, 1, RSTART - 1); tail = substr($0, RSTART + RLENGTH)
-      if (!match(tail, /"key":"[0-9a-f]+"/)) { print "no key after the id" > "/dev/stderr"; exit 1 }
-      middle = substr(tail, 1, RSTART - 1); tail = substr(tail, RSTART + RLENGTH)
-      for (i = from; i <= upto; i++)
-        printf "%s\"id\":%d%s\"key\":\"5e1f0000000000000000%012d\"%s\n", head, i, middle, i, tail
-    }' >>"$ledger"
+  "$ledger_tool" extend "$ledger" "$1" || die "bench_ledger_read extend failed"
 }
 
 # time_calls COUNT COMMAND...: nanoseconds for COUNT runs of COMMAND, output discarded.

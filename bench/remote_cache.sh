@@ -91,8 +91,8 @@ fi
 echo
 
 # ---- a fully cached rebuild on a fresh clone --------------------------------------------------
-# Records without the fields that say when or how long, to compare two ledgers.
-ledger() { sed -E 's/"(time|duration_s)": *("[^"]*"|[0-9.eE+-]+),? *//g' "$1/.anneal/targets/tune/experiments.jsonl"; }
+# Records without the fields that say when or how long (and the chain, which hashes them), to compare two ledgers.
+ledger() { sed -E 's/"(time|duration_s|chain)": *("[^"]*"|[0-9.eE+-]+),? *//g' "$1/.anneal/targets/tune/experiments.jsonl"; }
 timed() {  # timed DIR ENV... -- ARGS: seconds on stdout, output in DIR.out
   local dir=$1; shift
   local env=()

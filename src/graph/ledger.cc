@@ -1,5 +1,4 @@
 #include "graph/ledger.h"
-#include "util/json_text.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,10 +7,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+#include <set>
 #include <string>
 
 #include <fmt/format.h>
 
+#include "graph/ledger_chain.h"
 #include "util/file.h"
 
 namespace anneal::graph {
@@ -61,6 +63,35 @@ Result<off_t> last_line_start(int fd, off_t end) {
   return 0;
 }
 
+/// Prints a warning to stderr unless this process printed it already (several Ledger objects
+/// read the same file in one command).
+void warn_once(const std::string& warning) {
+  static std::mutex mutex;
+  static std::set<std::string> printed;
+  std::lock_guard lock(mutex);
+  if (printed.insert(warning).second)
+    fmt::print(stderr, "{}\n", warning);
+}
+
+/// A record as readers see it: without the chain's fields.
+nlohmann::json without_chain(nlohmann::json record) {
+  record.erase("seq");
+  record.erase("chain");
+  return record;
+}
+
+constexpr size_t k_chunk = 1 << 20;
+
+/// The path as a warning names it: relative to the current directory when inside it.
+std::string shown_path(const std::filesystem::path& path) {
+  std::error_code ec;
+  std::filesystem::path cwd = std::filesystem::current_path(ec);
+  if (ec || !path.is_absolute())
+    return path.string();
+  std::filesystem::path relative = path.lexically_relative(cwd);
+  return relative.empty() || *relative.begin() == ".." ? path.string() : relative.string();
+}
+
 }  // namespace
 
 Result<Ledger> Ledger::open(const std::filesystem::path& path) {
@@ -99,15 +130,67 @@ Result<Ledger> Ledger::open(const std::filesystem::path& path) {
   return ledger;
 }
 
-template <class Keep>
-Result<void> Ledger::scan_backwards(Keep&& keep) const {
+Result<void> Ledger::check() const {
   Fd file{::open(m_path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (file.fd < 0)
+  if (file.fd < 0) {
+    m_checked = Checked{};
     return {};
+  }
   struct stat st {};
   if (::fstat(file.fd, &st) != 0)
     return fail(fmt::format("cannot stat {}: {}", m_path.string(), std::strerror(errno)));
-  off_t end = st.st_size;
+  if (st.st_dev != m_checked.device || st.st_ino != m_checked.inode || st.st_size < m_checked.size) {
+    m_checked = Checked{};  // replaced or cut: judge it all again
+    m_checked.device = st.st_dev;
+    m_checked.inode = st.st_ino;
+  }
+  off_t offset = m_checked.size;
+  std::string carry;  // a line begun in an earlier chunk
+  while (offset + static_cast<off_t>(carry.size()) < st.st_size) {
+    off_t from = offset + static_cast<off_t>(carry.size());
+    auto bytes = read_at(file.fd, from, static_cast<size_t>(std::min<off_t>(st.st_size - from, k_chunk)));
+    if (!bytes)
+      return std::unexpected(bytes.error());
+    std::string text = std::move(carry) + *bytes;
+    size_t pos = 0;
+    for (size_t nl; (nl = text.find('\n', pos)) != std::string::npos; pos = nl + 1) {
+      std::string_view line(text.data() + pos, nl - pos);
+      size_t number = ++m_checked.lines;
+      off_t start = offset + static_cast<off_t>(pos);
+      if (line.empty())
+        continue;
+      auto verdict = m_checked.verifier.next(line, number);
+      if (!verdict.believed) {
+        m_checked.rejected.push_back(start);
+        m_checked.warnings.push_back(fmt::format("{}:{}: warning: {}", shown_path(m_path), number, verdict.problem));
+        warn_once(m_checked.warnings.back());
+      }
+    }
+    offset += static_cast<off_t>(pos);
+    carry = text.substr(pos);
+  }
+  m_checked.size = offset;  // an unterminated last line is judged once it is complete
+  return {};
+}
+
+template <class Keep>
+Result<void> Ledger::scan_backwards(Keep&& keep) const {
+  if (auto checked = check(); !checked)
+    return std::unexpected(checked.error());
+  Fd file{::open(m_path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (file.fd < 0)
+    return {};
+  const std::vector<off_t>& rejected = m_checked.rejected;
+  auto give = [&](off_t start, std::string_view line) -> Result<bool> {
+    if (std::binary_search(rejected.begin(), rejected.end(), start))
+      return true;
+    try {
+      return keep(without_chain(nlohmann::json::parse(line)));
+    } catch (const nlohmann::json::exception& e) {
+      return fail(fmt::format("{}: bad record: {}", m_path.string(), e.what()));
+    }
+  };
+  off_t end = m_checked.size;  // whole lines, each judged
   std::string carry;  // the start of a line whose beginning lies in an earlier chunk
   while (end > 0) {
     off_t start = std::max<off_t>(0, end - 65536);
@@ -122,30 +205,34 @@ Result<void> Ledger::scan_backwards(Keep&& keep) const {
       size_t nl = pos == 0 ? std::string::npos : chunk.rfind('\n', pos - 1);
       if (nl == std::string::npos) {
         if (start == 0 && pos > 0) {
-          try {
-            if (!keep(nlohmann::json::parse(chunk.substr(0, pos))))
-              return {};
-          } catch (const nlohmann::json::exception& e) {
-            return fail(fmt::format("{}: bad record: {}", m_path.string(), e.what()));
-          }
+          auto more = give(0, std::string_view(chunk).substr(0, pos));
+          if (!more)
+            return std::unexpected(more.error());
+          if (!*more)
+            return {};
         }
         carry = chunk.substr(0, pos) + (start == 0 ? "" : "\n");
         break;
       }
-      std::string line = chunk.substr(nl + 1, pos - nl - 1);
+      std::string_view line = std::string_view(chunk).substr(nl + 1, pos - nl - 1);
       pos = nl;
       if (line.empty())
         continue;
-      try {
-        if (!keep(nlohmann::json::parse(line)))
-          return {};
-      } catch (const nlohmann::json::exception& e) {
-        return fail(fmt::format("{}: bad record: {}", m_path.string(), e.what()));
-      }
+      auto more = give(start + static_cast<off_t>(nl) + 1, line);
+      if (!more)
+        return std::unexpected(more.error());
+      if (!*more)
+        return {};
     }
     end = start;
   }
   return {};
+}
+
+Result<std::vector<std::string>> Ledger::warnings() const {
+  if (auto checked = check(); !checked)
+    return std::unexpected(checked.error());
+  return m_checked.warnings;
 }
 
 Result<std::optional<nlohmann::json>> Ledger::last() const {
@@ -195,7 +282,11 @@ Ledger::Appender::~Appender() {
 }
 
 Result<void> Ledger::append(const nlohmann::json& record, Sync sync) {
-  std::string line = dump_json(record) + "\n";
+  // Chain from the last believed record: whatever was written after it without anneal stays
+  // rejected, and this record is believed.
+  if (auto checked = check(); !checked)
+    return std::unexpected(checked.error());
+  std::string line = chained_line(record, m_checked.verifier.last_believed(), nullptr);
   if (!m_appender.fd.valid()) {
     m_appender.fd.reset(::open(m_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
     if (!m_appender.fd.valid())
@@ -214,6 +305,8 @@ Result<void> Ledger::append(const nlohmann::json& record, Sync sync) {
     left -= static_cast<size_t>(n);
   }
   m_appender.unsynced = true;
+  if (auto checked = check(); !checked)  // reads back just this line
+    return std::unexpected(checked.error());
   if (sync == Sync::Deferred)
     return {};
   return this->sync();

@@ -3,31 +3,45 @@
 #include <cstddef>
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include <sys/types.h>
+
 #include <nlohmann/json.hpp>
 
+#include "graph/ledger_chain.h"
 #include "proc/unique_fd.h"
 #include "util/error.h"
 
 namespace anneal::graph {
 
-// Ledger format, version 1: .anneal/targets/<name>/experiments.jsonl
+// Ledger format, version 2: .anneal/targets/<name>/experiments.jsonl
 //
 //   ledger := record*
 //   record := JSON object on one line, terminated by "\n"
 //
 // Records are appended, one per experiment, in the order experiments finish; nothing is
 // rewritten, except that a torn last line (no newline, or not valid JSON — a write cut
-// short by a crash) is cut off when the ledger is next opened. Record fields (version 1):
+// short by a crash) is cut off when the ledger is next opened. Record fields:
 //
-//   "v": 1, "id": N (0 = the baseline), "key": HEX (the experiment's decide node),
+//   "v": 2 (1 in format-1 lines), "id": N (0 = the baseline), "key": HEX (the experiment's decide node),
 //   "config": HEX (the target's config digest), "baseline": SHA, "outcome": OUTCOME,
 //   "score": X|null, "scores": {STAGE: X}, "commit": SHA|null, "parent": SHA,
 //   "hypothesis": TEXT, "violations": [{"path","reason"}], "detail": TEXT,
 //   "decision": {"accept","reason","probability"}, "state": {...} (search and incumbent
 //   state after this experiment), "cost_usd": X, "duration_s": X, "time": ISO-8601 UTC
+//
+// Version 2 adds, in front of every line, "seq" and "chain" (graph/ledger_chain.h): the ledger
+// is written only by anneal, and a line that does not follow the chain — forged, edited,
+// duplicated, or after a deleted one — is reported as `PATH:LINE: warning: …` on stderr (once
+// per process) and is not believed: readers skip it, and the next record chains from the last
+// believed one. Readers never return "seq" and "chain". A format-1 ledger reads as before; its
+// lines are believed unchecked, and the first record appended starts the chain (seq 1). The
+// chain is checked in full on the first read of a Ledger, then only the bytes appended since:
+// what changes before them while a Ledger is open is seen by the next one. What the chain does
+// and does not guarantee: README.md, "Trust model".
 //
 // Durability: a record appended with Sync::Now is on disk (fdatasync) before append returns,
 // with every deferred record before it. A deferred record (Sync::Deferred: an experiment whose
@@ -37,9 +51,9 @@ namespace anneal::graph {
 //
 // A record with id 0 starts a generation: when the target's configuration changes, its
 // experiments are replayed from the baseline (cached nodes are reused) and appended anew.
-// Readers take the current generation: the records after the last id-0 record.
+// Readers take the current generation: the believed records after the last id-0 record.
 
-inline constexpr int k_ledger_version = 1;
+inline constexpr int k_ledger_version = 2;
 
 class Ledger {
  public:
@@ -61,14 +75,30 @@ class Ledger {
   Result<void> append(const nlohmann::json& record, Sync sync = Sync::Now);
   /// Syncs the deferred records to disk (nothing to do when there are none).
   Result<void> sync();
+  /// The lines not believed, as `PATH:LINE: warning: …`, in file order (each is also printed
+  /// to stderr, once per process).
+  Result<std::vector<std::string>> warnings() const;
 
   const std::filesystem::path& path() const { return m_path; }
 
  private:
   explicit Ledger(std::filesystem::path path) : m_path(std::move(path)) {}
-  /// Complete lines from the end of the file backwards, newest first, until `keep` says stop.
+  /// The believed records from the end of the file backwards, newest first, until `keep` says
+  /// stop.
   template <class Keep>
   Result<void> scan_backwards(Keep&& keep) const;
+  /// Brings `m_checked` up to the file's end: judges the complete lines not judged yet.
+  Result<void> check() const;
+  /// How far the chain has been checked.
+  struct Checked {
+    dev_t device = 0;
+    ino_t inode = 0;
+    off_t size = 0;    ///< bytes judged: whole lines
+    size_t lines = 0;  ///< lines in them
+    ChainVerifier verifier;
+    std::vector<off_t> rejected;  ///< where each line not believed starts, ascending
+    std::vector<std::string> warnings;
+  };
   /// The file appends go to, kept open between them; syncs what is still unsynced when the
   /// ledger goes away.
   struct Appender {
@@ -81,6 +111,7 @@ class Ledger {
   };
   std::filesystem::path m_path;
   Appender m_appender;
+  mutable Checked m_checked;
 };
 
 }  // namespace anneal::graph

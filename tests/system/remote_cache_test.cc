@@ -90,13 +90,14 @@ int remote_warnings(const Outcome& o) {
   return n;
 }
 
-/// The ledger of `t`, without the fields that say when or how long (they differ by run).
+/// The ledger of `t`, without the fields that say when or how long (they differ by run), and
+/// the chain, which hashes them.
 nlohmann::json ledger_without_times(const TempRepo& repo) {
   nlohmann::json records = nlohmann::json::array();
   std::istringstream lines(repo.read(".anneal/targets/t/experiments.jsonl"));
   for (std::string line; std::getline(lines, line);) {
     auto record = nlohmann::json::parse(line);
-    for (const char* field : {"time", "duration_s"})
+    for (const char* field : {"time", "duration_s", "chain"})
       record.erase(field);
     records.push_back(record);
   }
