@@ -312,7 +312,7 @@ TEST_CASE("a request that hangs past the agent's timeout crashes its experiment 
   double took = seconds_since(start);
   INFO(built.out << built.err);
   REQUIRE(built.status == 0);
-  CHECK(took < 6);
+  CHECK(took < 9);  // ended by the 1 s timeout and one retry, not by the fake's 10 s hold
 
   auto history = repo.history("words");
   REQUIRE(history.size() == 3);
