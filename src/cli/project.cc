@@ -1,11 +1,15 @@
 #include "cli/project.h"
 
+#include <stdlib.h>
+
 #include <functional>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "cli/terminal.h"
+#include "graph/containment.h"
+#include "util/secrets.h"
 
 namespace anneal::cli {
 
@@ -23,6 +27,10 @@ Result<Project> open_project(graph::Workspace workspace) {
   auto annealfile = graph::load_annealfile(annealfile_path(workspace), is_terminal(stderr));
   if (!annealfile)
     return std::unexpected(annealfile.error());
+  // Variables the Annealfile names as secrets without their names saying so: this process
+  // and every node it starts (through ninja) keep them from commands and redact their values.
+  std::string secrets = secret_vars_value(graph::declared_secret_variables(*annealfile));
+  ::setenv(k_secret_vars_env, secrets.c_str(), 1);
   return Project{std::move(workspace), std::move(*annealfile)};
 }
 

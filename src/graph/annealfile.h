@@ -235,6 +235,7 @@ struct KnowledgeSettings {
 struct Scope {
   std::vector<std::string> editable;   ///< globs; a target's `artifact` files are always editable
   std::vector<std::string> immutable;  ///< globs
+  std::vector<std::string> hidden;     ///< globs the agent must not read (nodes/hidden_paths.h)
 };
 
 struct Target {

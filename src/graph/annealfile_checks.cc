@@ -325,6 +325,22 @@ class Checker {
                                            file, target.name, glob));
           break;
         }
+    for (const auto& file : target.artifact)
+      for (const auto& glob : target.scope.hidden)
+        if (git::glob_match(glob, file)) {
+          error(artifact_path, fmt::format("artifact '{}' of target '{}' is also hidden (scope.hidden '{}'): "
+                                           "the agent cannot improve a file it cannot read",
+                                           file, target.name, glob));
+          break;
+        }
+    for (const auto& glob : target.scope.hidden)
+      if (!target.instructions.empty() && git::glob_match(glob, target.instructions)) {
+        YamlPath instructions_path = path;
+        instructions_path.emplace_back("instructions");
+        error(instructions_path, fmt::format("the instructions '{}' of target '{}' are hidden (scope.hidden "
+                                             "'{}'), so they would be shown to the agent that must not read them",
+                                             target.instructions, target.name, glob));
+      }
   }
 
   void check_target_needs(const Target& target, const YamlPath& path) {

@@ -390,6 +390,7 @@ Target read_target(Reader& in, const YamlPath& path, const std::string& name) {
   target.artifact = in.strings(path / "artifact");
   target.scope.editable = in.strings(path / "scope" / "editable");
   target.scope.immutable = in.strings(path / "scope" / "immutable");
+  target.scope.hidden = in.strings(path / "scope" / "hidden");
   for (const std::string& file : target.artifact)
     if (std::find(target.scope.editable.begin(), target.scope.editable.end(), file) ==
         target.scope.editable.end())

@@ -1,5 +1,7 @@
 #include "graph/containment.h"
 
+#include <set>
+
 #include <fmt/format.h>
 
 namespace anneal::graph {
@@ -61,6 +63,26 @@ Result<void> check_sandbox(const Annealfile& file, const std::vector<const Targe
                      "git-state guard and orphan killing between them and your files",
                      probe.reason));
   return {};
+}
+
+std::vector<std::string> declared_secret_variables(const Annealfile& file) {
+  std::set<std::string> names;
+  auto add_agent = [&](const Agent& agent) {
+    if (agent.kind == AgentKind::Api && !agent.api.api_key_env.empty())
+      names.insert(agent.api.api_key_env);
+  };
+  for (const auto& [name, agent] : file.agents) add_agent(agent);
+  for (const Target& target : file.targets) {
+    add_agent(target.agent);
+    if (target.judge) {
+      add_agent(target.judge->agent);
+      if (target.judge->generate && target.judge->generate->agent)
+        add_agent(*target.judge->generate->agent);
+    }
+  }
+  if (!file.cache.token_env.empty())
+    names.insert(file.cache.token_env);
+  return {names.begin(), names.end()};
 }
 
 }  // namespace anneal::graph

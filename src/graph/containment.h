@@ -33,4 +33,10 @@ void add_containment_fields(nlohmann::json& spec, const Containment& c);
 Result<void> check_sandbox(const Annealfile& file, const std::vector<const Target*>& targets,
                            const proc::SandboxProbe& probe, const std::function<void(const std::string&)>& warn);
 
+/// The variables the Annealfile names as holding secrets whatever they are called: every
+/// agent's `api_key_env` (or its provider's default) and `cache.token_env`. The build hands
+/// them to its nodes in ANNEAL_SECRET_VARS (util/secrets.h), so their commands do not get
+/// them and what those commands print is redacted of their values.
+std::vector<std::string> declared_secret_variables(const Annealfile& file);
+
 }  // namespace anneal::graph

@@ -387,6 +387,8 @@ Result<ExperimentPlan> plan_experiment(const Target& target, int id, const Searc
   if (!agent)
     return std::unexpected(agent.error());
   nlohmann::json scope = {{"editable", target.scope.editable}, {"immutable", target.scope.immutable}};
+  if (!target.scope.hidden.empty())  // absent otherwise: the keys of earlier specs stay the same
+    scope["hidden"] = target.scope.hidden;
   nlohmann::json decide = decide_fields(target, id, position);
   if (!reference.is_null())
     decide["reference"] = reference;

@@ -22,6 +22,12 @@ struct GitDirs {
 
 /// The git directories of `worktree`, from its `.git` file ("gitdir: …") and that
 /// directory's `commondir`, without opening the repository.
+/// Whether `path` is `dir` or inside it (both absolute, lexically).
+bool is_under(const fs::path& path, const fs::path& dir) {
+  auto rel = path.lexically_normal().lexically_relative(dir.lexically_normal());
+  return !rel.empty() && *rel.begin() != "..";
+}
+
 GitDirs git_dirs(const fs::path& worktree) {
   GitDirs dirs;
   fs::path dot_git = worktree / ".git";
@@ -82,9 +88,14 @@ Result<void> contain_command(const NodeContext& context, const nlohmann::json& s
   GitDirs git = git_dirs(place.worktree);
   // The git directories are read-only either way; bound again in case they sit under the
   // private /tmp or the mask.
-  for (const fs::path& dir : {git.common, git.gitdir})
-    if (!dir.empty())
+  for (const fs::path& dir : {git.common, git.gitdir}) {
+    if (dir.empty())
+      continue;
+    if (!place.hide_git)
       sandbox.readable.push_back(dir);
+    else if (role != CommandRole::Agent || !is_under(dir, repo_root))  // the mask hides the rest
+      sandbox.hidden.push_back(dir);
+  }
   if (role == CommandRole::Agent)
     sandbox.mask = repo_root;
   else

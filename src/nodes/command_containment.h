@@ -27,6 +27,9 @@ struct CommandPlace {
   std::filesystem::path worktree;
   std::vector<std::filesystem::path> writable;  ///< e.g. the agent's prompt and hypothesis folder
   std::vector<std::filesystem::path> readable;  ///< e.g. the judge's sample file
+  /// An agent of a target with `scope.hidden`: no git directory in its view, since the
+  /// repository's history holds the files it must not read (git commands fail there).
+  bool hide_git = false;
 };
 
 /// Machine-wide paths every sandboxed command may write, colon-separated, like Bazel's

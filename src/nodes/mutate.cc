@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "edit/apply_edits.h"
 #include "edit/edit_reply.h"
@@ -13,9 +14,11 @@
 #include "nodes/agent_output.h"
 #include "nodes/candidate.h"
 #include "nodes/command_containment.h"
+#include "nodes/hidden_paths.h"
 #include "nodes/tune.h"
 #include "proc/subprocess.h"
 #include "util/file.h"
+#include "util/secrets.h"
 
 namespace anneal::nodes {
 
@@ -50,8 +53,11 @@ Result<AgentRun> run_command_agent(NodeContext& context, const nlohmann::json& s
                  {"ANNEAL_SEED", std::to_string(spec.at("seed").get<uint64_t>())},
                  {"ANNEAL_PARENT", spec.at("parent").get<std::string>()},
                  {"ANNEAL_SECOND_PARENT", spec.value("second_parent", "")}};
-  if (auto contained = contain_command(context, agent, CommandRole::Agent, {worktree, {scratch}, {}}, options);
-      !contained)
+  CommandPlace place;
+  place.worktree = worktree;
+  place.writable = {scratch};
+  place.hide_git = spec.at("scope").contains("hidden");
+  if (auto contained = contain_command(context, agent, CommandRole::Agent, place, options); !contained)
     return std::unexpected(contained.error());
   auto run = proc::run(options);
   if (!run)
@@ -89,7 +95,7 @@ Result<AgentRun> run_command_agent(NodeContext& context, const nlohmann::json& s
   }
   // The hypothesis: what the agent wrote to ANNEAL_HYPOTHESIS_FILE, or a "Hypothesis:" line.
   if (auto text = read_file_if_exists(hypothesis_file))
-    out.hypothesis = *text;
+    out.hypothesis = redact(*text);  // written, not printed, but kept all the same
   else
     out.hypothesis = agent_reported_hypothesis(run->out);
   while (!out.hypothesis.empty() && std::isspace(static_cast<unsigned char>(out.hypothesis.back())))
@@ -176,6 +182,22 @@ Result<AgentRun> run_api_agent(NodeContext& context, const nlohmann::json& spec,
   return out;
 }
 
+/// The changed files that hold the value of a secret variable (an agent that was passed a
+/// key and wrote it down): committing them would put the key in the repository.
+std::vector<git::Violation> files_with_secrets(const fs::path& worktree, const std::vector<git::Change>& changes) {
+  std::vector<git::Violation> out;
+  for (const auto& change : changes) {
+    if (change.kind == git::ChangeKind::Deleted || change.symlink)
+      continue;
+    auto text = read_file_if_exists(worktree / change.path);
+    if (!text)
+      continue;
+    if (auto names = secrets_in(*text); !names.empty())
+      out.push_back({change.path, fmt::format("holds the value of {}", fmt::join(names, ", "))});
+  }
+  return out;
+}
+
 git::ScopeRules scope_rules(const nlohmann::json& scope) {
   git::ScopeRules rules;
   rules.editable = scope.value("editable", std::vector<std::string>{});
@@ -199,6 +221,10 @@ Result<NodeResult> execute_mutate(NodeContext& context, const NodeSpec& spec) {
   fs::path worktree = *made;
   fs::path scratch = context.anneal_dir / "tmp" / target / spec.key.hex();
 
+  // Files the agent must not read are out of the worktree while it runs.
+  auto hidden = HiddenPaths::hide(worktree, j.at("scope").value("hidden", std::vector<std::string>{}));
+  if (!hidden)
+    return std::unexpected(hidden.error());
   std::string kind = j.at("agent").at("kind").get<std::string>();
   Result<AgentRun> agent = kind == "tune"  ? run_tune_agent(context, j, worktree)
                            : kind == "api" ? run_api_agent(context, j, worktree)
@@ -207,6 +233,9 @@ Result<NodeResult> execute_mutate(NodeContext& context, const NodeSpec& spec) {
   fs::remove_all(scratch, ec);
   if (!agent)
     return std::unexpected(agent.error());
+  auto hidden_written = hidden->restore();
+  if (!hidden_written)
+    return std::unexpected(hidden_written.error());
   NodeResult result = std::move(agent->result);
   result.parent = parent;
   result.hypothesis = agent->hypothesis;
@@ -235,11 +264,17 @@ Result<NodeResult> execute_mutate(NodeContext& context, const NodeSpec& spec) {
   if (!changes)
     return std::unexpected(changes.error());
   auto violations = git::check_scope(scope_rules(j.at("scope")), *changes, worktree);
-  if (!violations.empty() || changes->empty()) {
+  violations.insert(violations.begin(), hidden_written->begin(), hidden_written->end());
+  auto leaks = violations.empty() ? files_with_secrets(worktree, *changes) : std::vector<git::Violation>{};
+  if (!violations.empty() || !leaks.empty() || changes->empty()) {
     result.outcome = Outcome::Blocked;
     for (const auto& v : violations)
       result.violations.push_back({v.path, v.reason});
-    result.detail = changes->empty() ? "no change" : fmt::format("{} path(s) outside the scope", violations.size());
+    for (const auto& v : leaks)
+      result.violations.push_back({v.path, v.reason});
+    result.detail = !violations.empty() ? fmt::format("{} path(s) outside the scope", violations.size())
+                    : !leaks.empty()    ? fmt::format("{} file(s) hold a secret's value", leaks.size())
+                                        : "no change";
     discard_worktree();
     finish();
     return result;

@@ -236,22 +236,27 @@ TEST_CASE("a sandboxed command killed by a signal is reported so", "[proc][sandb
   CHECK(r.describe() == "exit status 3");
 }
 
-TEST_CASE("user commands get no secrets but those passed", "[proc]") {
-  ::setenv("ANNEAL_TEST_API_KEY", "key-one", 1);
-  ::setenv("ANNEAL_TEST_OTHER_TOKEN", "token-two", 1);
-  ::setenv("ANNEAL_TEST_PLAIN", "plain", 1);
+TEST_CASE("user commands get no secrets but those passed, and print them redacted", "[proc]") {
+  ::setenv("ANNEAL_TEST_API_KEY", "key-one-123456", 1);
+  ::setenv("ANNEAL_TEST_OTHER_TOKEN", "token-two-654321", 1);
+  ::setenv("ANNEAL_TEST_PLAIN", "plain-value", 1);
   RunOptions options;
-  options.command = "echo \"[$ANNEAL_TEST_API_KEY][$ANNEAL_TEST_OTHER_TOKEN][$ANNEAL_TEST_PLAIN]\"";
+  options.command = "echo \"[$ANNEAL_TEST_API_KEY][$ANNEAL_TEST_OTHER_TOKEN][$ANNEAL_TEST_PLAIN]\"; "
+                    "test \"$ANNEAL_TEST_API_KEY\" = key-one-123456 && echo got it >&2 || true";
   SECTION("by default none") {
-    CHECK(run_ok(options).out == "[][][plain]\n");
+    RunResult r = run_ok(options);
+    CHECK(r.out == "[][][plain-value]\n");
+    CHECK(r.err == "");
   }
-  SECTION("pass_env passes one") {
+  SECTION("pass_env passes one; what the command prints of it is redacted") {
     options.pass_env = {"ANNEAL_TEST_API_KEY"};
-    CHECK(run_ok(options).out == "[key-one][][plain]\n");
+    RunResult r = run_ok(options);
+    CHECK(r.out == "[[redacted:ANNEAL_TEST_API_KEY]][][plain-value]\n");
+    CHECK(r.err == "got it\n");  // the command had the real value
   }
-  SECTION("anneal's own processes get everything") {
+  SECTION("anneal's own processes get everything, unredacted") {
     options.inherit = anneal::proc::Inherit::Everything;
-    CHECK(run_ok(options).out == "[key-one][token-two][plain]\n");
+    CHECK(run_ok(options).out == "[key-one-123456][token-two-654321][plain-value]\n");
   }
   SECTION("in the sandbox too") {
     require_sandbox();
@@ -260,7 +265,7 @@ TEST_CASE("user commands get no secrets but those passed", "[proc]") {
     options.sandbox = SandboxOptions{};
     options.sandbox->writable = {dir.path()};
     options.pass_env = {"ANNEAL_TEST_OTHER_TOKEN"};
-    CHECK(run_ok(options).out == "[][token-two][plain]\n");
+    CHECK(run_ok(options).out == "[][[redacted:ANNEAL_TEST_OTHER_TOKEN]][plain-value]\n");
   }
   ::unsetenv("ANNEAL_TEST_API_KEY");
   ::unsetenv("ANNEAL_TEST_OTHER_TOKEN");

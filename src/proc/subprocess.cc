@@ -598,6 +598,12 @@ Result<RunResult> run(const RunOptions& options) {
     }
   }
   result.duration_s = Seconds(Clock::now() - start).count();
+  // A user's command may print a secret it was passed (or found): nothing anneal keeps of
+  // what it printed may hold the value.
+  if (options.inherit == Inherit::WithoutSecrets) {
+    result.out = redact(result.out);
+    result.err = redact(result.err);
+  }
   return result;
 }
 

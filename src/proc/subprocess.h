@@ -30,7 +30,8 @@ struct RunOptions {
   std::filesystem::path cwd;
   /// Set on top of the inherited environment (same name = override).
   std::vector<std::pair<std::string, std::string>> env;
-  /// Which environment is inherited; a user's command gets no secrets by default.
+  /// Which environment is inherited; a user's command gets no secrets by default, and what
+  /// it prints (RunResult::out/err) comes back redacted of every secret value (util/secrets.h).
   Inherit inherit = Inherit::WithoutSecrets;
   /// Secret variables a user's command is given all the same (`pass_env:`).
   std::vector<std::string> pass_env;

@@ -24,7 +24,7 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 std::set<std::string> named_secrets() {
   std::set<std::string> names = {"ANNEAL_REMOTE_TOKEN"};
-  if (const char* list = std::getenv("ANNEAL_SECRET_VARS")) {
+  if (const char* list = std::getenv(k_secret_vars_env)) {
     std::string_view rest(list);
     while (!rest.empty()) {
       size_t comma = rest.find(',');
@@ -37,10 +37,31 @@ std::set<std::string> named_secrets() {
   return names;
 }
 
+/// (value, name) of every secret variable long enough to look for.
+std::vector<std::pair<std::string, std::string>> secret_values() {
+  std::vector<std::pair<std::string, std::string>> values;
+  for (const auto& name : secret_variable_names())
+    if (const char* v = std::getenv(name.c_str()); v != nullptr && std::string_view(v).size() >= k_min_redacted_length)
+      values.emplace_back(v, name);
+  return values;
+}
+
 }  // namespace
+
+std::string secret_vars_value(const std::vector<std::string>& names) {
+  std::set<std::string> all = named_secrets();
+  all.erase("ANNEAL_REMOTE_TOKEN");  // always secret, no need to name it
+  all.insert(names.begin(), names.end());
+  std::string out;
+  for (const auto& name : all)
+    out += (out.empty() ? "" : ",") + name;
+  return out;
+}
 
 bool looks_secret(std::string_view name) {
   std::string n = upper(name);
+  if (n == k_secret_vars_env)  // names, not values
+    return false;
   return ends_with(n, "_API_KEY") || n == "API_KEY" || ends_with(n, "_TOKEN") ||
          n.find("SECRET") != std::string::npos || n.find("PASSWORD") != std::string::npos;
 }
@@ -77,13 +98,18 @@ std::vector<std::string> child_environment(const std::vector<std::string>& pass_
   return out;
 }
 
+std::vector<std::string> secrets_in(std::string_view text) {
+  std::vector<std::string> names;
+  for (const auto& [value, name] : secret_values())
+    if (text.find(value) != std::string_view::npos)
+      names.push_back(name);
+  return names;  // secret_variable_names() is sorted
+}
+
 std::string redact(std::string_view text) {
   std::string out(text);
   // Longest values first, so a value containing another is replaced whole.
-  std::vector<std::pair<std::string, std::string>> values;
-  for (const auto& name : secret_variable_names())
-    if (const char* v = std::getenv(name.c_str()); v != nullptr && std::string_view(v).size() >= 4)
-      values.emplace_back(v, name);
+  std::vector<std::pair<std::string, std::string>> values = secret_values();
   std::sort(values.begin(), values.end(),
             [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
   for (const auto& [value, name] : values) {
