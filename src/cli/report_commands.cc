@@ -39,6 +39,8 @@ nlohmann::json history_entry(const nlohmann::json& r) {
           {"commit", r.value("commit", nlohmann::json())},
           {"parent", r.value("parent", nlohmann::json())},
           {"draft", r.value("draft", 0)},
+          {"baseline", r.value("baseline", nlohmann::json())},
+          {"strategy", r.value("strategy", nlohmann::json())},
           {"hypothesis", r.value("hypothesis", "")},
           {"violations", r.value("violations", nlohmann::json::array())},
           {"detail", r.value("detail", "")},
@@ -129,6 +131,8 @@ Result<int> run_status(const std::vector<std::string>& names, bool json) {
         entry["best_score"] = optional_json(position.best_score);
         entry["commit"] = position.best.empty() ? nlohmann::json(nullptr) : nlohmann::json(position.best);
         entry["spent_usd"] = position.spent_usd;
+        // The commit the target's run stands on (its baseline); `state` says when HEAD left it.
+        entry["stands_on"] = state->last->value("baseline", "");
       }
       switch (state->kind) {
         case graph::TargetState::Kind::New: state_text = "not built"; break;
@@ -179,8 +183,10 @@ Result<int> run_status(const std::vector<std::string>& names, bool json) {
     if (e["spent_total_usd"].get<double>() > 0 || e.contains("usd_per_day"))
       today = fmt::format(" (today ${:.2f}{})", e["spent_today_usd"].get<double>(),
                           e.contains("usd_per_day") ? fmt::format(" of ${:.2f}", e["usd_per_day"].get<double>()) : "");
-    fmt::print("{}: {}/{} experiments, baseline {}, best {}{}, spent ${:.2f}{} — {}\n", e["name"].get<std::string>(),
+    std::string on = e.value("stands_on", "");
+    fmt::print("{}: {}/{} experiments, baseline {}{}, best {}{}, spent ${:.2f}{} — {}\n", e["name"].get<std::string>(),
                e["experiments"].get<int>(), e.value("budget", 0), number_text(e["baseline_score"]),
+               on.empty() ? "" : " on " + on.substr(0, 12),
                number_text(e["best_score"]),
                e["commit"].is_string() ? " at " + e["commit"].get<std::string>().substr(0, 12) : "",
                e["spent_usd"].get<double>(), today, e["state"].get<std::string>());

@@ -244,6 +244,11 @@ struct Target {
   std::vector<std::string> artifact;
   Scope scope;
   Agent agent;  ///< resolved: a named agent copied in, or the inline one
+  /// `baseline: pinned`: the baseline stays the commit of the first build instead of
+  /// following HEAD (graph/baseline_choice.h).
+  bool baseline_pinned = false;
+  /// `inputs:` globs of what the checks read; empty: every path of the tree counts.
+  std::vector<std::string> inputs;
   std::string instructions;  ///< optional guidance file, relative to the repository root
   int drafts = 1;
   double restart_probability = 0;  ///< chance a draft starts from the baseline

@@ -391,6 +391,8 @@ Target read_target(Reader& in, const YamlPath& path, const std::string& name) {
   target.scope.editable = in.strings(path / "scope" / "editable");
   target.scope.immutable = in.strings(path / "scope" / "immutable");
   target.scope.hidden = in.strings(path / "scope" / "hidden");
+  target.baseline_pinned = in.text(path / "baseline") == "pinned";
+  target.inputs = in.strings(path / "inputs");
   for (const std::string& file : target.artifact)
     if (std::find(target.scope.editable.begin(), target.scope.editable.end(), file) ==
         target.scope.editable.end())

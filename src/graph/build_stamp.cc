@@ -27,11 +27,44 @@ std::string file_state(const fs::path& path) {
   return fmt::format("{} {}.{}", st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 }
 
+std::string trimmed(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+    text.pop_back();
+  return text;
+}
+
+/// What the commit at HEAD depends on, by stat and without opening the repository: HEAD's
+/// text, the branch file it names and packed-refs (a target follows HEAD).
+std::string head_state(const fs::path& root) {
+  fs::path git = root / ".git";
+  std::error_code ec;
+  if (!fs::is_directory(git, ec)) {  // a linked worktree or a submodule: "gitdir: PATH"
+    std::string link = trimmed(read_file_if_exists(git).value_or(""));
+    if (!link.starts_with("gitdir: "))
+      return "no git directory";
+    git = fs::path(link.substr(8));
+    if (git.is_relative())
+      git = root / git;
+  }
+  fs::path common = git;
+  if (auto dir = read_file_if_exists(git / "commondir")) {
+    fs::path named = trimmed(*dir);
+    common = named.is_relative() ? git / named : named;
+  }
+  std::string head = trimmed(read_file_if_exists(git / "HEAD").value_or(""));
+  std::string out = "HEAD " + head;
+  if (head.starts_with("ref: "))
+    out += "\nref " + file_state(common / head.substr(5));
+  out += "\npacked-refs " + file_state(common / "packed-refs");
+  return out;
+}
+
 }  // namespace
 
 cache::Digest build_fingerprint(const Workspace& workspace, const fs::path& annealfile, std::string_view arguments) {
   std::string input = fmt::format("args\n{}\nbinary\n{}\nannealfile\n", arguments, file_state("/proc/self/exe"));
   input += read_file_if_exists(annealfile).value_or("<missing>");
+  input += "\n" + head_state(workspace.root());
   std::vector<std::string> ledgers;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(workspace.anneal_dir() / "targets", ec)) {
@@ -41,7 +74,7 @@ cache::Digest build_fingerprint(const Workspace& workspace, const fs::path& anne
   std::sort(ledgers.begin(), ledgers.end());
   for (const auto& line : ledgers)
     input += "\nledger " + line;
-  return cache::digest_of(input, "anneal-build-stamp-v1");
+  return cache::digest_of(input, "anneal-build-stamp-v2");
 }
 
 bool stamp_matches(const Workspace& workspace, const cache::Digest& fingerprint) {

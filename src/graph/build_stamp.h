@@ -13,7 +13,8 @@ namespace anneal::graph {
 //
 // Written after a build that left every target it was asked for up to date. The digest
 // covers all that can give such a build work again: the Annealfile's bytes, the build's
-// arguments, every ledger's size and modification time, and the anneal binary itself. When
+// arguments, every ledger's size and modification time, the anneal binary itself, and what
+// HEAD resolves through (HEAD's text, its branch file and packed-refs, by stat). When
 // it still matches, `anneal build` has nothing to do and says so without parsing the
 // Annealfile or opening the repository — ninja's trick of trusting stat() over re-reading.
 

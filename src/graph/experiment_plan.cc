@@ -377,13 +377,14 @@ Result<ExperimentPlan> plan_experiment(const Target& target, int id, const Searc
 
 Result<ExperimentPlan> plan_experiment(const Target& target, int id, const SearchPosition& position,
                                        const std::vector<DraftStart>& starts, const PromptFor& prompt_for,
-                                       const JudgeSamples* samples, const nlohmann::json& reference) {
+                                       const JudgeSamples* samples, const nlohmann::json& reference,
+                                       const nlohmann::json* agent_override) {
   if (target.judge && !samples)
     return fail(fmt::format("target '{}': the judge's samples were not read", target.name));
   ExperimentPlan plan;
   plan.id = id;
   plan.starts = starts;
-  auto agent = agent_spec(target.agent);
+  auto agent = agent_override ? Result<nlohmann::json>(*agent_override) : agent_spec(target.agent);
   if (!agent)
     return std::unexpected(agent.error());
   nlohmann::json scope = {{"editable", target.scope.editable}, {"immutable", target.scope.immutable}};
@@ -403,7 +404,10 @@ Result<ExperimentPlan> plan_experiment(const Target& target, int id, const Searc
   if (!state)
     return std::unexpected(state.error());
   double step_scale = state->step_scale(*config);
-  for (int draft = 0; draft < target.drafts; ++draft) {
+  const int drafts = agent_override ? 1 : target.drafts;
+  if (agent_override)
+    plan.starts.resize(1);
+  for (int draft = 0; draft < drafts; ++draft) {
     const DraftStart& start = starts.at(draft);
     uint64_t seed = draft_seed(target.search.seed, id, draft);
     nlohmann::json mutate = {{"kind", "mutate"},
@@ -417,7 +421,9 @@ Result<ExperimentPlan> plan_experiment(const Target& target, int id, const Searc
     std::vector<cache::Digest> inputs;
     std::string where = fmt::format("{}#{}.{}", target.name, id, draft);
     size_t first_node = plan.nodes.size();
-    if (target.agent.kind == AgentKind::Tune) {
+    if (agent_override) {
+      // Its change is given: nothing to ask.
+    } else if (target.agent.kind == AgentKind::Tune) {
       mutate["step_scale"] = step_scale;
     } else {
       auto prompt = prompt_for(start);

@@ -108,10 +108,13 @@ nlohmann::json call_temperature(const ApiSettings& api, double wanted);
 /// Plans experiment `id` from `position`: per draft a mutation (for api agents preceded by
 /// its LLM call, with `prompt_for`'s prompt), gates, stages and judge; then the decide node,
 /// which also gets `reference`: what the strategy compares with (strategy_reference()).
+/// `agent_override`, when not null, is the mutation's agent spec instead of target.agent's:
+/// one draft, no prompt and no call (the carry-over of graph/carry_over.h).
 Result<ExperimentPlan> plan_experiment(const Target& target, int id, const SearchPosition& position,
                                        const std::vector<DraftStart>& starts, const PromptFor& prompt_for,
                                        const JudgeSamples* samples = nullptr,
-                                       const nlohmann::json& reference = nlohmann::json());
+                                       const nlohmann::json& reference = nlohmann::json(),
+                                       const nlohmann::json* agent_override = nullptr);
 
 /// The same with one prompt for every draft and the draft starts of draft_starts().
 Result<ExperimentPlan> plan_experiment(const Target& target, int id, const SearchPosition& position,

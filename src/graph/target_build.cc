@@ -112,6 +112,8 @@ class TargetBuild {
   std::vector<nlohmann::json> m_recent;  ///< the last few records, for the agent's prompt
   TargetKnowledge m_knowledge;
   bool m_knowledge_loaded = false;
+  /// The previous run's best change, tried as experiment #1 of a run on a new HEAD.
+  std::optional<CarryOver> m_carry;
   std::optional<llm::PriceTable> m_prices;
   bool m_warned_unpriced = false;
   /// Whether the current experiment ran nodes: one whose nodes were all cached is replayed
@@ -211,6 +213,11 @@ Result<void> TargetBuild::consolidate(int id) {
 Result<ExperimentPlan> TargetBuild::plan(int id) {
   if (id == 0)
     return plan_baseline(m_target, m_state.baseline, samples());
+  if (id == 1 && m_carry) {
+    nlohmann::json carry = {{"kind", "carry"}, {"from", m_carry->from}, {"to", m_carry->to}};
+    DraftStart start{m_position.incumbent, false, "", "carry-over", "the previous run's best change"};
+    return plan_experiment(m_target, id, m_position, {start}, {}, samples(), nlohmann::json(), &carry);
+  }
   StrategyStep step = strategy_step(m_target, id, m_position, m_memory);
   if (m_target.agent.kind == AgentKind::Tune)
     return plan_experiment(
@@ -367,6 +374,8 @@ Result<nlohmann::json> TargetBuild::record(const ExperimentPlan& plan, const nod
                       {"state", next.to_json()}};
   if (d.contains("judge"))
     r["judge"] = d.at("judge");
+  if (plan.id == 0 && m_carry)  // so that a build resumed before #1 still carries it over
+    r["carry"] = {{"from", m_carry->from}, {"to", m_carry->to}};
   if (plan.id > 0) {
     r["strategy"] = start.strategy;
     r["selection"] = start.selection;
@@ -560,6 +569,10 @@ Result<void> TargetBuild::load_state() {
     m_state.next_id = 0;
     m_state.reason = "--fresh: every node runs again";
   }
+  m_carry = m_state.carry;
+  if (m_state.kind == TargetState::Kind::Resume && m_state.next_id == 1)
+    if (const auto& c = m_state.last->value("carry", nlohmann::json()); c.is_object())
+      m_carry = CarryOver{c.value("from", ""), c.value("to", "")};
   m_memory = SearchMemory::start(m_target);
   m_hypotheses.clear();
   if (m_state.kind == TargetState::Kind::Resume) {
@@ -623,12 +636,17 @@ Result<TargetBuildResult> TargetBuild::run() {
     return up_to_date();
 
   TargetBuildResult result;
-  if (m_state.kind == TargetState::Kind::New && m_target.needs.empty() && m_repo->has_uncommitted_changes())
-    note(fmt::format("{}: note: uncommitted changes are not seen; the baseline is HEAD ({})", m_target.name,
-                     m_state.baseline.substr(0, 12)));
+  if ((m_state.kind == TargetState::Kind::New || !m_state.moved.empty()) && m_target.needs.empty() &&
+      m_repo->has_uncommitted_changes())
+    note(fmt::format("{}: note: uncommitted changes are not seen (only the Annealfile is read from your working "
+                     "tree); the baseline is HEAD ({})",
+                     m_target.name, m_state.baseline.substr(0, 12)));
   if (m_state.kind == TargetState::Kind::Replay)
-    note(fmt::format("{}: {}; replaying from the baseline{}", m_target.name, m_state.reason,
-                     m_options.fresh ? "" : " (cached results are reused)"));
+    note(fmt::format("{}: {}; {}{}", m_target.name, m_state.reason,
+                     m_state.moved.empty() ? "replaying from the baseline" : "a new run from HEAD",
+                     m_carry ? ", first trying the previous best's change there"
+                     : m_options.fresh ? ""
+                                       : " (cached results are reused)"));
 
   // Whatever an interrupted build left behind is stale now that we hold the lock, once the
   // nodes it left running (they notice it is gone within moments) have stopped.
@@ -698,6 +716,8 @@ Result<TargetBuildResult> TargetBuild::run() {
     if (record->contains("commit") && record->at("commit").is_string())
       m_hypotheses[record->at("commit").get<std::string>()] = record->value("hypothesis", "");
     m_recent.push_back(*record);
+    if (id == 1 && m_carry && record->value("outcome", "") == "blocked")
+      note(fmt::format("{}: note: {}; the search goes on from HEAD", m_target.name, record->value("detail", "")));
     while (m_recent.size() > static_cast<size_t>(m_target.knowledge.recent))
       m_recent.erase(m_recent.begin());
     if (m_knowledge_loaded)

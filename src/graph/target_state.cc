@@ -69,19 +69,23 @@ Result<TargetState> inspect_target(Workspace& workspace, const Annealfile& annea
     return std::unexpected(last.error());
   state.last = *last;
 
-  // The baseline: what the target needs, else the commit pinned by the first build, else HEAD.
-  if (!upstream.empty())
+  // The baseline: what the target needs, else HEAD when it moved in a way the target sees,
+  // else the commit the last run stood on (graph/baseline_choice.h).
+  if (!upstream.empty()) {
     state.baseline = upstream.back();
-  else if (state.last)
-    state.baseline = state.last->value("baseline", "");
-  if (state.baseline.empty()) {
+  } else {
     auto repo = workspace.repo();
     if (!repo)
       return std::unexpected(repo.error());
-    auto head = (*repo)->head_commit();
-    if (!head)
-      return std::unexpected(head.error());
-    state.baseline = *head;
+    std::string previous = state.last ? state.last->value("baseline", "") : "";
+    std::string incumbent =
+        state.last ? SearchPosition::from_json(state.last->value("state", nlohmann::json::object())).incumbent : "";
+    auto choice = choose_baseline(**repo, target, previous, incumbent);
+    if (!choice)
+      return std::unexpected(choice.error());
+    state.baseline = choice->baseline;
+    state.moved = choice->moved;
+    state.carry = choice->carry;
   }
 
   if (!state.last) {
@@ -94,7 +98,8 @@ Result<TargetState> inspect_target(Workspace& workspace, const Annealfile& annea
                      last_record.value("baseline", "") == state.baseline;
   if (!same_config) {
     state.kind = TargetState::Kind::Replay;
-    state.reason = last_record.value("baseline", "") != state.baseline
+    state.reason = !state.moved.empty() ? state.moved
+                   : last_record.value("baseline", "") != state.baseline
                        ? "the target it needs has a new best commit"
                        : "its configuration changed since the last build" + changed_parts(last_record, state.parts);
     return state;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "graph/annealfile.h"
+#include "graph/baseline_choice.h"
 #include "graph/experiment_plan.h"
 #include "graph/judge_samples.h"
 #include "graph/ledger.h"
@@ -29,6 +30,8 @@ struct TargetState {
   cache::Digest digest;     ///< the current configuration's digest
   nlohmann::json parts;     ///< config_parts: what the digest is made of, part by part
   std::string baseline;     ///< the baseline commit the next generation starts from
+  std::string moved;        ///< why the baseline is HEAD now and not the last run's, or ""
+  std::optional<CarryOver> carry;  ///< the last run's best change, to try first on the new baseline
   int next_id = 0;          ///< the next experiment to run
   int budget = 0;
   std::optional<nlohmann::json> last;  ///< the last ledger record, if any

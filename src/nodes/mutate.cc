@@ -13,6 +13,7 @@
 #include "git/worktree_head.h"
 #include "nodes/agent_output.h"
 #include "nodes/candidate.h"
+#include "nodes/carry_over.h"
 #include "nodes/command_containment.h"
 #include "nodes/hidden_paths.h"
 #include "nodes/tune.h"
@@ -198,6 +199,24 @@ std::vector<git::Violation> files_with_secrets(const fs::path& worktree, const s
   return out;
 }
 
+Result<AgentRun> run_carry_agent(NodeContext& context, const nlohmann::json& spec, const fs::path& worktree) {
+  auto repo = context.repo();
+  if (!repo)
+    return std::unexpected(repo.error());
+  const auto& agent = spec.at("agent");
+  auto carried = carry_change(**repo, worktree, spec.at("parent").get<std::string>(),
+                              agent.at("from").get<std::string>(), agent.at("to").get<std::string>());
+  if (!carried)
+    return std::unexpected(carried.error());
+  AgentRun out;
+  out.hypothesis = carried->hypothesis;
+  if (!carried->applied) {
+    out.result.outcome = Outcome::Blocked;  // a result, not a failure to retry
+    out.result.detail = carried->detail;
+  }
+  return out;
+}
+
 git::ScopeRules scope_rules(const nlohmann::json& scope) {
   git::ScopeRules rules;
   rules.editable = scope.value("editable", std::vector<std::string>{});
@@ -228,6 +247,7 @@ Result<NodeResult> execute_mutate(NodeContext& context, const NodeSpec& spec) {
   std::string kind = j.at("agent").at("kind").get<std::string>();
   Result<AgentRun> agent = kind == "tune"  ? run_tune_agent(context, j, worktree)
                            : kind == "api" ? run_api_agent(context, j, worktree)
+                           : kind == "carry" ? run_carry_agent(context, j, worktree)
                                            : run_command_agent(context, j, worktree, scratch);
   std::error_code ec;
   fs::remove_all(scratch, ec);
