@@ -82,14 +82,15 @@ Result<void> remove_tree(const fs::path& path) {
 }
 
 /// Refuses paths whose removal would destroy the user's own checkout or repository.
-Result<void> check_removable(const Repository& repo, const fs::path& path) {
+/// `registered`: the folder is known to be one of anneal's worktrees, whatever its `.git` says.
+Result<void> check_removable(const Repository& repo, const fs::path& path, bool registered) {
   fs::path workdir = normalized(repo.workdir());
   fs::path git_dir = normalized(repo.git_dir());
   if (path == workdir || is_within(workdir, path) || path == git_dir || is_within(path, git_dir))
     return fail(fmt::format("refusing to remove {}: it holds the repository itself",
                             path.string()));
   std::error_code ec;
-  if (fs::is_directory(fs::symlink_status(path / ".git", ec)))
+  if (!registered && fs::is_directory(fs::symlink_status(path / ".git", ec)))
     return fail(fmt::format("refusing to remove {}: it is a repository, not a worktree of {}",
                             path.string(), workdir.string()));
   return {};
@@ -97,10 +98,8 @@ Result<void> check_removable(const Repository& repo, const fs::path& path) {
 
 }  // namespace
 
-Result<void> remove_worktree(Repository& repo, const fs::path& path) {
+Result<void> remove_worktree(Repository& repo, const fs::path& path, const fs::path& owned_dir) {
   fs::path worktree = normalized(path);
-  if (auto ok = check_removable(repo, worktree); !ok)
-    return ok;
   std::set<fs::path> admins;
   if (auto admin = admin_dir_of(repo, worktree))
     admins.insert(*admin);
@@ -110,6 +109,9 @@ Result<void> remove_worktree(Repository& repo, const fs::path& path) {
     if (auto target = worktree_of(it->path()); target && *target == worktree)
       admins.insert(normalized(it->path()));
   }
+  bool registered = !admins.empty() || (!owned_dir.empty() && is_within(worktree, normalized(owned_dir)));
+  if (auto ok = check_removable(repo, worktree, registered); !ok)
+    return ok;
   if (auto removed = remove_tree(worktree); !removed)
     return removed;
   for (const auto& admin : admins) {
@@ -126,7 +128,8 @@ Result<int> prune_worktrees(Repository& repo, const fs::path& dir) {
   // Folders under `dir` that are linked worktrees of this repository (even if their admin
   // directory is already gone).
   for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
-    if (admin_dir_of(repo, it->path()))
+    std::error_code dir_ec;
+    if (admin_dir_of(repo, it->path()) || fs::is_directory(fs::symlink_status(it->path() / ".git", dir_ec)))
       doomed.insert(normalized(it->path()));
   }
   int stale = 0;
@@ -141,7 +144,7 @@ Result<int> prune_worktrees(Repository& repo, const fs::path& dir) {
     }
   }
   for (const auto& worktree : doomed) {
-    if (auto removed = remove_worktree(repo, worktree); !removed)
+    if (auto removed = remove_worktree(repo, worktree, root); !removed)
       return std::unexpected(removed.error());
   }
   return static_cast<int>(doomed.size()) + stale;

@@ -15,11 +15,17 @@ namespace anneal::git {
 Result<void> add_worktree(Repository& repo, const std::filesystem::path& path,
                           std::string_view name, std::string_view commit);
 
-/// Removes the worktree at `path`: its files and its admin directory.
-Result<void> remove_worktree(Repository& repo, const std::filesystem::path& path);
+/// Removes the worktree at `path`: its files and its admin directory. A folder holding a
+/// repository of its own (a `.git` folder) is refused, unless an admin directory of `repo`
+/// names it or it lies inside `owned_dir` (a folder anneal owns, e.g. .anneal/worktrees/T):
+/// then an agent replaced the worktree's `.git` (`rm -rf .git && git init`) and the folder
+/// is anneal's to remove.
+Result<void> remove_worktree(Repository& repo, const std::filesystem::path& path,
+                             const std::filesystem::path& owned_dir = {});
 
-/// Removes every worktree under `dir` (files and admin directories), and the admin
-/// directories of any worktree whose folder is gone. Returns how many were removed.
+/// Removes every worktree under `dir` (files and admin directories, also folders whose `.git`
+/// an agent replaced with a repository), and the admin directories of any worktree whose
+/// folder is gone. Returns how many were removed.
 Result<int> prune_worktrees(Repository& repo, const std::filesystem::path& dir);
 
 }  // namespace anneal::git

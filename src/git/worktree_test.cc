@@ -112,6 +112,9 @@ TEST_CASE("remove_worktree deletes the files and the admin directory", "[git]") 
   SECTION("intact worktree") {}
   SECTION("the agent deleted the .git file") { fs::remove(path / ".git"); }
   SECTION("the agent rewrote the .git file") { f.repo.write(".anneal/worktrees/c1/.git", "junk\n"); }
+  SECTION("the agent replaced .git with a repository of its own") {
+    must("cd " + quote(path) + " && rm -rf .git && git init -q");
+  }
 
   REQUIRE(remove_worktree(repo, path));
   CHECK(!fs::exists(path));
@@ -158,6 +161,29 @@ TEST_CASE("prune_worktrees removes worktrees under a folder and stale admin entr
   REQUIRE(again);
   CHECK(*again == 0);
   REQUIRE(remove_worktree(repo, elsewhere.path() / "kept"));
+  f.require_user_state_unchanged();
+  f.repo.require_fsck_clean();
+}
+
+}  // namespace
+}  // namespace anneal::git
+
+namespace anneal::git {
+namespace {
+
+TEST_CASE("prune_worktrees removes a folder whose .git an agent replaced, admin directory gone too", "[git]") {
+  Fixture f;
+  Repository repo = f.open();
+  fs::path path = f.worktrees() / "a";
+  REQUIRE(add_worktree(repo, path, "a", f.commit));
+  must("cd " + quote(path) + " && rm -rf \"$(git rev-parse --git-dir)\" .git && git init -q");
+  auto pruned = prune_worktrees(repo, f.worktrees());
+  REQUIRE(pruned);
+  CHECK(!fs::exists(path));
+  // A repository elsewhere, even one an admin directory names, is never removed.
+  TempRepo other;
+  CHECK(!remove_worktree(repo, other.path(), f.worktrees()));
+  CHECK(fs::exists(other.path() / ".git"));
   f.require_user_state_unchanged();
   f.repo.require_fsck_clean();
 }

@@ -90,7 +90,8 @@ Result<fs::path> checkout_worktree(NodeContext& context, std::string_view target
   auto repo = context.repo();
   if (!repo)
     return std::unexpected(repo.error());
-  if (auto removed = git::remove_worktree(**repo, path); !removed)
+  // Inside the target's worktrees folder: anneal's, even if an agent made it a repository.
+  if (auto removed = git::remove_worktree(**repo, path, path.parent_path()); !removed)
     return std::unexpected(removed.error());
   std::string admin_name = fmt::format("anneal-{}-{}", target, name);
   if (auto added = git::add_worktree(**repo, path, admin_name, commit); !added)

@@ -8,6 +8,7 @@
 #include "edit/apply_edits.h"
 #include "edit/edit_reply.h"
 #include "git/changes.h"
+#include "git/repo_guard.h"
 #include "git/scope.h"
 #include "git/worktree.h"
 #include "git/worktree_head.h"
@@ -244,6 +245,14 @@ Result<NodeResult> execute_mutate(NodeContext& context, const NodeSpec& spec) {
   auto hidden = HiddenPaths::hide(worktree, j.at("scope").value("hidden", std::vector<std::string>{}));
   if (!hidden)
     return std::unexpected(hidden.error());
+  auto repo = context.repo();
+  if (!repo)
+    return std::unexpected(repo.error());
+  // What git obeys or runs outside the worktree, as it was before the agent (git/repo_guard.h).
+  auto guard = git::RepoGuard::take((*repo)->workdir(), (*repo)->git_dir(), worktree);
+  if (!guard)
+    return std::unexpected(guard.error());
+
   std::string kind = j.at("agent").at("kind").get<std::string>();
   Result<AgentRun> agent = kind == "tune"  ? run_tune_agent(context, j, worktree)
                            : kind == "api" ? run_api_agent(context, j, worktree)
@@ -251,6 +260,9 @@ Result<NodeResult> execute_mutate(NodeContext& context, const NodeSpec& spec) {
                                            : run_command_agent(context, j, worktree, scratch);
   std::error_code ec;
   fs::remove_all(scratch, ec);
+  auto breaches = guard->restore();
+  if (!breaches)
+    return std::unexpected(breaches.error());
   if (!agent)
     return std::unexpected(agent.error());
   auto hidden_written = hidden->restore();
@@ -264,10 +276,18 @@ Result<NodeResult> execute_mutate(NodeContext& context, const NodeSpec& spec) {
   };
   // A failed or blocked attempt must not linger for the next user of the slot, and a reset
   // cannot undo everything an agent may do (a nested repository survives it): start over.
-  auto repo = context.repo();
-  if (!repo)
-    return std::unexpected(repo.error());
-  auto discard_worktree = [&]() { (void)git::remove_worktree(**repo, worktree); };
+  auto discard_worktree = [&]() { (void)git::remove_worktree(**repo, worktree, worktree.parent_path()); };
+  // A change outside the worktree blocks the candidate whatever the agent's exit status: the
+  // guard has put it back, the ledger names it, and the agent is told next time.
+  if (!breaches->empty()) {
+    result.outcome = Outcome::Blocked;
+    for (auto& b : *breaches)
+      result.violations.push_back({std::move(b.path), std::move(b.reason)});
+    result.detail = fmt::format("{} path(s) that git obeys changed by the agent (put back)", result.violations.size());
+    discard_worktree();
+    finish();
+    return result;
+  }
   if (!result.ok()) {
     discard_worktree();
     finish();

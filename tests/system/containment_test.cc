@@ -1,0 +1,152 @@
+// The adversarial table: every trick an agent can try on the user's repository from its
+// worktree, one row each, run with `sandbox: off` (the guard alone: git/repo_guard.h) and,
+// where bubblewrap works, with the sandbox on. A user checks what they would check: the
+// candidate is blocked (or the write refused), the checkout, index, hooks, config and refs
+// are byte-identical, nothing the agent planted ever runs, `git fsck` is clean, and later
+// builds and `anneal clean` work.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <set>
+#include <string>
+
+#include "harness.h"
+
+using namespace anneal::system_test;
+
+namespace {
+
+struct Trick {
+  std::string name;
+  std::string action;  ///< run by the agent in its worktree in experiment 1 (SCRATCH: scratch folder)
+  std::set<std::string> blocked;  ///< `violations[].path` of experiment 1 without the sandbox
+  std::string setup = {};  ///< run in the user's repository before the build
+  /// Under the sandbox the write is refused, so experiment 1 is an ordinary candidate
+  /// (false: the trick works inside the worktree, and the guard blocks it there too).
+  bool refused_by_sandbox = true;
+};
+
+const std::string k_common = "\"$(git rev-parse --git-common-dir)\"";
+/// A script that leaves a mark in the scratch folder when anything runs it.
+const std::string k_payload = "'#!/bin/sh\\necho ran >> SCRATCH/pwned\\n'";
+
+std::vector<Trick> tricks() {
+  return {
+      {"a pre-commit hook in the common git directory",
+       "printf " + k_payload + " > " + k_common + "/hooks/pre-commit && chmod +x " + k_common + "/hooks/pre-commit",
+       {".git/hooks/pre-commit"}},
+      {"core.fsmonitor in the repository's config",
+       "git config core.fsmonitor 'echo ran >> SCRATCH/pwned; false'",
+       {".git/config"}},
+      {"core.hooksPath in the repository's config",
+       "mkdir -p SCRATCH/hooks && printf " + k_payload + " > SCRATCH/hooks/pre-commit && "
+       "chmod +x SCRATCH/hooks/pre-commit && git config core.hooksPath SCRATCH/hooks",
+       {".git/config"}},
+      {"git add into the user's index", "cd ../../../.. && git add notes.txt", {".git/index"}},
+      {"moving refs/heads/main",
+       "git -c user.name=a -c user.email=a@a commit -q --allow-empty -m evil && git update-ref refs/heads/main HEAD",
+       {".git/refs/heads/main"}},
+      {"info/attributes and info/exclude",
+       "echo '* diff=evil' > " + k_common + "/info/attributes && echo notes.txt >> " + k_common + "/info/exclude",
+       {".git/info/attributes", ".git/info/exclude"}},
+      {"a packed ref rewritten in packed-refs",
+       "sed -i \"s/^[0-9a-f]* refs\\/heads\\/main\\$/$(git rev-parse HEAD^{tree}) refs\\/heads\\/main/\" " + k_common +
+           "/packed-refs",
+       {".git/refs/heads/main"},
+       "git pack-refs --all"},
+      {"rm -rf .git && git init in the worktree", "rm -rf .git && git init -q", {".git"}, "", false},
+  };
+}
+
+/// What a user would compare: the bytes of the git files git obeys, the refs outside
+/// anneal's, and the checkout's files (tracked and not).
+std::string user_state(const TempRepo& repo) {
+  Outcome o = repo.run(
+      "find .git/config .git/HEAD .git/index .git/packed-refs .git/hooks .git/info -type f 2>/dev/null | sort | "
+      "xargs sha1sum; find .git/hooks .git/info 2>/dev/null | sort; "
+      "git for-each-ref --format='%(refname) %(objectname)' | grep -v ' refs/anneal/\\|^refs/anneal/\\|^refs/heads/anneal/'; "
+      "find . -path ./.git -prune -o -path ./.anneal -prune -o -type f -print | sort | xargs sha1sum");
+  return o.out;
+}
+
+bool bubblewrap_works() { return sh("bwrap --ro-bind / / --dev /dev --proc /proc true", "/").status == 0; }
+
+void run_trick(const Trick& trick, const std::string& sandbox) {
+  TempRepo repo;
+  repo.write("app.txt", "a\n");
+  repo.write("notes.txt", "notes\n");
+  repo.write("Annealfile", with_scratch(R"(annealfile: 1
+targets:
+  t:
+    artifact: [app.txt]
+    scope: {editable: [app.txt]}
+    agent: {kind: command, run: "sh SCRATCH/agent.sh", timeout: 20s, sandbox: )" + sandbox + R"(}
+    stages:
+      - {name: size, run: "wc -c < app.txt"}
+    objective: {metric: size, direction: maximize}
+    budget: {experiments: 2}
+)",
+                                        repo));
+  repo.commit("project");
+  repo.write("notes.txt", "my uncommitted notes\n");
+  if (!trick.setup.empty())
+    REQUIRE(repo.run(trick.setup).status == 0);
+  {
+    std::ofstream agent(repo.scratch() / "agent.sh");
+    agent << with_scratch("case $ANNEAL_EXPERIMENT in\n"
+                          "1) echo marker1 >> app.txt; ( " + trick.action + " ) || echo refused >&2 ;;\n"
+                          "*) echo marker$ANNEAL_EXPERIMENT >> app.txt ;;\n"
+                          "esac\n",
+                          repo);
+  }
+  repo.run("git status --porcelain >/dev/null");  // the index as the user's git leaves it
+  const std::string before = user_state(repo);
+
+  Outcome build = repo.anneal("build");
+  INFO("trick: " << trick.name << ", sandbox: " << sandbox << "\nstdout:\n" << build.out << "stderr:\n" << build.err);
+  REQUIRE(build.status == 0);
+  CHECK(user_state(repo) == before);
+  auto history = repo.history("t");
+  INFO("history: " << history.dump(2));
+  REQUIRE(history.size() == 3);
+  const auto& first = history[1];
+  if (sandbox == "off" || !trick.refused_by_sandbox) {
+    CHECK(first["outcome"] == "blocked");
+    CHECK(first["score"].is_null());
+    std::set<std::string> paths;
+    for (const auto& v : first["violations"])
+      paths.insert(v["path"].get<std::string>());
+    CHECK(paths == trick.blocked);
+  } else {
+    CHECK(first["outcome"] == "kept");
+  }
+  CHECK(history[2]["outcome"] == "kept");
+
+  // Nothing planted runs: not on `git status` (fsmonitor), not on a commit (hooks).
+  REQUIRE(repo.run("git status --porcelain").status == 0);
+  CHECK(repo.read("notes.txt") == "my uncommitted notes\n");
+  CHECK(repo.fsck_problems().empty());
+  Outcome again = repo.anneal("build");
+  CHECK(again.status == 0);
+  Outcome clean = repo.anneal("clean");
+  INFO("clean:\n" << clean.out << clean.err);
+  CHECK(clean.status == 0);
+  CHECK(repo.run("git -c user.name=u -c user.email=u@u commit -q --allow-empty -m user").status == 0);
+  CHECK_FALSE(std::filesystem::exists(repo.scratch() / "pwned"));
+  CHECK(repo.fsck_problems().empty());
+}
+
+}  // namespace
+
+TEST_CASE("an agent's tricks on the user's repository are blocked and undone", "[system][containment]") {
+  std::vector<std::string> modes = {"off"};
+  if (bubblewrap_works())
+    modes.push_back("on");
+  else
+    WARN("bubblewrap does not work here: only the guard (sandbox: off) is tested");
+  for (const auto& trick : tricks()) {
+    for (const auto& mode : modes) {
+      DYNAMIC_SECTION(trick.name << " (sandbox: " << mode << ")") { run_trick(trick, mode); }
+    }
+  }
+}
