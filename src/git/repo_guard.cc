@@ -131,7 +131,8 @@ std::string short_id(const std::string& value) {
 
 }  // namespace
 
-Result<RepoGuard> RepoGuard::take(const fs::path& workdir, const fs::path& common_dir, const fs::path& worktree) {
+Result<RepoGuard> RepoGuard::take(const fs::path& workdir, const fs::path& common_dir, const fs::path& worktree,
+                                  const std::vector<fs::path>& skip) {
   RepoGuard guard;
   auto clean = [](const fs::path& path) {
     std::string text = fs::absolute(path).lexically_normal().string();
@@ -149,6 +150,10 @@ Result<RepoGuard> RepoGuard::take(const fs::path& workdir, const fs::path& commo
   guard.m_worktree_link = node_at(guard.m_worktree / ".git");
   guard.m_before = guard.snapshot();
   guard.m_index_entries = index_entries(guard.m_user_gitdir / "index").value_or("");
+  auto checkout = CheckoutFingerprint::take(guard.m_workdir, skip);
+  if (!checkout)
+    return std::unexpected(checkout.error());
+  guard.m_checkout = std::move(*checkout);
   return guard;
 }
 
@@ -179,7 +184,7 @@ std::string RepoGuard::display(const fs::path& path) const {
   return path.string();
 }
 
-Result<std::vector<Breach>> RepoGuard::restore() {
+Result<std::vector<Breach>> RepoGuard::restore(const fs::path& aside) {
   std::vector<Breach> breaches;
   auto link = node_at(m_worktree / ".git");
   m_worktree_replaced = link != m_worktree_link;
@@ -275,6 +280,14 @@ Result<std::vector<Breach>> RepoGuard::restore() {
       if (auto written = write_file_atomic(packed, text); !written)
         return std::unexpected(written.error());
     }
+  }
+  // The checkout last: the index it reads is the user's again.
+  if (m_checkout) {
+    auto changes = m_checkout->restore(aside);
+    if (!changes)
+      return std::unexpected(changes.error());
+    for (auto& change : *changes)
+      breaches.push_back({std::move(change.path), std::move(change.reason)});
   }
   return breaches;
 }

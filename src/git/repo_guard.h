@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "git/checkout_fingerprint.h"
 #include "util/error.h"
 #include "util/file_snapshot.h"
 
@@ -30,6 +31,8 @@ struct Breach {
 ///   own gitdir   config.worktree, commondir, gitdir, info/ — not HEAD, index or logs: those
 ///                are the agent's own (a commit in its worktree is legitimate)
 ///   worktree     its `.git` file, which must still name its own gitdir
+///   checkout     the user's files, as `git status` sees them (git/checkout_fingerprint.h),
+///                except the folders in `skip` (anneal's .anneal/, where the worktree lives)
 ///
 /// Refs are compared by what they point at (a `git pack-refs` moves nothing), the index by
 /// its entries (a `git status` refreshing stat data changes nothing).
@@ -37,11 +40,13 @@ class RepoGuard {
  public:
   /// Fingerprints (and keeps the bytes of) everything above. Call before the agent runs.
   static Result<RepoGuard> take(const std::filesystem::path& workdir, const std::filesystem::path& common_dir,
-                                const std::filesystem::path& worktree);
+                                const std::filesystem::path& worktree,
+                                const std::vector<std::filesystem::path>& skip);
 
   /// After the agent: every change, each put back as it was (the worktree's `.git` is not:
-  /// see worktree_replaced). Empty when nothing changed. Fails when a path cannot be put back.
-  Result<std::vector<Breach>> restore();
+  /// see worktree_replaced), git's files first, then the checkout's, whose changed versions
+  /// are moved into `aside`. Empty when nothing changed. Fails when a path cannot be put back.
+  Result<std::vector<Breach>> restore(const std::filesystem::path& aside);
 
   /// Whether the last restore() found the worktree's `.git` replaced or removed: the
   /// worktree must be rebuilt, not reused.
@@ -60,6 +65,7 @@ class RepoGuard {
   FileTree m_before;
   std::string m_index_entries;  ///< the user's index as "mode id stage path" lines
   std::optional<FileNode> m_worktree_link;
+  std::optional<CheckoutFingerprint> m_checkout;
   bool m_worktree_replaced = false;
 };
 

@@ -39,12 +39,12 @@ struct Fixture {
   /// restoring: returns the paths the guard named.
   std::set<std::string> agent(const std::string& script, RepoGuard* out = nullptr) {
     remember();
-    auto guard = RepoGuard::take(repo.path(), repo.path() / ".git", worktree);
+    auto guard = RepoGuard::take(repo.path(), repo.path() / ".git", worktree, {repo.path() / ".anneal"});
     REQUIRE(guard);
     auto ran = shell("cd " + quote(worktree) + " && " + script);
     INFO(script << "\n" << ran.output);
     REQUIRE(ran.status == 0);
-    auto breaches = guard->restore();
+    auto breaches = guard->restore(aside());
     REQUIRE(breaches);
     std::set<std::string> paths;
     for (const auto& b : *breaches)
@@ -53,6 +53,8 @@ struct Fixture {
       *out = std::move(*guard);
     return paths;
   }
+
+  fs::path aside() const { return repo.path() / ".anneal" / "guard" / "k"; }
 
   void remember() {
     status = repo.git("status --porcelain");
@@ -145,7 +147,7 @@ TEST_CASE("the guard names and puts back what an agent changed outside its workt
 
 TEST_CASE("the guard says when the worktree's .git was replaced", "[git][guard]") {
   Fixture f;
-  RepoGuard guard = *RepoGuard::take(f.repo.path(), f.repo.path() / ".git", f.worktree);
+  RepoGuard guard = *RepoGuard::take(f.repo.path(), f.repo.path() / ".git", f.worktree, {});
   auto paths = f.agent("rm -rf .git && git init -q", &guard);
   CHECK(paths == std::set<std::string>{".git"});
   CHECK(guard.worktree_replaced());

@@ -25,6 +25,8 @@ namespace anneal::graph {
 //   .anneal/targets/<name>/learnings.json  the latest consolidated learnings
 //   .anneal/worktrees/<name>/…       candidate worktrees, removed after each experiment
 //   .anneal/tmp/                     scratch files of running nodes
+//   .anneal/guard/<key>/…            what an agent left in the user's checkout, moved aside
+//                                    when the guard put the files back (git/repo_guard.h)
 
 /// A repository with its .anneal directory.
 class Workspace {

@@ -249,7 +249,7 @@ Result<NodeResult> execute_mutate(NodeContext& context, const NodeSpec& spec) {
   if (!repo)
     return std::unexpected(repo.error());
   // What git obeys or runs outside the worktree, as it was before the agent (git/repo_guard.h).
-  auto guard = git::RepoGuard::take((*repo)->workdir(), (*repo)->git_dir(), worktree);
+  auto guard = git::RepoGuard::take((*repo)->workdir(), (*repo)->git_dir(), worktree, {context.anneal_dir});
   if (!guard)
     return std::unexpected(guard.error());
 
@@ -260,7 +260,8 @@ Result<NodeResult> execute_mutate(NodeContext& context, const NodeSpec& spec) {
                                            : run_command_agent(context, j, worktree, scratch);
   std::error_code ec;
   fs::remove_all(scratch, ec);
-  auto breaches = guard->restore();
+  // What the agent left in the user's checkout is kept here, not lost.
+  auto breaches = guard->restore(context.anneal_dir / "guard" / spec.key.hex());
   if (!breaches)
     return std::unexpected(breaches.error());
   if (!agent)

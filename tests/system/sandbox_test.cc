@@ -14,14 +14,15 @@ using namespace anneal::system_test;
 namespace {
 
 /// An agent that reports in its hypothesis what it could read of the user's uncommitted
-/// notes.txt, tries to overwrite it, sets score.txt to 51 and leaves a setsid child that
+/// notes.txt, tries to overwrite it (sandboxed), sets score.txt to 51 and leaves a setsid child that
 /// would set it to 4 a second later, while the stage (which waits 1.5 s) measures it.
 void make_target(const TempRepo& repo, const std::string& sandbox) {
   repo.write("score.txt", "1\n");
   repo.write("agent.sh",
              "cat ../../../../notes.txt > \"$ANNEAL_HYPOTHESIS_FILE\" 2>/dev/null || echo not seen > "
              "\"$ANNEAL_HYPOTHESIS_FILE\"\n"
-             "echo pwned > ../../../../notes.txt\n"
+             // Unsandboxed, the guard would block the candidate for this (containment_test.cc).
+             + std::string(sandbox == "on" ? "echo pwned > ../../../../notes.txt\n" : "") +
              "setsid sh -c 'sleep 1; echo 4 > score.txt' >/dev/null 2>&1 &\n"
              "echo 51 > score.txt\n");
   repo.write("Annealfile", R"(annealfile: 1
