@@ -1,10 +1,13 @@
 #include "git/checkout_fingerprint.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -33,8 +36,8 @@ Result<RepositoryHandle> open_repo(const fs::path& workdir) {
 
 /// The index's stage-0 entries by path.
 struct Tracked {
-  std::map<std::string, git_index_entry> entries;
-  std::set<std::string> dirs;  ///< every folder holding a tracked file
+  std::unordered_map<std::string, git_index_entry> entries;
+  std::unordered_set<std::string> dirs;  ///< every folder holding a tracked file
   int64_t index_mtime_ns = 0;
 };
 
@@ -63,12 +66,15 @@ Result<Tracked> read_index(git_repository* repo) {
   return tracked;
 }
 
-/// The stat data git compares, for a file whose bytes match the entry (not "racily clean":
-/// modified in the same instant as the index was written).
+/// The stat data git compares, for a file whose bytes match the entry, and not "racily
+/// clean" (modified in the same instant as the index was written). git itself records
+/// nanoseconds only when built with USE_NSEC: an entry without them compares seconds.
 bool matches_index(const struct stat& st, const git_index_entry& e, int64_t index_mtime_ns) {
-  int64_t mtime = nanoseconds(st.st_mtim);
+  bool whole_seconds = e.mtime.nanoseconds == 0;
+  int64_t mtime = whole_seconds ? int64_t(st.st_mtim.tv_sec) * 1'000'000'000 : nanoseconds(st.st_mtim);
+  int64_t index_mtime = whole_seconds ? index_mtime_ns / 1'000'000'000 * 1'000'000'000 : index_mtime_ns;
   return uint32_t(st.st_size) == e.file_size && int64_t(e.mtime.seconds) == st.st_mtim.tv_sec &&
-         e.mtime.nanoseconds == uint32_t(st.st_mtim.tv_nsec) && mtime < index_mtime_ns &&
+         (whole_seconds || e.mtime.nanoseconds == uint32_t(st.st_mtim.tv_nsec)) && mtime < index_mtime &&
          (S_ISLNK(st.st_mode) ? e.mode == GIT_FILEMODE_LINK
                               : (e.mode == GIT_FILEMODE_BLOB_EXECUTABLE) == ((st.st_mode & S_IXUSR) != 0));
 }
@@ -101,14 +107,21 @@ Result<void> write_back(const fs::path& path, const std::string& bytes, mode_t m
 
 }  // namespace
 
-Result<std::map<std::string, CheckoutFingerprint::Stat>> CheckoutFingerprint::scan() const {
+struct CheckoutFingerprint::Scan {
+  std::map<std::string, Stat> found;
+  std::map<std::string, std::string> clean_blobs;  ///< path → the index's blob id
+  RepositoryHandle repo;
+};
+
+Result<CheckoutFingerprint::Scan> CheckoutFingerprint::scan() const {
+  Scan out;
   auto repo = open_repo(m_workdir);
   if (!repo)
     return std::unexpected(repo.error());
   auto tracked = read_index(repo->get());
   if (!tracked)
     return std::unexpected(tracked.error());
-  std::map<std::string, Stat> found;
+  std::map<std::string, Stat>& found = out.found;
   auto record = [&](const std::string& relative, const struct stat& st) {
     found[relative] = Stat{st.st_mode, st.st_size, nanoseconds(st.st_mtim), nanoseconds(st.st_ctim), st.st_ino};
   };
@@ -131,15 +144,17 @@ Result<std::map<std::string, CheckoutFingerprint::Stat>> CheckoutFingerprint::sc
       if (name == "." || name == ".." || name == ".git")
         continue;
       std::string relative = dir.empty() ? std::string(name) : dir + "/" + std::string(name);
+      // Relative to the open folder: no path walk from the root per file.
       struct stat st {};
-      if (::lstat((m_workdir / relative).c_str(), &st) != 0)
+      if (::fstatat(::dirfd(handle), d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
         continue;
       if (S_ISDIR(st.st_mode)) {
         // A submodule (tracked as one entry) or a nested repository is not walked, as in
         // `git status`; nor are anneal's own folders.
         struct stat nested {};
         if (skip.contains(m_workdir / relative) || tracked->entries.contains(relative) ||
-            ::lstat((m_workdir / relative / ".git").c_str(), &nested) == 0)
+            ::fstatat(::dirfd(handle), (relative.substr(dir.empty() ? 0 : dir.size() + 1) + "/.git").c_str(), &nested,
+                      AT_SYMLINK_NOFOLLOW) == 0)
           continue;
         if (tracked->dirs.contains(relative) || !ignored(relative + "/"))
           pending.push_back(relative);
@@ -149,32 +164,34 @@ Result<std::map<std::string, CheckoutFingerprint::Stat>> CheckoutFingerprint::sc
     }
     ::closedir(handle);
   }
-  return found;
+  // What take() needs to tell clean files from edited ones.
+  for (const auto& [path, stat] : found) {
+    auto entry = tracked->entries.find(path);
+    if (entry == tracked->entries.end())
+      continue;
+    struct stat st {};
+    st.st_mode = stat.mode;
+    st.st_size = stat.size;
+    st.st_mtim = {time_t(stat.mtime_ns / 1'000'000'000), long(stat.mtime_ns % 1'000'000'000)};
+    if (matches_index(st, entry->second, tracked->index_mtime_ns))
+      out.clean_blobs[path] = to_hex(entry->second.id);
+  }
+  out.repo = std::move(*repo);
+  return out;
 }
 
 Result<CheckoutFingerprint> CheckoutFingerprint::take(const fs::path& workdir, const std::vector<fs::path>& skip) {
   CheckoutFingerprint fingerprint;
   fingerprint.m_workdir = workdir;
   fingerprint.m_skip = skip;
-  auto found = fingerprint.scan();
-  if (!found)
-    return std::unexpected(found.error());
-  auto repo = open_repo(workdir);
-  if (!repo)
-    return std::unexpected(repo.error());
-  auto tracked = read_index(repo->get());
-  if (!tracked)
-    return std::unexpected(tracked.error());
+  auto scanned = fingerprint.scan();
+  if (!scanned)
+    return std::unexpected(scanned.error());
   int64_t budget = k_copy_budget;
-  for (const auto& [path, stat] : *found) {
+  for (const auto& [path, stat] : scanned->found) {
     Entry entry{stat, {}, std::nullopt};
-    struct stat st {};
-    st.st_mode = stat.mode;
-    st.st_size = stat.size;
-    st.st_mtim = {time_t(stat.mtime_ns / 1'000'000'000), long(stat.mtime_ns % 1'000'000'000)};
-    auto index_entry = tracked->entries.find(path);
-    if (index_entry != tracked->entries.end() && matches_index(st, index_entry->second, tracked->index_mtime_ns)) {
-      entry.blob = to_hex(index_entry->second.id);
+    if (auto clean = scanned->clean_blobs.find(path); clean != scanned->clean_blobs.end()) {
+      entry.blob = clean->second;
     } else if (stat.size <= k_copy_max_file && stat.size <= budget) {
       entry.bytes = read_bytes(workdir / path, stat.mode);
       if (entry.bytes)
@@ -186,12 +203,11 @@ Result<CheckoutFingerprint> CheckoutFingerprint::take(const fs::path& workdir, c
 }
 
 Result<std::vector<CheckoutChange>> CheckoutFingerprint::restore(const fs::path& aside) {
-  auto after = scan();
-  if (!after)
-    return std::unexpected(after.error());
-  auto repo = open_repo(m_workdir);
-  if (!repo)
-    return std::unexpected(repo.error());
+  auto scanned = scan();
+  if (!scanned)
+    return std::unexpected(scanned.error());
+  const auto* after = &scanned->found;
+  git_repository* repo = scanned->repo.get();
   // The bytes a file had before the agent: its copy, or its blob.
   auto original = [&](const Entry& entry) -> std::optional<std::string> {
     if (entry.bytes)
@@ -199,7 +215,7 @@ Result<std::vector<CheckoutChange>> CheckoutFingerprint::restore(const fs::path&
     git_oid oid;
     git_blob* raw = nullptr;
     if (entry.blob.empty() || git_oid_fromstr(&oid, entry.blob.c_str()) != 0 ||
-        git_blob_lookup(&raw, repo->get(), &oid) != 0)
+        git_blob_lookup(&raw, repo, &oid) != 0)
       return std::nullopt;
     BlobHandle blob(raw);
     return std::string(static_cast<const char*>(git_blob_rawcontent(raw)), size_t(git_blob_rawsize(raw)));

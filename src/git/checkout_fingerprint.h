@@ -59,8 +59,11 @@ class CheckoutFingerprint {
     std::string blob;                  ///< the index's blob id, when the file matched it
     std::optional<std::string> bytes;  ///< a copy, when it did not
   };
+  /// One walk: what is there, which tracked files match their index entry (by blob id),
+  /// and the repository it opened (for the blobs).
+  struct Scan;
   CheckoutFingerprint() = default;
-  Result<std::map<std::string, Stat>> scan() const;
+  Result<Scan> scan() const;
 
   std::filesystem::path m_workdir;
   std::vector<std::filesystem::path> m_skip;
