@@ -46,7 +46,7 @@ Result<int> run_build(const BuildArgs& args) {
   std::string arguments = fmt::format("targets={} experiments={}", fmt::join(args.targets, ","),
                                       args.experiments ? std::to_string(*args.experiments) : "-");
   fs::path annealfile = annealfile_path(*workspace);
-  bool may_skip = !args.dry_run && !args.fresh;
+  bool may_skip = !args.dry_run && !args.fresh && args.more == 0;  // --more always has work
   if (may_skip && graph::stamp_matches(*workspace, graph::build_fingerprint(*workspace, annealfile, arguments))) {
     fmt::print("anneal: no work to do.\n");
     return 0;
@@ -98,6 +98,7 @@ Result<int> run_build(const BuildArgs& args) {
   options.dry_run = args.dry_run;
   options.fresh = args.fresh;
   options.experiments = args.experiments;
+  options.more = args.more;
   options.anneal_exe = self_path();
   options.on_note = [&](const std::string& text) { status.print(text); };
   // This build's experiments of the target being built: a target none of whose experiments

@@ -17,6 +17,7 @@ struct BuildArgs {
   bool dry_run = false;
   bool fresh = false;
   std::optional<int> experiments;
+  int more = 0;  ///< --more N: N experiments beyond those done
   std::optional<std::string> remote_cache;  ///< --remote-cache URL
   bool remote_read_only = false;            ///< --remote-read-only
 };
@@ -28,7 +29,8 @@ Result<int> run_status(const std::vector<std::string>& targets, bool json);
 Result<int> run_history(const std::string& target, bool json);
 Result<int> run_show(const std::string& hash, bool json);
 Result<int> run_explain(const std::string& what, bool json);
-Result<int> run_apply(const std::string& target);
+/// `anneal apply TARGET [--keep-history]`.
+Result<int> run_apply(const std::string& target, bool keep_history);
 Result<int> run_stop(const std::string& target);
 
 struct CleanArgs {

@@ -2,12 +2,15 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "cli/command_names.h"
 #include "cli/commands.h"
 #include "proc/subprocess.h"
 
@@ -53,11 +56,14 @@ int run_main(int argc, char** argv) {
   build_cmd->add_option("--experiments", build.experiments, "override budget.experiments (0: the baseline only)")
       ->type_name("N")
       ->check(count_at_least(0));
+  build_cmd->add_option("--more", build.more, "run N experiments more than each target has done")
+      ->type_name("N")
+      ->check(count_at_least(1))
+      ->excludes("--experiments");
   build_cmd->add_option("--remote-cache", build.remote_cache,
                         "share results through this HTTP cache (over ANNEAL_REMOTE_CACHE and the Annealfile's cache.remote)")
       ->type_name("URL");
   build_cmd->add_flag("--remote-read-only", build.remote_read_only, "only download from the remote cache, never upload");
-  build_cmd->add_option("-C", directory, "change to DIR before doing anything")->type_name("DIR");
 
   std::string node_key;
   auto* node_cmd = app.add_subcommand("node", "run one planned node (what build.ninja's edges call)");
@@ -86,8 +92,12 @@ int run_main(int argc, char** argv) {
   explain_cmd->add_option("what", hash, "target or hash")->required();
   explain_cmd->add_flag("--json", json, "print JSON");
 
-  auto* apply_cmd = app.add_subcommand("apply", "bring a target's best candidate into the current branch");
+  bool keep_history = false;
+  auto* apply_cmd = app.add_subcommand(
+      "apply", "bring a target's best candidate into the current branch as one commit in your name");
   apply_cmd->add_option("target", target, "target")->required();
+  apply_cmd->add_flag("--keep-history", keep_history,
+                      "fast-forward to the chain of candidates instead (HEAD must still be the baseline)");
 
   auto* stop_cmd = app.add_subcommand("stop", "ask a running build of a target to stop after its current experiment");
   stop_cmd->add_option("target", target, "target")->required();
@@ -122,11 +132,52 @@ int run_main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   repro_cmd->add_flag("--json", repro.json, "print JSON");
 
+  std::string help_topic;
+  auto* help_cmd = app.add_subcommand("help", "show the help of anneal or of one command");
+  help_cmd->add_option("command", help_topic, "a command");
+
+  // `-C DIR` before or after the command, as with git.
+  std::vector<std::string> commands;
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    if (!sub->get_group().empty())
+      commands.push_back(sub->get_name());
+    sub->add_option("-C", directory, "change to DIR before doing anything")->type_name("DIR");
+  }
+
+  // A typo gets the command it resembles, not CLI11's "arguments were not expected".
+  if (std::string typed = typed_command(argc, argv);
+      !typed.empty() && std::find(commands.begin(), commands.end(), typed) == commands.end() && typed != "node") {
+    auto guess = closest_command(typed, commands);
+    fmt::print(stderr, "anneal: '{}' is not an anneal command{}\nthe commands: {}\n", typed,
+               guess ? fmt::format("; did you mean '{}'?", *guess) : "", fmt::join(commands, ", "));
+    return 2;
+  }
+
+  const std::string top_help = app.help();  // after parsing, help() is the parsed command's
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
+  }
+
+  if (help_cmd->parsed()) {
+    if (help_topic.empty()) {
+      fmt::print("{}", top_help);
+      return 0;
+    }
+    CLI::App* topic = nullptr;
+    for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+      if (sub->get_name() == help_topic)
+        topic = sub;
+    if (!topic) {
+      auto guess = closest_command(help_topic, commands);
+      fmt::print(stderr, "anneal: no command '{}'{}\n", help_topic,
+                 guess ? fmt::format("; did you mean '{}'?", *guess) : "");
+      return 2;
+    }
+    fmt::print("{}", topic->help("anneal"));
+    return 0;
   }
 
   if (!directory.empty() && ::chdir(directory.c_str()) != 0) {
@@ -154,7 +205,7 @@ int run_main(int argc, char** argv) {
   else if (explain_cmd->parsed())
     result = run_explain(hash, json);
   else if (apply_cmd->parsed())
-    result = run_apply(target);
+    result = run_apply(target, keep_history);
   else if (stop_cmd->parsed())
     result = run_stop(target);
   else if (clean_cmd->parsed())

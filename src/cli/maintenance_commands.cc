@@ -41,6 +41,31 @@ targets:
   #   budget: {experiments: 20}
 )ANNEAL";
 
+/// The message of the commit `anneal apply` makes: a one-line summary, then the score, the
+/// baseline, the experiment's key and the evidence that kept it.
+std::string apply_message(const graph::Target& target, const graph::SearchPosition& position,
+                          const nlohmann::json& best) {
+  std::string hypothesis = best.value("hypothesis", "");
+  hypothesis = hypothesis.substr(0, hypothesis.find('\n'));
+  if (hypothesis.size() > 64)
+    hypothesis = hypothesis.substr(0, 61) + "...";
+  auto score = [](const std::optional<double>& s) { return s ? fmt::format("{:g}", *s) : std::string("-"); };
+  std::string summary = hypothesis.empty() ? fmt::format("{} {} → {}", target.objective.metric,
+                                                         score(position.baseline_score), score(position.best_score))
+                                           : hypothesis;
+  std::string message = fmt::format("{}: {}\n\n", target.name, summary);
+  message += fmt::format("{} {} {} (baseline {}), by anneal experiment #{} of target {}\n",
+                         target.objective.direction == graph::Direction::Minimize ? "minimize" : "maximize",
+                         target.objective.metric, score(position.best_score), score(position.baseline_score),
+                         best.value("id", 0), target.name);
+  std::string evidence = best.value("decision", nlohmann::json::object()).value("reason", "");
+  if (!evidence.empty())
+    message += fmt::format("evidence: {}\n", evidence);
+  message += fmt::format("baseline: {}\ncandidate: {}\nexperiment key: {} (anneal show {})\n", position.baseline,
+                         position.best, best.value("key", ""), best.value("key", "").substr(0, 16));
+  return message;
+}
+
 }  // namespace
 
 Result<int> run_init() {
@@ -60,33 +85,41 @@ Result<int> run_init() {
   return 0;
 }
 
-Result<int> run_apply(const std::string& name) {
+Result<int> run_apply(const std::string& name, bool keep_history) {
   auto project = open_project();
   if (!project)
     return std::unexpected(project.error());
+  auto target = find_target(project->annealfile, name);
+  if (!target)
+    return std::unexpected(target.error());
   auto ledger = open_ledger(*project, name);
   if (!ledger)
     return std::unexpected(ledger.error());
-  auto last = ledger->last();
-  if (!last)
-    return std::unexpected(last.error());
-  if (!*last)
+  auto records = ledger->generation();
+  if (!records)
+    return std::unexpected(records.error());
+  if (records->empty())
     return fail(fmt::format("target '{}' has no experiments yet; run `anneal build {}`", name, name));
-  auto position = graph::SearchPosition::from_json((*last)->value("state", nlohmann::json::object()));
+  auto position = graph::SearchPosition::from_json(records->back().value("state", nlohmann::json::object()));
   if (position.best == position.baseline) {
     fmt::print("{}: no candidate beat the baseline; nothing to apply\n", name);
     return 0;
   }
-  std::string message = fmt::format("anneal: apply {} (score {:g}, baseline {:g})\n", name,
-                                    position.best_score.value_or(0), position.baseline_score.value_or(0));
+  nlohmann::json best;
+  for (const auto& r : *records)
+    if (r.value("commit", nlohmann::json()) == position.best)
+      best = r;
   auto repo = project->workspace.repo();
   if (!repo)
     return std::unexpected(repo.error());
-  auto applied = git::bring_into_head(**repo, position.baseline, position.best, message);
+  std::string message = apply_message(**target, position, best);
+  auto applied = git::bring_into_head(**repo, position.baseline, position.best, message,
+                                      keep_history ? git::ApplyMode::KeepHistory : git::ApplyMode::OneCommit);
   if (!applied)
     return std::unexpected(applied.error());
   fmt::print("{}: applied the best candidate ({}) {}; HEAD is {}\n", name, position.best.substr(0, 12),
-             applied->fast_forward ? "as a fast-forward" : "as a new commit", applied->commit.substr(0, 12));
+             applied->fast_forward ? "with its history (a fast-forward)" : "as one commit",
+             applied->commit.substr(0, 12));
   return 0;
 }
 

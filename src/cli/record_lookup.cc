@@ -1,6 +1,9 @@
 #include "cli/record_lookup.h"
 
 #include <filesystem>
+#include <string>
+
+#include <fmt/format.h>
 
 #include "graph/ledger.h"
 
@@ -8,7 +11,48 @@ namespace anneal::cli {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+/// `TARGET#N` or `#N`: the experiment N of that target's current run.
+Result<std::vector<FoundRecord>> find_numbered(Project& project, const std::string& name) {
+  size_t hash = name.find('#');
+  std::string target = name.substr(0, hash);
+  std::string number = name.substr(hash + 1);
+  if (number.empty() || number.find_first_not_of("0123456789") != std::string::npos || number.size() > 9)
+    return fail(fmt::format("'{}' is not an experiment: write TARGET#N, e.g. {}#3", name,
+                            target.empty() ? "latency" : target));
+  if (target.empty()) {
+    if (project.annealfile.targets.size() != 1)
+      return fail(fmt::format("'{}' needs a target: the Annealfile has {} (write TARGET{})", name,
+                              project.annealfile.targets.size(), name));
+    target = project.annealfile.targets.front().name;
+  }
+  auto found_target = find_target(project.annealfile, target);
+  if (!found_target)
+    return std::unexpected(found_target.error());
+  auto ledger = graph::Ledger::open(project.workspace.ledger_path(target));
+  if (!ledger)
+    return std::unexpected(ledger.error());
+  auto records = ledger->generation();
+  if (!records)
+    return std::unexpected(records.error());
+  int id = std::stoi(number);
+  std::vector<FoundRecord> found;
+  for (auto it = records->rbegin(); it != records->rend() && found.empty(); ++it)
+    if (it->value("id", -1) == id)
+      found.push_back({target, *it});
+  if (found.empty())
+    return fail(records->empty() ? fmt::format("target '{}' has no experiments yet", target)
+                                 : fmt::format("target '{}' has no experiment #{} (its run has #0 to #{})", target, id,
+                                               records->back().value("id", 0)));
+  return found;
+}
+
+}  // namespace
+
 Result<std::vector<FoundRecord>> find_records(Project& project, const std::string& prefix) {
+  if (prefix.find('#') != std::string::npos)
+    return find_numbered(project, prefix);
   std::vector<FoundRecord> found;
   for (const auto& target : project.annealfile.targets) {
     auto ledger = graph::Ledger::open(project.workspace.ledger_path(target.name));

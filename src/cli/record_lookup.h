@@ -19,7 +19,9 @@ struct FoundRecord {
   nlohmann::json record;
 };
 
-/// The experiments whose key (decide node) or candidate commit starts with `prefix`.
+/// The experiments whose key (decide node) or candidate commit starts with `prefix`; or, for
+/// `TARGET#N` (or `#N` when the Annealfile has one target), that target's experiment N of
+/// its current run (its latest attempt) — an error when there is none.
 Result<std::vector<FoundRecord>> find_records(Project& project, const std::string& prefix);
 
 /// Node keys whose stored spec starts with `prefix` (at least two hex digits).

@@ -184,8 +184,12 @@ Result<int> run_status(const std::vector<std::string>& names, bool json) {
       today = fmt::format(" (today ${:.2f}{})", e["spent_today_usd"].get<double>(),
                           e.contains("usd_per_day") ? fmt::format(" of ${:.2f}", e["usd_per_day"].get<double>()) : "");
     std::string on = e.value("stands_on", "");
-    fmt::print("{}: {}/{} experiments, baseline {}{}, best {}{}, spent ${:.2f}{} — {}\n", e["name"].get<std::string>(),
-               e["experiments"].get<int>(), e.value("budget", 0), number_text(e["baseline_score"]),
+    // Past the budget (--experiments, --more): no "18/15".
+    int done = e["experiments"].get<int>(), budget = e.value("budget", 0);
+    std::string progress = done > budget ? fmt::format("{} experiments (budget {})", done, budget)
+                                         : fmt::format("{}/{} experiments", done, budget);
+    fmt::print("{}: {}, baseline {}{}, best {}{}, spent ${:.2f}{} — {}\n", e["name"].get<std::string>(),
+               progress, number_text(e["baseline_score"]),
                on.empty() ? "" : " on " + on.substr(0, 12),
                number_text(e["best_score"]),
                e["commit"].is_string() ? " at " + e["commit"].get<std::string>().substr(0, 12) : "",
@@ -344,7 +348,14 @@ Result<int> run_explain(const std::string& what, bool json) {
                target->config.dump(2));
     return 0;
   }
-  auto keys = find_nodes(*project, what);
+  std::string node = what;
+  if (what.find('#') != std::string::npos) {  // TARGET#N: its decide node
+    auto records = find_records(*project, what);
+    if (!records)
+      return std::unexpected(records.error());
+    node = records->front().record.value("key", "");
+  }
+  auto keys = find_nodes(*project, node);
   if (keys.size() != 1)
     return fail(keys.empty() ? fmt::format("'{}' is neither a target nor a known node key", what)
                              : fmt::format("'{}' is ambiguous: give more digits", what));

@@ -1,8 +1,12 @@
 #include "git/apply.h"
 
+#include <vector>
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "git/handle.h"
+#include "git/tree_diff.h"
 
 namespace anneal::git {
 
@@ -34,12 +38,49 @@ Result<void> move_head(Repository& repo, const CommitHandle& commit, std::string
   return {};
 }
 
+/// Refuses when a path that moving HEAD to `to` would write has uncommitted changes (or an
+/// untracked file where a file would be created).
+Result<void> refuse_dirty_paths(Repository& repo, std::string_view to) {
+  auto paths = changed_paths(repo, "HEAD", to);
+  if (!paths)
+    return std::unexpected(paths.error());
+  std::vector<std::string> dirty;
+  for (const auto& path : *paths) {
+    unsigned int flags = 0;
+    if (git_status_file(&flags, repo.raw(), path.c_str()) == 0 && flags != GIT_STATUS_CURRENT &&
+        (flags & GIT_STATUS_IGNORED) == 0)
+      dirty.push_back(path);
+  }
+  if (dirty.empty())
+    return {};
+  return fail(fmt::format("your checkout has uncommitted changes to {}, which apply would write; commit or stash "
+                          "them first",
+                          fmt::join(dirty, ", ")));
+}
+
+/// A commit of `tree` on top of HEAD in the user's name.
+Result<CommitHandle> commit_on_head(Repository& repo, const CommitHandle& head, std::string_view tree_id,
+                                    std::string_view message) {
+  git_repository* r = repo.raw();
+  git_signature* sig_raw = nullptr;
+  if (git_signature_default(&sig_raw, r) != 0)
+    return fail("set git's user.name and user.email to commit the applied candidate");
+  SignatureHandle sig(sig_raw);
+  auto tree = lookup_tree(r, tree_id);
+  if (!tree)
+    return std::unexpected(tree.error());
+  const git_commit* parents[] = {head.get()};
+  git_oid new_id;
+  std::string text(message);
+  if (git_commit_create(&new_id, r, nullptr, sig.get(), sig.get(), nullptr, text.c_str(), tree->get(), 1, parents) != 0)
+    return git_failure("cannot commit the applied candidate");
+  return lookup_commit(r, to_hex(new_id));
+}
+
 }  // namespace
 
 Result<Applied> bring_into_head(Repository& repo, std::string_view base, std::string_view commit,
-                                std::string_view message) {
-  if (repo.has_uncommitted_changes())
-    return fail("your working tree has uncommitted changes to tracked files; commit or stash them first");
+                                std::string_view message, ApplyMode mode) {
   git_repository* r = repo.raw();
   auto head = lookup_commit(r, "HEAD");
   if (!head)
@@ -49,44 +90,48 @@ Result<Applied> bring_into_head(Repository& repo, std::string_view base, std::st
     return std::unexpected(candidate.error());
   const git_oid* head_id = git_commit_id(head->get());
   const git_oid* candidate_id = git_commit_id(candidate->get());
-  if (git_oid_equal(head_id, candidate_id) || git_graph_descendant_of(r, head_id, candidate_id) == 1)
+  if (git_oid_equal(head_id, candidate_id) || git_graph_descendant_of(r, head_id, candidate_id) == 1 ||
+      git_oid_equal(git_commit_tree_id(head->get()), git_commit_tree_id(candidate->get())))
     return fail("HEAD already contains this candidate");
 
   Applied applied;
-  if (git_graph_descendant_of(r, candidate_id, head_id) == 1) {
-    if (auto moved = move_head(repo, *candidate, "anneal apply: fast-forward"); !moved)
+  if (mode == ApplyMode::KeepHistory) {
+    if (git_graph_descendant_of(r, candidate_id, head_id) != 1)
+      return fail("HEAD moved on since the target's baseline, so its candidates cannot be fast-forwarded onto it; "
+                  "apply without --keep-history for one commit on top of HEAD");
+    if (auto clean = refuse_dirty_paths(repo, commit); !clean)
+      return std::unexpected(clean.error());
+    if (auto moved = move_head(repo, *candidate, "anneal apply --keep-history: fast-forward"); !moved)
       return std::unexpected(moved.error());
     applied.fast_forward = true;
     applied.commit = to_hex(*candidate_id);
     return applied;
   }
-  // HEAD moved on since the baseline: apply the candidate's change on top of it.
-  auto patch = repo.diff_patch(base, commit);
-  if (!patch)
-    return std::unexpected(patch.error());
-  auto tree_id = repo.apply_patch(to_hex(*head_id), *patch);
-  if (!tree_id)
-    return fail(fmt::format("the candidate does not apply to your HEAD: {}", tree_id.error().message));
-  git_signature* sig_raw = nullptr;
-  if (git_signature_default(&sig_raw, r) != 0)
-    return fail("set git's user.name and user.email to commit the applied candidate");
-  SignatureHandle sig(sig_raw);
-  git_oid tree_oid;
-  git_tree* tree_raw = nullptr;
-  if (git_oid_fromstr(&tree_oid, tree_id->c_str()) != 0 || git_tree_lookup(&tree_raw, r, &tree_oid) != 0)
-    return git_failure("cannot read the applied tree");
-  TreeHandle tree(tree_raw);
-  const git_commit* parents[] = {head->get()};
-  git_oid new_id;
-  std::string text(message);
-  if (git_commit_create(&new_id, r, nullptr, sig.get(), sig.get(), nullptr, text.c_str(), tree.get(), 1, parents) != 0)
-    return git_failure("cannot commit the applied candidate");
-  auto created = lookup_commit(r, to_hex(new_id));
+  // The change from the baseline to the candidate, on top of HEAD (which may have moved on).
+  auto base_commit = lookup_commit(r, base);
+  if (!base_commit)
+    return std::unexpected(base_commit.error());
+  std::string tree_id;
+  if (git_oid_equal(head_id, git_commit_id(base_commit->get()))) {
+    tree_id = to_hex(*git_commit_tree_id(candidate->get()));
+  } else {
+    auto patch = repo.diff_patch(base, commit);
+    if (!patch)
+      return std::unexpected(patch.error());
+    auto patched = repo.apply_patch(to_hex(*head_id), *patch);
+    if (!patched)
+      return fail(fmt::format("the candidate does not apply to your HEAD: {}", patched.error().message));
+    tree_id = *patched;
+  }
+  auto created = commit_on_head(repo, *head, tree_id, message);
   if (!created)
     return std::unexpected(created.error());
+  std::string created_id = to_hex(*git_commit_id(created->get()));
+  if (auto clean = refuse_dirty_paths(repo, created_id); !clean)
+    return std::unexpected(clean.error());
   if (auto moved = move_head(repo, *created, "anneal apply"); !moved)
     return std::unexpected(moved.error());
-  applied.commit = to_hex(new_id);
+  applied.commit = created_id;
   return applied;
 }
 

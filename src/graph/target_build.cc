@@ -560,7 +560,15 @@ Result<void> TargetBuild::load_state() {
   if (!ledger)
     return std::unexpected(ledger.error());
   m_ledger = std::move(*ledger);
-  auto state = inspect_target(m_ws, m_file, m_target, m_options.experiments);
+  std::optional<int> budget = m_options.experiments;
+  if (m_options.more > 0) {  // --more N: N beyond what the current run has done
+    auto now = inspect_target(m_ws, m_file, m_target, std::nullopt);
+    if (!now)
+      return std::unexpected(now.error());
+    bool same_run = now->kind == TargetState::Kind::Resume || now->kind == TargetState::Kind::UpToDate;
+    budget = (same_run ? now->next_id - 1 : 0) + m_options.more;
+  }
+  auto state = inspect_target(m_ws, m_file, m_target, budget);
   if (!state)
     return std::unexpected(state.error());
   m_state = *state;

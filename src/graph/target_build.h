@@ -21,6 +21,7 @@ struct BuildOptions {
   bool dry_run = false;
   bool fresh = false;  ///< run every node again, even when its result is cached
   std::optional<int> experiments;  ///< overrides budget.experiments
+  int more = 0;  ///< > 0: the budget is the experiments done (in the current run) plus this
   std::filesystem::path anneal_exe;
   /// Environment for the `anneal node` processes (the remote cache's settings).
   std::vector<std::pair<std::string, std::string>> node_env;

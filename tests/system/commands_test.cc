@@ -1,4 +1,5 @@
-// The commands around `anneal build`: status, history, show, explain, apply, clean and init.
+// The commands around `anneal build`: status, history, show, explain, clean and init (apply:
+// apply_test.cc).
 #include <catch2/catch.hpp>
 
 #include <fmt/format.h>
@@ -179,46 +180,6 @@ TEST_CASE("explain says whether a target is up to date and why not", "[system]")
   CHECK(json["state"] != "up-to-date");
   CHECK(json["config_digest"] != json["recorded_digest"]);
   CHECK(repo.status() == " M Annealfile\n");
-  CHECK(repo.fsck_problems().empty());
-}
-
-TEST_CASE("apply fast-forwards the user's branch to the best candidate", "[system]") {
-  TempRepo repo;
-  set_up(repo);
-  REQUIRE(repo.anneal("build").status == 0);
-  std::string best = git(repo, "rev-parse anneal/t").substr(0, 40);
-
-  SECTION("refused while tracked files have uncommitted changes") {
-    std::string before = head(repo);
-    repo.write("score.txt", "55\n");
-    Outcome refused = repo.anneal("apply t");
-    CHECK(refused.status == 1);
-    CHECK(contains(refused.err, "uncommitted"));
-    CHECK(head(repo) == before);
-    CHECK(repo.read("score.txt") == "55\n");
-    CHECK(repo.status() == " M score.txt\n");
-  }
-  SECTION("from the baseline") {
-    Outcome applied = repo.anneal("apply t");
-    INFO(applied.out << applied.err);
-    REQUIRE(applied.status == 0);
-    CHECK(head(repo) == best);
-    CHECK(git(repo, "symbolic-ref HEAD") == "refs/heads/main\n");
-    CHECK(repo.read("score.txt") == "70\n");
-    CHECK(repo.status().empty());
-  }
-  SECTION("onto a HEAD that moved on: the change is committed on top") {
-    repo.write("NOTES", "unrelated work\n");
-    std::string moved = repo.commit("unrelated work");
-    Outcome applied = repo.anneal("apply t");
-    INFO(applied.out << applied.err);
-    REQUIRE(applied.status == 0);
-    CHECK(contains(applied.out, "new commit"));
-    CHECK(git(repo, "rev-parse HEAD~1").substr(0, 40) == moved);
-    CHECK(repo.read("score.txt") == "70\n");
-    CHECK(repo.read("NOTES") == "unrelated work\n");
-    CHECK(repo.status().empty());
-  }
   CHECK(repo.fsck_problems().empty());
 }
 
