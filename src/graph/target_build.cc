@@ -12,6 +12,7 @@
 #include "graph/draft_ranking.h"
 #include "graph/experiment_plan.h"
 #include "graph/failed_node.h"
+#include "graph/held_out_check.h"
 #include "graph/judge_plan.h"
 #include "graph/ledger.h"
 #include "graph/llm_budget.h"
@@ -425,37 +426,13 @@ Result<std::string> TargetBuild::check_held_out(int id, nlohmann::json& record) 
     scores.push_back(*result->score);
   }
   double held_out = std::accumulate(scores.begin(), scores.end(), 0.0) / scores.size();
-  double on_samples = record.at("judge").value("score", 0.0);
-  // The gap, in points of the judge's 0-1 score, between the samples the agent sees and
-  // those it never sees (absolute: a relative gap means nothing at a weak baseline's scores).
-  // The two sets may differ in difficulty from the start, so what counts is how much the gap
-  // grew since the baseline: an agent that fits the judge improves only where it is watched.
-  double gap = on_samples - held_out;
-  nlohmann::json check = {{"score", held_out}, {"samples_score", on_samples}, {"gap", gap}};
-  std::string pause;
-  if (id == 0) {
-    m_position.held_out_gap = gap;
-  } else {
-    double divergence = gap - m_position.held_out_gap.value_or(0);
-    check["divergence"] = divergence;
-    m_position.kept_since_held_out = 0;
-    std::string figures = fmt::format("held-out score {:.3f} vs {:.3f} on the samples: the gap grew by {:.2f} "
-                                      "since the baseline",
-                                      held_out, on_samples, divergence);
-    if (divergence > 0.25) {
-      check["paused"] = true;
-      pause = fmt::format("{}: paused after #{}: {} (over 0.25); the agent may be fitting the judge rather than "
-                          "improving the artifact (an overfit or compromised evaluator). Review the kept "
-                          "candidates (anneal history {}), then run anneal build again to go on",
-                          m_target.name, id, figures, m_target.name);
-    } else if (divergence > 0.10) {
-      check["warning"] = true;
-      note(fmt::format("{}: warning after #{}: {} (over 0.10)", m_target.name, id, figures));
-    }
-  }
-  record["held_out"] = check;
+  HeldOutVerdict verdict =
+      held_out_verdict(m_target.name, id, held_out, record.at("judge").value("score", 0.0), m_position);
+  if (!verdict.warning.empty())
+    note(verdict.warning);
+  record["held_out"] = verdict.check;
   record["state"] = m_position.to_json();
-  return pause;
+  return verdict.pause;
 }
 
 Result<void> TargetBuild::prune_worktrees() {
@@ -560,15 +537,7 @@ Result<void> TargetBuild::load_state() {
   if (!ledger)
     return std::unexpected(ledger.error());
   m_ledger = std::move(*ledger);
-  std::optional<int> budget = m_options.experiments;
-  if (m_options.more > 0) {  // --more N: N beyond what the current run has done
-    auto now = inspect_target(m_ws, m_file, m_target, std::nullopt);
-    if (!now)
-      return std::unexpected(now.error());
-    bool same_run = now->kind == TargetState::Kind::Resume || now->kind == TargetState::Kind::UpToDate;
-    budget = (same_run ? now->next_id - 1 : 0) + m_options.more;
-  }
-  auto state = inspect_target(m_ws, m_file, m_target, budget);
+  auto state = inspect_target(m_ws, m_file, m_target, m_options.experiments, m_options.more);
   if (!state)
     return std::unexpected(state.error());
   m_state = *state;

@@ -38,7 +38,14 @@ std::string changed_parts(const nlohmann::json& last, const nlohmann::json& part
 }  // namespace
 
 Result<TargetState> inspect_target(Workspace& workspace, const Annealfile& annealfile,
-                                   const Target& target, std::optional<int> budget) {
+                                   const Target& target, std::optional<int> budget, int more) {
+  if (more > 0) {
+    auto now = inspect_target(workspace, annealfile, target, std::nullopt);
+    if (!now)
+      return std::unexpected(now.error());
+    bool same_run = now->kind == TargetState::Kind::Resume || now->kind == TargetState::Kind::UpToDate;
+    budget = (same_run ? now->next_id - 1 : 0) + more;
+  }
   TargetState state;
   state.budget = budget.value_or(target.budget.experiments);
   std::vector<std::string> upstream;

@@ -38,9 +38,10 @@ struct TargetState {
   std::optional<JudgeSamples> samples;  ///< the judge's samples, when the target has a judge
 };
 
-/// Inspects `target` against its ledger. `budget` overrides budget.experiments when set.
+/// Inspects `target` against its ledger. `budget` overrides budget.experiments when set;
+/// `more` > 0 (--more N) makes the budget the experiments the current run has done plus N.
 Result<TargetState> inspect_target(Workspace& workspace, const Annealfile& annealfile,
-                                   const Target& target, std::optional<int> budget);
+                                   const Target& target, std::optional<int> budget, int more = 0);
 
 /// The best commit of a target that has been built, for targets that need it.
 Result<std::string> best_commit(Workspace& workspace, const Target& target);
