@@ -8,10 +8,10 @@
 #include "edit/apply_edits.h"
 #include "edit/edit_reply.h"
 #include "git/changes.h"
-#include "git/repo_guard.h"
 #include "git/scope.h"
 #include "git/worktree.h"
 #include "git/worktree_head.h"
+#include "nodes/agent_guard.h"
 #include "nodes/agent_output.h"
 #include "nodes/candidate.h"
 #include "nodes/carry_over.h"
@@ -248,8 +248,8 @@ Result<NodeResult> execute_mutate(NodeContext& context, const NodeSpec& spec) {
   auto repo = context.repo();
   if (!repo)
     return std::unexpected(repo.error());
-  // What git obeys or runs outside the worktree, as it was before the agent (git/repo_guard.h).
-  auto guard = git::RepoGuard::take((*repo)->workdir(), (*repo)->git_dir(), worktree, {context.anneal_dir});
+  // What git obeys or runs outside the worktree, as it was before the agent (nodes/agent_guard.h).
+  auto guard = AgentGuard::begin(context, j.at("agent"), worktree);
   if (!guard)
     return std::unexpected(guard.error());
 
@@ -261,7 +261,7 @@ Result<NodeResult> execute_mutate(NodeContext& context, const NodeSpec& spec) {
   std::error_code ec;
   fs::remove_all(scratch, ec);
   // What the agent left in the user's checkout is kept here, not lost.
-  auto breaches = guard->restore(context.anneal_dir / "guard" / spec.key.hex());
+  auto breaches = guard->end(context.anneal_dir / "guard" / spec.key.hex());
   if (!breaches)
     return std::unexpected(breaches.error());
   if (!agent)

@@ -153,3 +153,50 @@ TEST_CASE("an agent's tricks on the user's repository are blocked and undone", "
     }
   }
 }
+
+TEST_CASE("unsandboxed drafts in parallel: a plant is blamed on its draft and never put back by another",
+          "[system][containment]") {
+  // Draft 0 plants a hook at once and ends after 2 s; draft 1 makes an ordinary edit and ends
+  // after 1 s. Were their guard windows to overlap, draft 1's restore would find the hook and
+  // be blamed for it, and draft 0 would find nothing and be kept.
+  TempRepo repo;
+  repo.write("app.txt", "a\n");
+  repo.write("Annealfile", with_scratch(R"(annealfile: 1
+targets:
+  t:
+    artifact: [app.txt]
+    scope: {editable: [app.txt]}
+    drafts: 2
+    agent: {kind: command, run: "sh SCRATCH/agent.sh", timeout: 20s, sandbox: off}
+    stages:
+      - {name: size, run: "wc -c < app.txt"}
+    objective: {metric: size, direction: maximize}
+    budget: {experiments: 1}
+)",
+                                        repo));
+  repo.commit("project");
+  {
+    std::ofstream agent(repo.scratch() / "agent.sh");
+    agent << with_scratch("case $ANNEAL_DRAFT in\n"
+                          "0) printf " + k_payload + " > " + k_common + "/hooks/pre-commit; chmod +x " + k_common +
+                              "/hooks/pre-commit; sleep 2; echo d0 >> app.txt ;;\n"
+                              "*) sleep 1; echo draft1 >> app.txt ;;\n"
+                              "esac\n",
+                          repo);
+  }
+  Outcome build = repo.anneal("build -j 2");
+  INFO(build.out << build.err);
+  REQUIRE(build.status == 0);
+  auto history = repo.history("t");
+  INFO(history.dump(2));
+  REQUIRE(history.size() == 2);
+  CHECK(history[1]["draft"] == 1);
+  CHECK(history[1]["outcome"] == "kept");
+  // Draft 0 was blocked: never committed as a candidate.
+  CHECK(repo.run("git rev-parse -q --verify refs/anneal/t/1.0").status != 0);
+  CHECK(repo.run("git rev-parse -q --verify refs/anneal/t/1.1").status == 0);
+  CHECK_FALSE(repo.exists(".git/hooks/pre-commit"));
+  CHECK(repo.run("git -c user.name=u -c user.email=u@u commit -q --allow-empty -m user").status == 0);
+  CHECK_FALSE(std::filesystem::exists(repo.scratch() / "pwned"));
+  CHECK(repo.fsck_problems().empty());
+}
