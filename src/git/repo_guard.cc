@@ -174,6 +174,16 @@ FileTree RepoGuard::snapshot() const {
     for (const char* name : {"config.worktree", "commondir", "gitdir", "info"})
       snapshot_path(m_own_gitdir / name, tree);
   }
+  // The user's other linked worktrees (anneal's own, "anneal-*", come and go as other nodes
+  // run); their index is theirs to refresh.
+  std::error_code ec;
+  for (fs::directory_iterator it(m_common / "worktrees", ec), end; !ec && it != end; it.increment(ec)) {
+    fs::path admin = it->path();
+    if (admin.filename().string().starts_with("anneal-") || admin == m_user_gitdir)
+      continue;
+    for (const char* name : {"HEAD", "config.worktree", "commondir", "gitdir", "info"})
+      snapshot_path(admin / name, tree);
+  }
   return tree;
 }
 

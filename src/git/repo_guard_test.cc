@@ -135,6 +135,13 @@ TEST_CASE("the guard names and puts back what an agent changed outside its workt
     script = "echo 'ref: refs/heads/other' > \"$(git rev-parse --git-common-dir)/HEAD\"";
     expected = {".git/HEAD"};
   }
+  SECTION("another worktree of the user's: its HEAD, and a new one registered") {
+    f.repo.git("worktree add -q --detach wt-user");
+    script = "common=$(git rev-parse --git-common-dir) && echo " + std::string(40, '2') +
+             " > \"$common/worktrees/wt-user/HEAD\" && mkdir \"$common/worktrees/evil\" && "
+             "echo /tmp/evil/.git > \"$common/worktrees/evil/gitdir\"";
+    expected = {".git/worktrees/wt-user/HEAD", ".git/worktrees/evil/gitdir"};
+  }
   SECTION("the worktree's own config.worktree") {
     script = "git config extensions.worktreeConfig true && git config --worktree core.fsmonitor 'touch /tmp/pwned'";
     expected = {".git/config", ".git/worktrees/anneal-t-d0/config.worktree"};
