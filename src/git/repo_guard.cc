@@ -242,13 +242,14 @@ Result<std::vector<Breach>> RepoGuard::restore(const fs::path& aside) {
         to_restore.push_back(path);
       continue;
     }
+    to_restore.push_back(path);
     if (path == index) {
-      // Only stat data or extensions differ: a `git status` refreshed it, nothing to undo.
+      // Only stat data or extensions differ (a `git status` refreshed it): put back, as
+      // harmless as the refresh itself, but no breach.
       auto now = index_entries(index);
       if (now && !m_index_entries.empty() && *now == m_index_entries)
         continue;
     }
-    to_restore.push_back(path);
     // A changed folder is reported once, not with each file below it.
     bool under_reported = false;
     for (fs::path p = path.parent_path(); !under_reported && p.has_relative_path() && p != p.parent_path();

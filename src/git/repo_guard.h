@@ -37,7 +37,8 @@ struct Breach {
 ///                except the folders in `skip` (anneal's .anneal/, where the worktree lives)
 ///
 /// Refs are compared by what they point at (a `git pack-refs` moves nothing), the index by
-/// its entries (a `git status` refreshing stat data changes nothing).
+/// its entries: a `git status` refreshing stat data is no breach, though the index's bytes
+/// are put back all the same (its extensions may name other files: a split index's).
 class RepoGuard {
  public:
   /// Fingerprints (and keeps the bytes of) everything above. Call before the agent runs.
