@@ -132,7 +132,7 @@ std::string short_id(const std::string& value) {
 }  // namespace
 
 Result<RepoGuard> RepoGuard::take(const fs::path& workdir, const fs::path& common_dir, const fs::path& worktree,
-                                  const std::vector<fs::path>& skip) {
+                                  const std::vector<fs::path>& skip, Reach reach) {
   RepoGuard guard;
   auto clean = [](const fs::path& path) {
     std::string text = fs::absolute(path).lexically_normal().string();
@@ -147,7 +147,10 @@ Result<RepoGuard> RepoGuard::take(const fs::path& workdir, const fs::path& commo
   if (guard.m_user_gitdir.empty())
     return fail(fmt::format("cannot guard {}: it has no .git", guard.m_workdir.string()));
   guard.m_own_gitdir = gitdir_of(guard.m_worktree);
+  guard.m_reach = reach;
   guard.m_worktree_link = node_at(guard.m_worktree / ".git");
+  if (reach == Reach::WorktreeOnly)
+    return guard;
   guard.m_before = guard.snapshot();
   guard.m_index_entries = index_entries(guard.m_user_gitdir / "index").value_or("");
   auto checkout = CheckoutFingerprint::take(guard.m_workdir, skip);
@@ -201,6 +204,8 @@ Result<std::vector<Breach>> RepoGuard::restore(const fs::path& aside) {
   if (m_worktree_replaced)
     breaches.push_back({".git", "the worktree's .git was replaced or removed; the worktree is rebuilt"});
 
+  if (m_reach == Reach::WorktreeOnly)
+    return breaches;
   FileTree after = snapshot();
   std::vector<fs::path> changed = changed_paths(m_before, after);
   const fs::path index = m_user_gitdir / "index";

@@ -41,10 +41,14 @@ struct Breach {
 /// are put back all the same (its extensions may name other files: a split index's).
 class RepoGuard {
  public:
-  /// Fingerprints (and keeps the bytes of) everything above. Call before the agent runs.
+  /// What the guard watches: everything above, or only the worktree's `.git` (an agent the
+  /// sandbox keeps from writing anything else).
+  enum class Reach { Everything, WorktreeOnly };
+
+  /// Fingerprints (and keeps the bytes of) what `reach` says. Call before the agent runs.
   static Result<RepoGuard> take(const std::filesystem::path& workdir, const std::filesystem::path& common_dir,
                                 const std::filesystem::path& worktree,
-                                const std::vector<std::filesystem::path>& skip);
+                                const std::vector<std::filesystem::path>& skip, Reach reach = Reach::Everything);
 
   /// After the agent: every change, each put back as it was (the worktree's `.git` is not:
   /// see worktree_replaced), git's files first, then the checkout's, whose changed versions
@@ -70,6 +74,7 @@ class RepoGuard {
   std::optional<FileNode> m_worktree_link;
   std::optional<CheckoutFingerprint> m_checkout;
   bool m_worktree_replaced = false;
+  Reach m_reach = Reach::Everything;
 };
 
 }  // namespace anneal::git

@@ -203,3 +203,58 @@ targets:
   CHECK_FALSE(std::filesystem::exists(repo.scratch() / "pwned"));
   CHECK(repo.fsck_problems().empty());
 }
+
+TEST_CASE("sandboxed agents: the user's own commit while one runs stands; writable: reaching the repository is guarded",
+          "[system][containment]") {
+  if (!bubblewrap_works()) {
+    WARN("bubblewrap does not work here");
+    return;
+  }
+  TempRepo repo;
+  repo.write("app.txt", "a\n");
+  auto annealfile = [&](const std::string& writable) {
+    return with_scratch(R"(annealfile: 1
+targets:
+  t:
+    artifact: [app.txt]
+    scope: {editable: [app.txt]}
+    agent: {kind: command, run: "sh SCRATCH/agent.sh", timeout: 20s, sandbox: on)" + writable + R"(}
+    stages:
+      - {name: size, run: "wc -c < app.txt"}
+    objective: {metric: size, direction: maximize}
+    budget: {experiments: 1}
+)",
+                        repo);
+  };
+  SECTION("the sandbox keeps the agent out: a commit of the user's is not undone") {
+    repo.write("Annealfile", annealfile(""));
+    repo.commit("project");
+    std::ofstream(repo.scratch() / "agent.sh") << "sleep 2; echo b >> app.txt\n";
+    Outcome build = repo.run("(sleep 1; git commit -q --allow-empty -m mine) & " + with_scratch("", repo) + "ANNEAL_CONFIG_DIR='" +
+                             (repo.scratch() / "config").string() + "' '" + anneal_binary() + "' build; wait");
+    INFO(build.out << build.err);
+    REQUIRE(build.status == 0);
+    CHECK(repo.run("git log -1 --format=%s main").out == "mine\n");
+    auto history = repo.history("t");
+    REQUIRE(history.size() == 2);
+    CHECK(history[1]["outcome"] == "kept");
+  }
+  SECTION("writable: naming the repository's git directory gets the whole guard") {
+    repo.write("Annealfile", annealfile(", writable: [\"" + (repo.path() / ".git").string() + "\"]"));
+    repo.commit("project");
+    std::ofstream(repo.scratch() / "agent.sh")
+        << with_scratch("echo b >> app.txt; git config core.fsmonitor 'echo ran >> SCRATCH/pwned; false'\n", repo);
+    Outcome build = repo.anneal("build");
+    INFO(build.out << build.err);
+    REQUIRE(build.status == 0);
+    auto history = repo.history("t");
+    INFO(history.dump(2));
+    REQUIRE(history.size() == 2);
+    CHECK(history[1]["outcome"] == "blocked");
+    REQUIRE(history[1]["violations"].size() == 1);
+    CHECK(history[1]["violations"][0]["path"] == ".git/config");
+    REQUIRE(repo.run("git status --porcelain").status == 0);
+    CHECK_FALSE(std::filesystem::exists(repo.scratch() / "pwned"));
+  }
+  CHECK(repo.fsck_problems().empty());
+}
