@@ -177,13 +177,19 @@ FileTree RepoGuard::snapshot() const {
     for (const char* name : {"config.worktree", "commondir", "gitdir", "info"})
       snapshot_path(m_own_gitdir / name, tree);
   }
-  // The user's other linked worktrees (anneal's own, "anneal-*", come and go as other nodes
-  // run); their index is theirs to refresh.
+  // The user's other linked worktrees; their index is theirs to refresh. Of anneal's own
+  // ("anneal-*", made and removed as other nodes run) only what anneal never writes: a plant
+  // there would act on another candidate's commands.
   std::error_code ec;
   for (fs::directory_iterator it(m_common / "worktrees", ec), end; !ec && it != end; it.increment(ec)) {
     fs::path admin = it->path();
-    if (admin.filename().string().starts_with("anneal-") || admin == m_user_gitdir)
+    if (admin == m_user_gitdir || admin == m_own_gitdir)
       continue;
+    if (admin.filename().string().starts_with("anneal-")) {
+      for (const char* name : {"config.worktree", "info"})
+        snapshot_path(admin / name, tree);
+      continue;
+    }
     for (const char* name : {"HEAD", "config.worktree", "commondir", "gitdir", "info"})
       snapshot_path(admin / name, tree);
   }

@@ -31,7 +31,8 @@ struct Breach {
 ///   own gitdir   config.worktree, commondir, gitdir, info/ — not HEAD, index or logs: those
 ///                are the agent's own (a commit in its worktree is legitimate)
 ///   other        the user's other linked worktrees (worktrees/* not named anneal-*): HEAD,
-///   worktrees    config.worktree, commondir, gitdir, info/ — also a new one registered
+///   worktrees    config.worktree, commondir, gitdir, info/ — also a new one registered;
+///                anneal's other candidates' (anneal-*): config.worktree, info/
 ///   worktree     its `.git` file, which must still name its own gitdir
 ///   checkout     the user's files, as `git status` sees them (git/checkout_fingerprint.h),
 ///                except the folders in `skip` (anneal's .anneal/, where the worktree lives)

@@ -142,6 +142,14 @@ TEST_CASE("the guard names and puts back what an agent changed outside its workt
              "echo /tmp/evil/.git > \"$common/worktrees/evil/gitdir\"";
     expected = {".git/worktrees/wt-user/HEAD", ".git/worktrees/evil/gitdir"};
   }
+  SECTION("another candidate's worktree config") {
+    auto opened = Repository::open(f.repo.path());
+    REQUIRE(opened);
+    REQUIRE(add_worktree(*opened, f.repo.path() / ".anneal" / "worktrees" / "t" / "d1", "anneal-t-d1", f.commit));
+    script = "git -C ../d1 config --worktree core.fsmonitor x 2>/dev/null || echo x > \"$(git rev-parse "
+             "--git-common-dir)/worktrees/anneal-t-d1/config.worktree\"";
+    expected = {".git/worktrees/anneal-t-d1/config.worktree"};
+  }
   SECTION("the worktree's own config.worktree") {
     script = "git config extensions.worktreeConfig true && git config --worktree core.fsmonitor 'touch /tmp/pwned'";
     expected = {".git/config", ".git/worktrees/anneal-t-d0/config.worktree"};
