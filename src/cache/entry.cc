@@ -83,8 +83,8 @@ Result<Entry> decode_entry(std::string_view bytes) {
   XXH128_canonical_t expected = checksum_of(covered);
   if (std::memcmp(expected.digest, bytes.data() + covered.size(), k_checksum_size) != 0)
     return fail("checksum mismatch: the entry is corrupt");
-  if (kind != static_cast<uint32_t>(EntryKind::Action) &&
-      kind != static_cast<uint32_t>(EntryKind::Blob))
+  if (kind != static_cast<uint32_t>(EntryKind::Action) && kind != static_cast<uint32_t>(EntryKind::Blob) &&
+      kind != static_cast<uint32_t>(EntryKind::Attempt))
     return fail(fmt::format("unknown kind {}", kind));
   return Entry{static_cast<EntryKind>(kind), key, std::string(bytes.substr(header_size, size))};
 }

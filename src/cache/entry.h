@@ -34,6 +34,7 @@ inline constexpr uint32_t k_entry_version = 2;
 enum class EntryKind : uint32_t {
   Action = 1,  ///< a node's action result (JSON)
   Blob = 2,    ///< content-addressed bytes: stdout, stderr, patches
+  Attempt = 3,  ///< the last attempt of a node that could not do its work (JSON; local only)
 };
 
 /// A decoded, checksum-verified entry.

@@ -149,9 +149,20 @@ Result<void> LocalStore::put_action(const Digest& key, std::string_view payload)
                                                Durability::Unsynced);
       !written)
     return written;
+  std::error_code ignored;
+  fs::remove(sharded_path(m_root, "at", key), ignored);
   if (m_remote)
     m_remote->put_action(key, payload);
   return {};
+}
+
+Result<void> LocalStore::put_attempt(const Digest& key, std::string_view payload) {
+  return write_file_atomic(sharded_path(m_root, "at", key), encode_entry(EntryKind::Attempt, key, payload),
+                           Durability::Unsynced);
+}
+
+std::optional<std::string> LocalStore::get_attempt(const Digest& key) const {
+  return read_entry(sharded_path(m_root, "at", key), EntryKind::Attempt, key);
 }
 
 Result<Digest> LocalStore::put_blob(std::string_view bytes) {

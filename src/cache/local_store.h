@@ -16,6 +16,8 @@ namespace anneal::cache {
 //
 //   ac/XX/<32 hex>   action results, keyed by node key (XX = first two hex digits)
 //   cas/XX/<32 hex>  blobs, keyed by the digest of their bytes
+//   at/XX/<32 hex>   attempts: the last run of a node that could not do its work (a program
+//                    not found, a signal, a timeout, a provider outage), keyed by node key
 //
 // Both are entries (entry.h), written to a temporary file and renamed into place. A hit
 // sets the entry's mtime to now (unless it was set within the last hour), so mtimes order
@@ -49,8 +51,15 @@ class LocalStore {
   /// and reported as a miss, never as an error.
   std::optional<std::string> get_action(const Digest& key, Lookup lookup = Lookup::LocalAndRemote) const;
   /// Stores (or replaces) the action result for `key` atomically: readers, and writers in
-  /// other processes, see one whole entry or the other, never a mix. Then uploads it.
+  /// other processes, see one whole entry or the other, never a mix. Then uploads it. An
+  /// attempt stored under `key` is removed: the node has done its work now.
   Result<void> put_action(const Digest& key, std::string_view payload);
+  /// Stores the last attempt of a node that could not do its work. An attempt is what
+  /// `anneal show` and the nodes after it read, never a hit (the node runs again) and never
+  /// uploaded: a shared cache holds results, not outages.
+  Result<void> put_attempt(const Digest& key, std::string_view payload);
+  /// The last attempt stored under `key` (local only); nullopt when there is none.
+  std::optional<std::string> get_attempt(const Digest& key) const;
   /// Where the action entry for `key` lives (also the ninja output of its node).
   std::filesystem::path action_path(const Digest& key) const;
 

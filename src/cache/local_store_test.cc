@@ -307,3 +307,19 @@ TEST_CASE("a hit on an entry used within the hour leaves its mtime alone", "[cac
   CHECK(store.get_action(key) == "result");
   CHECK(fs::last_write_time(store.action_path(key)) == minutes_ago);
 }
+
+TEST_CASE("an attempt is kept for reading but is never a hit, and a result replaces it", "[cache]") {
+  TempDir dir;
+  LocalStore store(dir.path() / "cache");
+  Digest key = digest_of("node spec", "test-v1");
+  CHECK_FALSE(store.get_attempt(key));
+  REQUIRE(store.put_attempt(key, R"({"outcome":"crashed","unfinished":true})"));
+  CHECK_FALSE(store.get_action(key));
+  CHECK_FALSE(fs::exists(store.action_path(key)));  // ninja sees the node as still to do
+  CHECK(store.get_attempt(key) == std::optional<std::string>(R"({"outcome":"crashed","unfinished":true})"));
+  CHECK(store.stats().actions == 0);
+
+  REQUIRE(store.put_action(key, R"({"outcome":"ok"})"));
+  CHECK(store.get_action(key) == std::optional<std::string>(R"({"outcome":"ok"})"));
+  CHECK_FALSE(store.get_attempt(key));
+}

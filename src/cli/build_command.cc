@@ -120,6 +120,10 @@ Result<int> run_build(const BuildArgs& args) {
     std::string line = fmt::format("[{}/{}] {} #{} {} {}  (best {}, {:.1f}s)", id, budget, target.name, id, outcome,
                                    score_text(r.value("score", nlohmann::json())), best,
                                    r.value("duration_s", 0.0));
+    if (int attempt = r.value("attempt", 1); attempt > 1)
+      line += fmt::format("  (attempt {})", attempt);
+    if (r.value("unfinished", false))
+      line += "  did not finish: the next build runs it again";
     std::string hypothesis = r.value("hypothesis", "");
     if (!hypothesis.empty())
       line += "  " + hypothesis;
@@ -172,7 +176,8 @@ Result<int> run_build(const BuildArgs& args) {
       continue;
     }
     ran += built->experiments_run + (built->status == graph::BuildStatus::Built ? 1 : 0);
-    all_done = all_done && (built->status == graph::BuildStatus::UpToDate || built->status == graph::BuildStatus::Built);
+    all_done = all_done && built->unfinished == 0 &&
+               (built->status == graph::BuildStatus::UpToDate || built->status == graph::BuildStatus::Built);
     if (!built->summary.empty() && (built->experiments_run > 0 || args.targets.size() > 0 || built->status != graph::BuildStatus::UpToDate))
       status.print(built->summary);
   }

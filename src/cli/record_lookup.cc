@@ -1,5 +1,6 @@
 #include "cli/record_lookup.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 
@@ -63,7 +64,16 @@ Result<std::vector<FoundRecord>> find_records(Project& project, const std::strin
       return std::unexpected(records.error());
     for (const auto& r : *records) {
       std::string commit = r.value("commit", nlohmann::json()).is_string() ? r.at("commit").get<std::string>() : "";
-      if (r.value("key", "").starts_with(prefix) || (!commit.empty() && commit.starts_with(prefix)))
+      if (!r.value("key", "").starts_with(prefix) && (commit.empty() || !commit.starts_with(prefix)))
+        continue;
+      // Attempts of one experiment decided alike share its key: the latest one answers.
+      auto same = std::find_if(found.begin(), found.end(), [&](const FoundRecord& f) {
+        return f.target == target.name && f.record.value("id", -1) == r.value("id", -2) &&
+               f.record.value("key", "") == r.value("key", "");
+      });
+      if (same != found.end())
+        same->record = r;
+      else
         found.push_back({target.name, r});
     }
   }

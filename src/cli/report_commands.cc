@@ -10,6 +10,7 @@
 #include "cli/record_lookup.h"
 #include "graph/experiment_plan.h"
 #include "graph/ledger.h"
+#include "graph/retry_plan.h"
 #include "graph/llm_budget.h"
 #include "graph/target_state.h"
 #include "nodes/node.h"
@@ -49,7 +50,9 @@ nlohmann::json history_entry(const nlohmann::json& r) {
           {"duration_s", r.value("duration_s", 0.0)},
           {"time", r.value("time", "")},
           {"judge", r.value("judge", nlohmann::json())},
-          {"held_out", r.value("held_out", nlohmann::json())}};
+          {"held_out", r.value("held_out", nlohmann::json())},
+          {"attempts", r.value("attempts", 1)},
+          {"finished", !graph::unfinished_record(r)}};
 }
 
 void print_blob(Project& project, const nodes::NodeResult& result, const std::string& name) {
@@ -67,7 +70,7 @@ Result<int> show_node(Project& project, const cache::Digest& key, bool json) {
   auto spec = project.workspace.load_spec(key);
   if (!spec)
     return std::unexpected(spec.error());
-  auto result = nodes::cached_result(project.workspace.store(), key);
+  auto result = nodes::latest_result(project.workspace.store(), key);
   if (json) {
     fmt::print("{}\n", nlohmann::json{{"key", key.hex()},
                                       {"spec", spec->json},
@@ -80,7 +83,8 @@ Result<int> show_node(Project& project, const cache::Digest& key, bool json) {
     fmt::print("not run yet (no result in the cache)\n");
     return 0;
   }
-  fmt::print("outcome: {}\n", nodes::outcome_name(result->outcome));
+  fmt::print("outcome: {}{}\n", nodes::outcome_name(result->outcome),
+             result->unfinished ? " (did not finish: not cached; the next build runs it again)" : "");
   if (!result->detail.empty())
     fmt::print("detail: {}\n", result->detail);
   if (result->score)
@@ -125,8 +129,9 @@ Result<int> run_status(const std::vector<std::string>& names, bool json) {
       state_text = "waiting: " + state.error().message;
     } else {
       if (state->last) {
-        auto position = graph::SearchPosition::from_json(state->last->value("state", nlohmann::json::object()));
-        entry["experiments"] = state->last->value("id", 0);
+        auto position = graph::recorded_position(*state->last);
+        entry["experiments"] = position.finished();
+        entry["unfinished"] = position.unfinished;
         entry["baseline_score"] = optional_json(position.baseline_score);
         entry["best_score"] = optional_json(position.best_score);
         entry["commit"] = position.best.empty() ? nlohmann::json(nullptr) : nlohmann::json(position.best);
@@ -214,8 +219,9 @@ Result<int> run_history(const std::string& name, bool json) {
   auto records = ledger->generation();
   if (!records)
     return std::unexpected(records.error());
+  // One entry per experiment: its latest attempt, with how many there were.
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& r : *records)
+  for (const auto& r : graph::latest_attempts(*records))
     out.push_back(history_entry(r));
   if (json) {
     fmt::print("{}\n", out.dump(2));
@@ -234,6 +240,9 @@ Result<int> run_history(const std::string& name, bool json) {
       why = why.substr(0, why.find('\n'));
       what += (what.empty() ? "" : " — ") + why;
     }
+    if (int attempts = e["attempts"].get<int>(); attempts > 1 || !e["finished"].get<bool>())
+      what += fmt::format(" ({} attempt{}{})", attempts, attempts > 1 ? "s" : "",
+                          e["finished"].get<bool>() ? "" : "; did not finish: the next build runs it again");
     fmt::print("#{:<4} {:<9} {:>12}  {:<10}  {}\n", e["id"].get<int>(), outcome, number_text(e["score"]), commit, what);
   }
   return 0;
@@ -300,9 +309,10 @@ Result<int> run_show(const std::string& hash, bool json) {
             keys.push_back({"judge", k.get<std::string>()});
           for (const auto& [what, k] : keys) {
             auto digest = cache::Digest::from_hex(k);
-            auto result = digest ? nodes::cached_result(project->workspace.store(), *digest) : std::nullopt;
-            fmt::print("  {} draft {} {}  {}\n", k.substr(0, 16), c.value("draft", 0), what,
-                       result ? std::string(nodes::outcome_name(result->outcome)) : "not run");
+            auto result = digest ? nodes::latest_result(project->workspace.store(), *digest) : std::nullopt;
+            fmt::print("  {} draft {} {}  {}{}\n", k.substr(0, 16), c.value("draft", 0), what,
+                       result ? std::string(nodes::outcome_name(result->outcome)) : "not run",
+                       result && result->unfinished ? " (did not finish: runs again)" : "");
           }
         }
       }

@@ -106,6 +106,13 @@ Result<RankedEvaluation> evaluate_ranked(ExperimentPlan& plan, const Target& tar
     ei[std::to_string(scored[r])] = ranking.expected_improvement[r];
   }
   std::vector<size_t> evaluated;
+  // A draft whose agent did not finish leaves the ranking incomplete: the experiment is
+  // decided on those drafts alone (unfinished, so it runs again) and nothing is evaluated.
+  for (size_t d = 0; d < drafts; ++d)
+    if (auto mutation = nodes::latest_result(*context.store, plan.mutations[d]); mutation && mutation->unfinished)
+      evaluated.push_back(d);
+  if (!evaluated.empty())
+    order.clear();
   for (size_t d : order) {
     evaluated.push_back(d);
     if (auto ran = run(nodes_at(plan.evaluation_nodes, d)); !ran)

@@ -223,7 +223,18 @@ nlohmann::json SearchPosition::to_json() const {
           {"incumbent_samples", incumbent_samples},
           {"acceptance", acceptance},
           {"kept_since_held_out", kept_since_held_out},
-          {"held_out_gap", opt(held_out_gap)}};
+          {"held_out_gap", opt(held_out_gap)},
+          {"planned", planned},
+          {"unfinished", unfinished}};
+}
+
+void SearchPosition::count_attempt(int id, bool did_finish) {
+  planned = std::max(planned, id);
+  auto it = std::find(unfinished.begin(), unfinished.end(), id);
+  if (did_finish && it != unfinished.end())
+    unfinished.erase(it);
+  else if (!did_finish && it == unfinished.end())
+    unfinished.insert(std::upper_bound(unfinished.begin(), unfinished.end(), id), id);
 }
 
 SearchPosition SearchPosition::from_json(const nlohmann::json& j) {
@@ -246,6 +257,8 @@ SearchPosition SearchPosition::from_json(const nlohmann::json& j) {
   p.acceptance = j.value("acceptance", nlohmann::json::object());
   p.kept_since_held_out = j.value("kept_since_held_out", 0);
   p.held_out_gap = opt("held_out_gap");
+  p.planned = j.value("planned", 0);  // absent before attempts: recorded_position() fills it
+  p.unfinished = j.value("unfinished", std::vector<int>{});
   return p;
 }
 
@@ -278,6 +291,15 @@ uint64_t draft_seed(uint64_t seed, int experiment, int draft) {
   // 31 bits: agents get it as ANNEAL_SEED, and shells and most tools take such seeds whole.
   uint64_t mixed = mix_seed(mix_seed(seed, static_cast<uint64_t>(experiment)), static_cast<uint64_t>(draft));
   return mixed & 0x7fffffffu;
+}
+
+nodes::NodeSpec decide_against(const Target& target, const ExperimentPlan& plan, const SearchPosition& position,
+                               const nlohmann::json& reference) {
+  nlohmann::json decide = decide_fields(target, plan.id, position);
+  if (!reference.is_null())
+    decide["reference"] = reference;
+  decide["candidates"] = plan.decide.json.at("candidates");
+  return nodes::make_spec(std::move(decide));
 }
 
 Result<ExperimentPlan> plan_baseline(const Target& target, const std::string& baseline,

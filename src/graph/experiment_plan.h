@@ -34,6 +34,14 @@ struct SearchPosition {
   /// The baseline's judge score on its samples minus that on the held-out ones: what later
   /// gaps are measured against.
   std::optional<double> held_out_gap;
+  /// The highest experiment number planned in this generation (0: the baseline), and those
+  /// of them whose latest attempt did not finish (retry_plan.h): finished() of them count.
+  int planned = 0;
+  std::vector<int> unfinished;
+
+  int finished() const { return planned - static_cast<int>(unfinished.size()); }
+  /// Counts an attempt of experiment `id` (> 0) that finished or not.
+  void count_attempt(int id, bool did_finish);
 
   nlohmann::json to_json() const;
   static SearchPosition from_json(const nlohmann::json& j);
@@ -119,6 +127,11 @@ Result<ExperimentPlan> plan_experiment(const Target& target, int id, const Searc
 /// The same with one prompt for every draft and the draft starts of draft_starts().
 Result<ExperimentPlan> plan_experiment(const Target& target, int id, const SearchPosition& position,
                                        const std::string& prompt, const JudgeSamples* samples = nullptr);
+
+/// The decide node of `plan` weighing its candidates against `position` (and `reference`):
+/// an experiment run again is decided where the search stands now, not where it stood.
+nodes::NodeSpec decide_against(const Target& target, const ExperimentPlan& plan, const SearchPosition& position,
+                               const nlohmann::json& reference);
 
 /// A keep_if as node specs hold it: {"op": "<"|"<="|">"|">="|"=="|"!=", "value": X}, or null.
 nlohmann::json condition_spec(const std::optional<Condition>& condition);

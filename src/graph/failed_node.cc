@@ -52,7 +52,7 @@ std::string failed_node_key(Workspace& workspace, const nlohmann::json& record) 
       auto node = cache::Digest::from_hex(key);
       if (!node)
         continue;
-      auto result = nodes::cached_result(workspace.store(), *node, cache::Lookup::LocalOnly);
+      auto result = nodes::latest_result(workspace.store(), *node, cache::Lookup::LocalOnly);
       if (result && result->outcome == nodes::Outcome::Crashed)
         return key;
       if (!result && !missing)

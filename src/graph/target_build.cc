@@ -10,6 +10,7 @@
 #include "git/worktree.h"
 #include "graph/agent_prompt.h"
 #include "graph/draft_ranking.h"
+#include "graph/experiment_record.h"
 #include "graph/experiment_plan.h"
 #include "graph/failed_node.h"
 #include "graph/held_out_check.h"
@@ -18,6 +19,7 @@
 #include "graph/llm_budget.h"
 #include "graph/ninja_file.h"
 #include "graph/ninja_runner.h"
+#include "graph/retry_plan.h"
 #include "graph/search_memory.h"
 #include "graph/strategy_step.h"
 #include "graph/target_knowledge.h"
@@ -27,7 +29,6 @@
 #include "nodes/search.h"
 #include "proc/lock_file.h"
 #include "proc/subprocess.h"
-#include "util/clock_text.h"
 #include "util/file.h"
 
 namespace anneal::graph {
@@ -35,12 +36,6 @@ namespace anneal::graph {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::optional<double> optional_number(const nlohmann::json& j, const char* name) {
-  if (!j.contains(name) || j.at(name).is_null())
-    return std::nullopt;
-  return j.at(name).get<double>();
-}
 
 std::string score_text(const std::optional<double>& score) {
   return score ? fmt::format("{:g}", *score) : "-";
@@ -64,6 +59,8 @@ class TargetBuild {
       m_options.on_note(text);
   }
   Result<ExperimentPlan> plan(int id);
+  /// The plan of `next`: a new experiment, or one that did not finish planned as it was.
+  Result<ExperimentPlan> plan(const QueuedExperiment& next);
   const JudgeSamples* samples() const { return m_state.samples ? &*m_state.samples : nullptr; }
   /// The prompt of one draft of experiment `id` (command and api agents).
   Result<std::string> prompt(int id, const DraftStart& start, const PromptInput& shared);
@@ -120,6 +117,8 @@ class TargetBuild {
   /// Whether the current experiment ran nodes: one whose nodes were all cached is replayed
   /// from the cache if its ledger record is lost, so that record is not synced on its own.
   bool m_ran_nodes = false;
+  std::optional<ExperimentQueue> m_queue;  ///< what this build runs, set by load_state
+  QueuedExperiment m_current;              ///< the experiment being run
 };
 
 Result<const llm::PriceTable*> TargetBuild::prices() {
@@ -202,7 +201,7 @@ Result<void> TargetBuild::consolidate(int id) {
     note(fmt::format("{}: learnings not consolidated after #{}: {}", m_target.name, id, ran.error().message));
     return {};
   }
-  auto result = nodes::cached_result(m_ws.store(), call->spec.key);
+  auto result = nodes::latest_result(m_ws.store(), call->spec.key);
   if (!result)
     return {};
   if (!result->ok())
@@ -244,6 +243,17 @@ Result<ExperimentPlan> TargetBuild::plan(int id) {
   return plan_experiment(
       m_target, id, m_position, step.starts, [&](const DraftStart& start) { return prompt(id, start, shared); },
       samples(), step.reference);
+}
+
+Result<ExperimentPlan> TargetBuild::plan(const QueuedExperiment& next) {
+  if (!next.retry)
+    return plan(next.id);
+  nlohmann::json reference = strategy_step(m_target, next.id, m_position, m_memory).reference;
+  auto planned = plan_retry(m_ws, m_target, *next.retry, m_position, samples(), reference);
+  if (planned)
+    return planned;
+  note(fmt::format("{}: note: {}; planned anew", m_target.name, planned.error().message));
+  return plan(next.id);
 }
 
 Result<void> TargetBuild::run_nodes_of(const std::vector<PlannedNode>& nodes) {
@@ -294,104 +304,11 @@ Result<nodes::NodeResult> TargetBuild::decide(const ExperimentPlan& plan) {
 }
 
 Result<nlohmann::json> TargetBuild::record(const ExperimentPlan& plan, const nodes::NodeResult& decided) {
-  const nlohmann::json& d = decided.decision;
-  std::string outcome = d.value("outcome", "crashed");
-  std::optional<double> score = optional_number(d, "score");
-  std::string commit = d.contains("commit") && !d.at("commit").is_null() ? d.at("commit").get<std::string>() : "";
-  int chosen_draft = d.value("draft", 0);
-  DraftStart start;
-  if (plan.id > 0 && chosen_draft >= 0 && static_cast<size_t>(chosen_draft) < plan.starts.size())
-    start = plan.starts[static_cast<size_t>(chosen_draft)];
-  std::string parent = start.parent.empty() ? m_position.incumbent : start.parent;
-  SearchPosition next = m_position;
-  next.search = d.value("state", nlohmann::json::object());
-  next.spent_usd += decided.cost_usd;
-  if (d.contains("acceptance"))
-    next.acceptance = d.at("acceptance");
-  if (plan.id == 0) {
-    next = SearchPosition{};
-    next.baseline = m_state.baseline;
-    next.incumbent = next.best = m_state.baseline;
-    next.incumbent_score = next.best_score = next.baseline_score = score;
-    next.search = d.value("state", nlohmann::json::object());
-    next.spent_usd = decided.cost_usd;
-    if (d.contains("judge"))
-      next.incumbent_samples = d.at("judge").value("samples", nlohmann::json());
-    parent = "";
-  } else if (outcome == "kept") {
-    next.incumbent = commit;
-    next.incumbent_score = score;
-    ++next.kept_since_held_out;
-    if (d.contains("judge"))
-      next.incumbent_samples = d.at("judge").value("samples", nlohmann::json());
-    nodes::Direction direction = m_target.objective.direction == Direction::Minimize ? nodes::Direction::Minimize
-                                                                                     : nodes::Direction::Maximize;
-    if (!next.best_score || nodes::better(direction, *score, *next.best_score)) {
-      next.best = commit;
-      next.best_score = score;
-    }
-  }
-  // Strategies that branch from anywhere keep no incumbent of their own: the best is the
-  // reference point (the prompt's "current best", greedy's comparison under auto).
-  if (plan.id > 0 && m_target.search.strategy != "greedy" && m_target.search.strategy != "annealing") {
-    nodes::Direction direction = m_target.objective.direction == Direction::Minimize ? nodes::Direction::Minimize
-                                                                                     : nodes::Direction::Maximize;
-    if (outcome == "discarded" && score && (!next.best_score || nodes::better(direction, *score, *next.best_score))) {
-      next.best = commit;
-      next.best_score = score;
-    }
-    next.incumbent = next.best;
-    next.incumbent_score = next.best_score;
-  }
-  if (outcome == "crashed" || outcome == "blocked")
-    ++next.consecutive_failures;
-  else
-    next.consecutive_failures = 0;
-
-  nlohmann::json r = {{"v", k_ledger_version},
-                      {"id", plan.id},
-                      {"key", plan.decide.key.hex()},
-                      {"config", m_state.digest.hex()},
-                      {"config_parts", m_state.parts},
-                      {"baseline", m_state.baseline},
-                      {"target", m_target.name},
-                      {"outcome", outcome},
-                      {"score", score ? nlohmann::json(*score) : nlohmann::json(nullptr)},
-                      {"scores", d.value("scores", nlohmann::json::object())},
-                      {"commit", plan.id == 0 ? nlohmann::json(m_state.baseline)
-                                 : commit.empty() ? nlohmann::json(nullptr) : nlohmann::json(commit)},
-                      {"parent", parent.empty() ? nlohmann::json(nullptr) : nlohmann::json(parent)},
-                      {"draft", d.value("draft", 0)},
-                      {"hypothesis", d.value("hypothesis", "")},
-                      {"violations", d.value("violations", nlohmann::json::array())},
-                      {"detail", d.value("detail", "")},
-                      {"decision", {{"accept", d.value("accept", false)},
-                                    {"reason", d.value("reason", "")},
-                                    {"probability", d.value("probability", 0.0)}}},
-                      {"cost_usd", decided.cost_usd},
-                      {"duration_s", decided.duration_s},
-                      {"drafts", d.value("drafts", nlohmann::json::array())},
-                      {"time", now_utc_iso()},
-                      {"state", next.to_json()}};
-  if (d.contains("judge"))
-    r["judge"] = d.at("judge");
+  double counted = m_current.retry ? m_current.retry->last.value("cost_usd", 0.0) : 0.0;
+  nlohmann::json r = experiment_record(
+      {m_target, m_state, plan, decided, m_current.attempt(), counted, m_features, m_ranking}, m_position);
   if (plan.id == 0 && m_carry)  // so that a build resumed before #1 still carries it over
     r["carry"] = {{"from", m_carry->from}, {"to", m_carry->to}};
-  if (plan.id > 0) {
-    r["strategy"] = start.strategy;
-    r["selection"] = start.selection;
-    if (!start.second_parent.empty())
-      r["second_parent"] = start.second_parent;
-  }
-  for (const char* field : {"objectives", "behaviour"})
-    if (d.contains(field))
-      r[field] = d.at(field);
-  size_t draft_index = plan.id == 0 ? 0 : static_cast<size_t>(std::max(chosen_draft, 0));
-  if (draft_index < m_features.size() && !m_features[draft_index].empty() && score)
-    r["features"] = m_features[draft_index];
-  if (!m_ranking.is_null())
-    r["surrogate"] = m_ranking;
-  m_position = next;
   return r;
 }
 
@@ -416,7 +333,7 @@ Result<std::string> TargetBuild::check_held_out(int id, nlohmann::json& record) 
     return fail(fmt::format("{}: held-out check after #{}: {}", m_target.name, id, ran.error().message));
   std::vector<double> scores;
   for (const auto& node : nodes) {
-    auto result = nodes::cached_result(m_ws.store(), node.spec.key);
+    auto result = nodes::latest_result(m_ws.store(), node.spec.key);
     if (!result || !result->ok() || !result->score) {
       note(fmt::format("{}: held-out check after #{} failed: {}", m_target.name, id,
                        result ? result->detail : "no result"));
@@ -475,14 +392,23 @@ Result<TargetBuildResult> TargetBuild::dry_run(const TargetState& state) {
     note(fmt::format("{}: up to date ({})", m_target.name, state.reason));
     return result;
   }
-  auto plan = this->plan(state.next_id);
+  auto next = m_queue->next(m_position, state.budget);
+  if (!next)
+    return result;
+  auto plan = this->plan(*next);
   if (!plan)
     return std::unexpected(plan.error());
-  if (state.next_id == 0)
+  const int first = next->id;
+  const int fresh = std::max(0, state.budget - m_position.planned);
+  const size_t again = m_queue->retries().size();
+  if (first == 0)
     note(fmt::format("{}: {}; the baseline and {} experiment(s) to run", m_target.name, state.reason, state.budget));
+  else if (again > 0)
+    note(fmt::format("{}: {}; {} to run again{}", m_target.name, state.reason,
+                     experiment_numbers(state.unfinished),
+                     fresh ? fmt::format(", then {} new from #{}", fresh, m_position.planned + 1) : ""));
   else
-    note(fmt::format("{}: {}; {} experiment(s) to run, from #{}", m_target.name, state.reason,
-                     state.budget - state.next_id + 1, state.next_id));
+    note(fmt::format("{}: {}; {} experiment(s) to run, from #{}", m_target.name, state.reason, fresh, first));
   int cached = 0;
   for (const auto& node : plan->nodes) {
     if (nodes::cached_result(m_ws.store(), node.spec.key))
@@ -491,14 +417,14 @@ Result<TargetBuildResult> TargetBuild::dry_run(const TargetState& state) {
       note(fmt::format("  would run {} ({})", node.description, node.spec.key.hex().substr(0, 16)));
   }
   if (cached)
-    note(fmt::format("  {} node(s) of experiment #{} are cached", cached, state.next_id));
+    note(fmt::format("  {} node(s) of experiment #{} are cached", cached, first));
   // The baseline makes no call: price a new target's first experiment as if it started
   // from the baseline.
   std::optional<ExperimentPlan> costed;
-  int costed_id = state.next_id;
+  int costed_id = first;
   if (!plan->calls.empty()) {
     costed = std::move(*plan);
-  } else if (state.next_id == 0 && state.budget > 0 && m_target.agent.kind == AgentKind::Api) {
+  } else if (first == 0 && state.budget > 0 && m_target.agent.kind == AgentKind::Api) {
     SearchPosition saved = m_position;
     m_position.baseline = m_position.incumbent = m_position.best = m_state.baseline;
     auto first = this->plan(1);
@@ -513,7 +439,7 @@ Result<TargetBuildResult> TargetBuild::dry_run(const TargetState& state) {
     if (!table)
       return std::unexpected(table.error());
     CostEstimate estimate = estimate_calls(costed->nodes, m_ws.store(), **table, m_options.fresh);
-    int remaining = state.next_id == 0 ? state.budget : state.budget - state.next_id + 1;
+    int remaining = first == 0 ? state.budget : static_cast<int>(again) + fresh;
     if (!estimate.unpriced.empty())
       note(fmt::format("  estimated cost: unknown (no price for model '{}'; see docs/pricing.md)",
                        estimate.unpriced.front()));
@@ -527,7 +453,7 @@ Result<TargetBuildResult> TargetBuild::dry_run(const TargetState& state) {
     std::string day_limit = m_target.budget.usd_per_day ? fmt::format(" of ${:.2f}", *m_target.budget.usd_per_day) : "";
     note(fmt::format("  spent today: ${:.4f}{}; in all: ${:.4f}", spend->today, day_limit, spend->total));
   }
-  if (state.next_id > 0 || state.budget > 0)
+  if (first > 0 || state.budget > 0)
     note("  (later experiments depend on this one's outcome)");
   return result;
 }
@@ -552,8 +478,9 @@ Result<void> TargetBuild::load_state() {
       m_carry = CarryOver{c.value("from", ""), c.value("to", "")};
   m_memory = SearchMemory::start(m_target);
   m_hypotheses.clear();
+  m_queue.emplace(true, SearchPosition{}, std::vector<nlohmann::json>{});
   if (m_state.kind == TargetState::Kind::Resume) {
-    m_position = SearchPosition::from_json(m_state.last->value("state", nlohmann::json::object()));
+    m_position = recorded_position(*m_state.last);
     {
       // The strategies' structures and the surrogate's training points are not in the
       // ledger's last line: replay its records.
@@ -564,6 +491,7 @@ Result<void> TargetBuild::load_state() {
       for (const auto& record : *generation)
         if (record.contains("commit") && record.at("commit").is_string())
           m_hypotheses[record.at("commit").get<std::string>()] = record.value("hypothesis", "");
+      m_queue.emplace(false, m_position, *generation);
     }
     auto recent = m_ledger->recent(m_target.knowledge.recent);
     if (!recent)
@@ -637,17 +565,21 @@ Result<TargetBuildResult> TargetBuild::run() {
   m_position.consecutive_failures = 0;
 
   result.status = BuildStatus::Built;
-  for (int id = m_state.next_id; id <= m_state.budget; ++id) {
+  int last = m_state.next_id - 1;
+  while (auto next = m_queue->next(m_position, m_state.budget)) {
+    int id = next->id;
     if (fs::exists(m_ws.stop_path(m_target.name), ec)) {
       fs::remove(m_ws.stop_path(m_target.name), ec);
       result.status = BuildStatus::Stopped;
-      note(fmt::format("{}: stopped after experiment #{} (anneal stop)", m_target.name, id - 1));
+      note(fmt::format("{}: stopped after experiment #{} (anneal stop)", m_target.name, last));
       break;
     }
+    last = id;
     if (proc::interrupted())
       return fail("interrupted");
     m_ran_nodes = false;
-    auto plan = this->plan(id);
+    m_current = *next;
+    auto plan = this->plan(*next);
     if (!plan)
       return std::unexpected(plan.error());
     if (!plan->calls.empty() || !m_target.agent.cost_field.empty()) {
@@ -673,10 +605,12 @@ Result<TargetBuildResult> TargetBuild::run() {
       return std::unexpected(decided.error());
     if (id == 0 && decided->decision.value("outcome", "") != "baseline")
       return fail(fmt::format("{}: the baseline ({}) fails its own checks: {} (log: {})\n"
-                              "fix the evaluation first (the result is cached: after fixing "
-                              "something outside the repository, run with --fresh)",
+                              "fix the evaluation first ({})",
                               m_target.name, m_state.baseline.substr(0, 12),
                               decided->decision.value("detail", ""),
+                              decided->unfinished ? "it did not finish, so nothing is cached: the next build runs it again"
+                                                  : "the result is cached: after fixing something outside the "
+                                                    "repository, run with --fresh",
                               show_failure_command(m_ws, {{"key", plan->decide.key.hex()}})));
     auto record = this->record(*plan, *decided);
     if (!record)
@@ -699,7 +633,8 @@ Result<TargetBuildResult> TargetBuild::run() {
       m_recent.erase(m_recent.begin());
     if (m_knowledge_loaded)
       m_knowledge.add(*record);
-    if (auto learned = consolidate(id); !learned)
+    // Learnings are consolidated when an experiment number is first reached, not again.
+    if (auto learned = m_current.retry ? Result<void>{} : consolidate(id); !learned)
       return std::unexpected(learned.error());
     if (id > 0)
       ++result.experiments_run;
@@ -727,6 +662,10 @@ Result<TargetBuildResult> TargetBuild::run() {
                                result.experiments_run, m_state.next_id == 0 ? " after the baseline" : "",
                                score_text(m_position.best_score),
                                score_text(m_position.baseline_score), m_target.name);
+  result.unfinished = static_cast<int>(m_position.unfinished.size());
+  if (!m_position.unfinished.empty())
+    result.summary += fmt::format("; {} did not finish (anneal build runs them again)",
+                                  experiment_numbers(m_position.unfinished));
   return result;
 }
 

@@ -36,6 +36,7 @@ enum class BuildStatus { UpToDate, Built, Stopped, DryRun };
 struct TargetBuildResult {
   BuildStatus status = BuildStatus::UpToDate;
   int experiments_run = 0;  ///< not counting the baseline
+  int unfinished = 0;  ///< experiments left that did not finish: the next build runs them again
   std::string summary;  ///< one line: "api-perf: 20 experiments, best 41.2 (baseline 50.3)"
 };
 

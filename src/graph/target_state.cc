@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "graph/retry_plan.h"
+
 namespace anneal::graph {
 
 Result<std::string> best_commit(Workspace& workspace, const Target& target) {
@@ -111,16 +113,19 @@ Result<TargetState> inspect_target(Workspace& workspace, const Annealfile& annea
                        : "its configuration changed since the last build" + changed_parts(last_record, state.parts);
     return state;
   }
-  int last_id = last_record.value("id", 0);
-  state.next_id = last_id + 1;
-  if (last_id >= state.budget) {
+  SearchPosition position = recorded_position(last_record);
+  state.next_id = position.planned + 1;
+  state.finished = position.finished();
+  state.unfinished = position.unfinished;
+  state.reason = fmt::format("{} of {} experiments done", state.finished, state.budget);
+  if (state.finished >= state.budget) {
     state.kind = TargetState::Kind::UpToDate;
-    state.reason = fmt::format("{} of {} experiments done", last_id, state.budget);
     return state;
   }
   state.kind = TargetState::Kind::Resume;
-  state.reason = fmt::format("{} of {} experiments done", last_id, state.budget);
-  int failures = SearchPosition::from_json(last_record.value("state", nlohmann::json::object())).consecutive_failures;
+  if (!state.unfinished.empty())
+    state.reason += fmt::format("; {} did not finish", experiment_numbers(state.unfinished));
+  int failures = position.consecutive_failures;
   int limit = target.budget.max_consecutive_failures;
   if (limit > 0 && failures >= limit)
     state.reason += fmt::format("; halted after {} failed experiments in a row (`anneal build` tries again)", failures);

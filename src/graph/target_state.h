@@ -32,8 +32,10 @@ struct TargetState {
   std::string baseline;     ///< the baseline commit the next generation starts from
   std::string moved;        ///< why the baseline is HEAD now and not the last run's, or ""
   std::optional<CarryOver> carry;  ///< the last run's best change, to try first on the new baseline
-  int next_id = 0;          ///< the next experiment to run
+  int next_id = 0;          ///< the next new experiment to run
   int budget = 0;
+  int finished = 0;         ///< experiments of this generation that finished (budget counts these)
+  std::vector<int> unfinished;  ///< those whose latest attempt did not finish: run again first
   std::optional<nlohmann::json> last;  ///< the last ledger record, if any
   std::optional<JudgeSamples> samples;  ///< the judge's samples, when the target has a judge
 };

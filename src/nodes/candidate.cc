@@ -23,7 +23,7 @@ Result<Candidate> resolve_candidate(NodeContext& context, const nlohmann::json& 
   auto key = cache::Digest::from_hex(key_hex);
   if (!key)
     return fail(fmt::format("bad candidate reference {}", ref.dump()));
-  auto mutation = cached_result(*context.store, *key);
+  auto mutation = latest_result(*context.store, *key);
   if (!mutation)
     return fail(fmt::format("the result of mutate node {} is not in the cache", key_hex));
   candidate.worktree_name = fmt::format("d{}", ref.value("slot", 0));

@@ -23,13 +23,18 @@ struct DraftOutcome {
   nlohmann::json violations = nlohmann::json::array();
   double duration_s = 0, cost_usd = 0;
   std::optional<JudgeScores> judged;
+  /// The first of its nodes that could not do its work, if any: the draft has no outcome yet.
+  std::optional<std::string> unfinished;
 };
 
-Result<NodeResult> lookup(NodeContext& context, const std::string& key_hex) {
+/// The node's result, or its unfinished attempt (noted in `d`).
+Result<NodeResult> lookup(NodeContext& context, const std::string& key_hex, DraftOutcome& d) {
   auto key = cache::Digest::from_hex(key_hex);
-  auto result = key ? cached_result(*context.store, *key) : std::nullopt;
+  auto result = key ? latest_result(*context.store, *key) : std::nullopt;
   if (!result)
     return fail(fmt::format("node {} has no result in the cache", key_hex));
+  if (result->unfinished && !d.unfinished && result->outcome != Outcome::Skipped)
+    d.unfinished = result->detail;
   return *result;
 }
 
@@ -43,7 +48,7 @@ Result<void> assess_judge(NodeContext& context, const nlohmann::json& keys, cons
                           DraftOutcome& d) {
   std::vector<NodeResult> results;
   for (const auto& key : keys) {
-    auto r = lookup(context, key.get<std::string>());
+    auto r = lookup(context, key.get<std::string>(), d);
     if (!r)
       return std::unexpected(r.error());
     d.duration_s += r->duration_s;
@@ -82,7 +87,7 @@ Result<DraftOutcome> assess(NodeContext& context, const nlohmann::json& entry, c
   if (ref.contains("commit")) {
     d.commit = ref.at("commit").get<std::string>();
   } else {
-    auto mutation = lookup(context, ref.at("mutate").get<std::string>());
+    auto mutation = lookup(context, ref.at("mutate").get<std::string>(), d);
     if (!mutation)
       return std::unexpected(mutation.error());
     d.duration_s += mutation->duration_s;
@@ -98,7 +103,7 @@ Result<DraftOutcome> assess(NodeContext& context, const nlohmann::json& entry, c
     }
   }
   auto check = [&](const std::string& key_hex, const std::string* stage) -> Result<bool> {
-    auto r = lookup(context, key_hex);
+    auto r = lookup(context, key_hex, d);
     if (!r)
       return std::unexpected(r.error());
     d.duration_s += r->duration_s;
@@ -242,14 +247,22 @@ Result<NodeResult> execute_decide(NodeContext& context, const NodeSpec& spec) {
         break;
     }
   }
-  const DraftOutcome& chosen = best ? *best : drafts.front();
+  // A draft that could not be evaluated leaves the experiment undecided: it runs again, and
+  // the drafts that did finish are cache hits then.
+  const DraftOutcome* unfinished = nullptr;
+  for (const auto& d : drafts)
+    if (d.unfinished && !unfinished)
+      unfinished = &d;
+  if (unfinished)
+    best = nullptr;
+  const DraftOutcome& chosen = unfinished ? *unfinished : best ? *best : drafts.front();
   nlohmann::json decision = {{"draft", chosen.draft},
                              {"score", chosen.score ? nlohmann::json(*chosen.score) : nlohmann::json(nullptr)},
                              {"scores", chosen.scores},
                              {"commit", chosen.commit.empty() ? nlohmann::json(nullptr) : nlohmann::json(chosen.commit)},
                              {"hypothesis", chosen.hypothesis},
                              {"violations", chosen.violations},
-                             {"detail", chosen.detail},
+                             {"detail", unfinished ? *unfinished->unfinished : chosen.detail},
                              {"duration_s", duration},
                              {"cost_usd", cost}};
   if (drafts.size() > 1) {
@@ -270,7 +283,14 @@ Result<NodeResult> execute_decide(NodeContext& context, const NodeSpec& spec) {
   if (!behaviour.empty())
     decision["behaviour"] = metric_values(chosen, behaviour, judge);
   SearchState next = *state;
-  if (baseline) {
+  if (unfinished) {
+    decision["outcome"] = "crashed";
+    decision["unfinished"] = true;
+    decision["accept"] = false;
+    decision["reason"] = fmt::format("draft {} did not finish: {}", unfinished->draft,
+                                     unfinished->unfinished->substr(0, unfinished->unfinished->find('\n')));
+    decision["probability"] = 0.0;
+  } else if (baseline) {
     decision["outcome"] = best ? "baseline" : chosen.outcome;
     decision["accept"] = best != nullptr;
     decision["reason"] = best ? "baseline measured" : "the baseline failed: " + chosen.detail;
@@ -326,6 +346,7 @@ Result<NodeResult> execute_decide(NodeContext& context, const NodeSpec& spec) {
   decision["state"] = next.to_json();
   NodeResult result;
   result.decision = std::move(decision);
+  result.unfinished = unfinished != nullptr;
   result.duration_s = duration;
   result.cost_usd = cost;
   return result;

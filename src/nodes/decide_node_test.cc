@@ -63,7 +63,8 @@ class Fixture {
   /// Stores `result` under a fresh key and returns the key.
   std::string put(const NodeResult& result) {
     auto key = make_spec({{"kind", "test"}, {"n", m_next++}}).key;
-    REQUIRE(m_store.put_action(key, result.serialize()));
+    REQUIRE((result.unfinished ? m_store.put_attempt(key, result.serialize())
+                               : m_store.put_action(key, result.serialize())));
     return key.hex();
   }
 
@@ -325,4 +326,44 @@ TEST_CASE("decide fails, naming the node, when an upstream result is missing", "
   auto result = execute_decide(f.context(), spec);
   REQUIRE_FALSE(result);
   CHECK(result.error().message == "node " + missing + " has no result in the cache");
+}
+
+TEST_CASE("a draft that did not finish leaves the experiment undecided, to be run again", "[nodes]") {
+  Fixture f;
+  Draft missing_cli;
+  missing_cli.mutate = mutation(1, Outcome::Crashed);
+  missing_cli.mutate->detail = "agent: exit status 127\nsh: 1: claude: not found";
+  missing_cli.mutate->unfinished = true;
+  Draft timed_out = candidate_scoring(1, 30);
+  timed_out.latency = with(Outcome::Crashed, "stage latency: timed out after 60s");
+  timed_out.latency.unfinished = true;
+  Draft gate_failed = candidate_scoring(1, 30);
+  gate_failed.gates = {with(Outcome::Failed, "gate typecheck: exit status 1")};
+
+  SECTION("an agent that could not run: the draft that finished does not decide alone") {
+    NodeResult r = f.decide({candidate_scoring(0, 39), missing_cli});
+    CHECK(r.unfinished);
+    CHECK(r.decision.at("outcome") == "crashed");
+    CHECK(r.decision.at("unfinished") == true);
+    CHECK(r.decision.at("accept") == false);
+    CHECK(r.decision.at("draft") == 1);
+    CHECK_THAT(r.decision.at("detail").get<std::string>(), Catch::Contains("exit status 127"));
+    CHECK_THAT(r.decision.at("reason").get<std::string>(), Catch::Contains("draft 1 did not finish"));
+    CHECK(r.decision.at("state").at("experiments") == 0);  // the search does not move
+    Draft crashed_for_good = missing_cli;
+    crashed_for_good.mutate->unfinished = false;  // e.g. edit blocks that do not apply
+    CHECK(f.decide({crashed_for_good}).decision.at("state").at("experiments") == 1);
+  }
+  SECTION("a stage that timed out") {
+    NodeResult r = f.decide({candidate_scoring(0, 39), timed_out});
+    CHECK(r.unfinished);
+    CHECK(r.decision.at("draft") == 1);
+    CHECK_THAT(r.decision.at("detail").get<std::string>(), Catch::Contains("timed out"));
+  }
+  SECTION("a gate that answered is a result: the other draft is kept") {
+    NodeResult r = f.decide({candidate_scoring(0, 39), gate_failed});
+    CHECK_FALSE(r.unfinished);
+    CHECK(r.decision.at("outcome") == "kept");
+    CHECK_FALSE(r.decision.contains("unfinished"));
+  }
 }

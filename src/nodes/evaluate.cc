@@ -51,10 +51,12 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 Result<PreparedCandidate> prepare_candidate(NodeContext& context, const nlohmann::json& spec) {
   PreparedCandidate prepared;
-  auto skip = [&](std::string detail) {
+  // Skipped after an unfinished node is unfinished too: once that node has run, this one runs.
+  auto skip = [&](std::string detail, bool unfinished) {
     NodeResult r;
     r.outcome = Outcome::Skipped;
     r.detail = std::move(detail);
+    r.unfinished = unfinished;
     prepared.skipped = std::move(r);
     return prepared;
   };
@@ -62,14 +64,15 @@ Result<PreparedCandidate> prepare_candidate(NodeContext& context, const nlohmann
   if (!candidate)
     return std::unexpected(candidate.error());
   if (candidate->mutation && !candidate->mutation->ok())
-    return skip(fmt::format("the mutation was {}", outcome_name(candidate->mutation->outcome)));
+    return skip(fmt::format("the mutation was {}", outcome_name(candidate->mutation->outcome)),
+                candidate->mutation->unfinished);
   for (const auto& key_hex : spec.value("after", std::vector<std::string>{})) {
     auto key = cache::Digest::from_hex(key_hex);
-    auto upstream = key ? cached_result(*context.store, *key) : std::nullopt;
+    auto upstream = key ? latest_result(*context.store, *key) : std::nullopt;
     if (!upstream)
       return fail(fmt::format("upstream node {} has no result", key_hex));
     if (!upstream->ok())
-      return skip(fmt::format("an earlier check was {}", outcome_name(upstream->outcome)));
+      return skip(fmt::format("an earlier check was {}", outcome_name(upstream->outcome)), upstream->unfinished);
   }
   auto worktree = ensure_worktree(context, spec.at("target").get<std::string>(), *candidate);
   if (!worktree)
@@ -145,7 +148,9 @@ Result<NodeResult> execute_verify(NodeContext& context, const NodeSpec& spec) {
   if (run->signal == 0 && !run->timed_out)
     result.exit_code = run->exit_code;
   if (!run->ok()) {
-    result.outcome = run->timed_out ? Outcome::Crashed : Outcome::Failed;
+    // A gate's exit status is its verdict on the candidate, unless the gate never got to say.
+    result.unfinished = unfinished_run(*run);
+    result.outcome = result.unfinished ? Outcome::Crashed : Outcome::Failed;
     result.detail = fmt::format("gate {}: {}", spec.json.at("name").get<std::string>(), run->describe());
     std::string tail = tail_lines(run->err.empty() ? run->out : run->err, 5);
     if (!tail.empty())
@@ -191,7 +196,8 @@ Result<NodeResult> execute_stage(NodeContext& context, const NodeSpec& spec) {
       result.exit_code = run->exit_code;
     if (!run->ok()) {
       std::string tail = tail_lines(run->err.empty() ? run->out : run->err, 5);
-      return finish(run->timed_out ? Outcome::Crashed : Outcome::Failed,
+      result.unfinished = unfinished_run(*run);
+      return finish(result.unfinished ? Outcome::Crashed : Outcome::Failed,
                     fmt::format("stage {}: {}{}{}", name, run->describe(), tail.empty() ? "" : "\n", tail));
     }
     std::string printed = run->out;
@@ -201,8 +207,10 @@ Result<NodeResult> execute_stage(NodeContext& context, const NodeSpec& spec) {
         return std::unexpected(parsed.error());
       if (parsed->aborted)
         return fail("interrupted");
-      if (!parsed->ok())
+      if (!parsed->ok()) {
+        result.unfinished = unfinished_run(*parsed);
         return finish(Outcome::Crashed, fmt::format("stage {}: parse command: {}", name, parsed->describe()));
+      }
       printed = parsed->out;
     }
     auto value = last_number(printed);

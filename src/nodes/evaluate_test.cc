@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "nodes/node.h"
+
 using namespace anneal::nodes;
 using Approx = Catch::Detail::Approx;
 
@@ -107,4 +109,21 @@ TEST_CASE("satisfies checks a score against keep_if", "[nodes]") {
     CHECK_FALSE(satisfies(1, "=<", 2));
     CHECK_FALSE(satisfies(1, "", 2));
   }
+}
+
+TEST_CASE("a command that could not run is unfinished; one that answered is a result", "[nodes]") {
+  auto ended = [](int exit_code, int signal = 0, bool timed_out = false) {
+    anneal::proc::RunResult run;
+    run.exit_code = exit_code;
+    run.signal = signal;
+    run.timed_out = timed_out;
+    return unfinished_run(run);
+  };
+  CHECK(ended(127));           // sh: the program is not on PATH
+  CHECK(ended(126));           // found but not executable
+  CHECK(ended(-1, 9));         // killed
+  CHECK(ended(-1, 0, true));   // timed out
+  CHECK_FALSE(ended(0));
+  CHECK_FALSE(ended(1));       // a gate's "no"
+  CHECK_FALSE(ended(137));     // a program the command ran was killed: the command answered
 }

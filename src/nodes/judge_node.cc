@@ -169,6 +169,7 @@ ArtifactText read_artifact(const fs::path& worktree, const nlohmann::json& paths
 struct Generated {
   std::string output;
   std::string failure;
+  bool unfinished = false;  ///< the failure says nothing about the candidate (node_result.h)
 };
 
 /// The output for the sample: from an llm whose system text is the artifact, or from a
@@ -186,9 +187,11 @@ Result<Generated> generate_output(NodeContext& context, Judging& judging, const 
     auto call = judging.call(std::move(fields), nlohmann::json::object());
     if (!call)
       return std::unexpected(call.error());
-    if (!call->result.ok())
+    if (!call->result.ok()) {
       generated.failure =
           fmt::format("generate call for sample {}: {}", judging.sample(), call->result.detail);
+      generated.unfinished = call->result.unfinished;
+    }
     generated.output = std::move(call->reply);
     return generated;
   }
@@ -215,6 +218,7 @@ Result<Generated> generate_output(NodeContext& context, Judging& judging, const 
     std::string tail = tail_lines(run->err.empty() ? run->out : run->err, 5);
     generated.failure = fmt::format("generate command for sample {}: {}{}{}", judging.sample(),
                                     run->describe(), tail.empty() ? "" : "\n", tail);
+    generated.unfinished = unfinished_run(*run);
   }
   generated.output = std::move(run->out);
   return generated;
@@ -247,9 +251,10 @@ Result<NodeResult> execute_judge(NodeContext& context, const NodeSpec& spec) {
   const std::string sample_text = j.at("sample").at("text").get<std::string>();
   Judging judging(context, j);
   NodeResult result;
-  auto crash = [&](std::string detail) {
+  auto crash = [&](std::string detail, bool unfinished = false) {
     result.outcome = Outcome::Crashed;
     result.detail = std::move(detail);
+    result.unfinished = unfinished;
     return judging.finish(std::move(result), started);
   };
 
@@ -265,7 +270,7 @@ Result<NodeResult> execute_judge(NodeContext& context, const NodeSpec& spec) {
     if (auto a = attach_blob(context, result, "output", generated->output); !a)
       return std::unexpected(a.error());
     if (!generated->failure.empty())
-      return crash(std::move(generated->failure));
+      return crash(std::move(generated->failure), generated->unfinished);
     judged = std::move(generated->output);
     what = Judged::output;
   }
@@ -295,7 +300,8 @@ Result<NodeResult> execute_judge(NodeContext& context, const NodeSpec& spec) {
         return std::unexpected(call.error());
       if (!call->result.ok())
         return crash(fmt::format("judge call for sample {}, vote {}: {}", judging.sample(), vote,
-                                 call->result.detail));
+                                 call->result.detail),
+                     call->result.unfinished);
       auto parsed = parse_judge_reply(call->reply, order);
       judging.parsed(parsed);
       // The retry only fills in what the first reply left unanswered.

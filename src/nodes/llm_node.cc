@@ -54,7 +54,9 @@ Result<NodeResult> execute_llm(NodeContext& context, const NodeSpec& spec) {
     long status = client.last_status();
     if (status == 401 || status == 403 || status == 404)
       return std::unexpected(reply.error());
+    // The provider failed after the retries, or the network did: no answer, so not cached.
     result.outcome = Outcome::Crashed;
+    result.unfinished = true;
     result.detail = reply.error().message;
     finish();
     return result;

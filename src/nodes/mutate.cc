@@ -86,7 +86,9 @@ Result<AgentRun> run_command_agent(NodeContext& context, const nlohmann::json& s
     }
   }
   if (!run->ok()) {
+    // An agent's exit status is no verdict on a candidate (it makes one): unfinished.
     out.result.outcome = Outcome::Crashed;
+    out.result.unfinished = true;
     out.result.detail = fmt::format("agent: {}", run->describe());
     std::string reason = agent_reported_error(run->out);
     if (reason.empty())
@@ -146,12 +148,13 @@ Result<AgentRun> run_api_agent(NodeContext& context, const nlohmann::json& spec,
   AgentRun out;
   std::string reply_key = spec.at("reply").get<std::string>();
   auto key = cache::Digest::from_hex(reply_key);
-  auto call = key ? cached_result(*context.store, *key) : std::nullopt;
+  auto call = key ? latest_result(*context.store, *key) : std::nullopt;
   if (!call)
     return fail(fmt::format("the reply {} has no result in the cache", reply_key));
   out.result.cost_usd = call->cost_usd;
   if (!call->ok()) {
     out.result.outcome = Outcome::Crashed;
+    out.result.unfinished = call->unfinished;
     out.result.detail = "agent: " + call->detail;
     return out;
   }

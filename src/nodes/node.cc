@@ -17,9 +17,27 @@ std::optional<NodeResult> cached_result(const cache::LocalStore& store, const ca
   if (!payload)
     return std::nullopt;
   auto result = NodeResult::parse(*payload);
-  if (!result)
+  if (!result || result->unfinished)
     return std::nullopt;
   return std::move(*result);
+}
+
+std::optional<NodeResult> latest_result(const cache::LocalStore& store, const cache::Digest& key,
+                                        cache::Lookup lookup) {
+  if (auto cached = cached_result(store, key, lookup))
+    return cached;
+  auto payload = store.get_attempt(key);
+  if (!payload)
+    return std::nullopt;
+  auto result = NodeResult::parse(*payload);
+  if (!result)
+    return std::nullopt;
+  result->unfinished = true;
+  return std::move(*result);
+}
+
+bool unfinished_run(const proc::RunResult& run) {
+  return run.timed_out || run.signal != 0 || run.exit_code == 126 || run.exit_code == 127;
 }
 
 Result<void> attach_blob(NodeContext& context, NodeResult& result, const std::string& name,
@@ -78,7 +96,9 @@ Result<NodeResult> execute_node(NodeContext& context, const NodeSpec& spec) {
   if (!result)
     return fail(fmt::format("{} (node {}): {}", describe_spec(spec.json), spec.key.hex(),
                             result.error().message));
-  if (auto stored = context.store->put_action(spec.key, result->serialize()); !stored)
+  auto stored = result->unfinished ? context.store->put_attempt(spec.key, result->serialize())
+                                   : context.store->put_action(spec.key, result->serialize());
+  if (!stored)
     return std::unexpected(stored.error());
   return result;
 }

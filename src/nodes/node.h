@@ -9,6 +9,7 @@
 #include "git/repository.h"
 #include "nodes/node_result.h"
 #include "nodes/node_spec.h"
+#include "proc/subprocess.h"
 #include "util/error.h"
 
 namespace anneal::nodes {
@@ -30,13 +31,24 @@ struct NodeContext {
   bool fresh = false;
 };
 
-/// The cached result for `key`, or nullopt on a miss (an unreadable result is a miss).
+/// The cached result for `key`, or nullopt on a miss (an unreadable result is a miss, and
+/// so is an unfinished one: the node runs again).
 std::optional<NodeResult> cached_result(const cache::LocalStore& store, const cache::Digest& key,
                                         cache::Lookup lookup = cache::Lookup::LocalAndRemote);
 
-/// Runs the node and stores its result under its key. Outcomes of the user's commands
-/// (a failed gate, a crashed agent) are results; an Error means anneal itself could not do
-/// the work (and nothing is stored).
+/// What the node last produced: its cached result, else its last unfinished attempt (what
+/// the nodes after it and the decision read in the build that ran it); nullopt: never run.
+std::optional<NodeResult> latest_result(const cache::LocalStore& store, const cache::Digest& key,
+                                        cache::Lookup lookup = cache::Lookup::LocalAndRemote);
+
+/// Whether a command could not do its work (see node_result.h): the shell found no program
+/// to run (exit status 127) or could not execute it (126), a signal ended it, or it timed out.
+/// Any other exit status is the command's answer.
+bool unfinished_run(const proc::RunResult& run);
+
+/// Runs the node and stores its result under its key, or, for an unfinished one, as the
+/// key's last attempt. Outcomes of the user's commands (a failed gate, a crashed agent) are
+/// results; an Error means anneal itself could not do the work (and nothing is stored).
 Result<NodeResult> execute_node(NodeContext& context, const NodeSpec& spec);
 
 /// Stores `bytes` as a blob and records it in `result.blobs[name]` (empty bytes are skipped).

@@ -56,6 +56,8 @@ nlohmann::json NodeResult::to_json() const {
     j["judgement"] = judgement;
   if (input_tokens || output_tokens)
     j["tokens"] = {{"input", input_tokens}, {"output", output_tokens}};
+  if (unfinished)
+    j["unfinished"] = true;
   return j;
 }
 
@@ -92,6 +94,7 @@ Result<NodeResult> NodeResult::from_json(const nlohmann::json& j) {
       r.input_tokens = j.at("tokens").value("input", int64_t{0});
       r.output_tokens = j.at("tokens").value("output", int64_t{0});
     }
+    r.unfinished = j.value("unfinished", false);
     return r;
   } catch (const nlohmann::json::exception& e) {
     return fail(fmt::format("malformed action result: {}", e.what()));

@@ -22,7 +22,8 @@ namespace anneal::nodes {
 //    "violations": [{"path": STRING, "reason": STRING}...],
 //    "decision": {...},                       decide nodes only; see decide_node.h
 //    "judgement": {...},                      judge nodes only; see judge_node.h
-//    "tokens": {"input": N, "output": N}}     llm nodes: what the provider billed
+//    "tokens": {"input": N, "output": N},     llm nodes: what the provider billed
+//    "unfinished": true}                      the node could not do its work (below)
 //
 // Fields that do not apply to a kind are omitted. Outcomes (strings on disk):
 //   ok        the node did its work (gate passed, stage scored, mutation produced)
@@ -31,6 +32,14 @@ namespace anneal::nodes {
 //   blocked   a mutation broke the scope, or changed nothing
 //   crashed   the agent or an evaluation timed out, or printed no number
 //   skipped   not run because an upstream node did not succeed
+//
+// An unfinished node (crashed, or skipped or decided after one) could not do its work: its
+// program was not found or not executable (exit status 127 or 126), it was killed by a
+// signal, it timed out, its provider failed after the retries, the network was down. That
+// says nothing about the candidate, so it is not a result: it is stored as the key's last
+// attempt (LocalStore::put_attempt), never as a cached result, and the next build runs the
+// node again. A command that ran and answered (a gate exiting 1, a stage printing no number,
+// edit blocks that do not apply) is a result like any other and stays cached.
 
 inline constexpr int k_result_version = 1;
 
@@ -60,6 +69,7 @@ struct NodeResult {
   nlohmann::json judgement;  ///< judge nodes: the votes on one sample (null otherwise)
   int64_t input_tokens = 0;   ///< llm nodes: prompt tokens billed
   int64_t output_tokens = 0;  ///< llm nodes: completion tokens billed
+  bool unfinished = false;    ///< could not do its work: stored as an attempt, not cached
 
   bool ok() const { return outcome == Outcome::Ok; }
 
