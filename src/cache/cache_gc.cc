@@ -79,6 +79,10 @@ Result<std::vector<StoredFile>> list_store(const fs::path& root) {
     return std::unexpected(listed.error());
   if (auto listed = list_area(root / "cas", FileKind::Blob, files); !listed)
     return std::unexpected(listed.error());
+  // Attempts of nodes that did not finish are action entries too: a node planned no more
+  // (its configuration changed) leaves one behind, which gc ages out like any other.
+  if (auto listed = list_area(root / "at", FileKind::Action, files); !listed)
+    return std::unexpected(listed.error());
   return files;
 }
 
@@ -98,13 +102,13 @@ bool remove_file(const fs::path& path) {
   return !ec;
 }
 
-/// The payload of a valid action entry, or nullopt when the file is unreadable or corrupt.
+/// The payload of a valid action (or attempt) entry, or nullopt when the file is unreadable or corrupt.
 std::optional<std::string> action_payload(const fs::path& path) {
   auto bytes = read_file_if_exists(path);
   if (!bytes)
     return std::nullopt;
   auto entry = decode_entry(*bytes);
-  if (!entry || entry->kind != EntryKind::Action)
+  if (!entry || (entry->kind != EntryKind::Action && entry->kind != EntryKind::Attempt))
     return std::nullopt;
   return std::move(entry->payload);
 }

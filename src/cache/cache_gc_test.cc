@@ -232,3 +232,24 @@ TEST_CASE("sizes are read with SI and binary suffixes", "[cache]") {
   CHECK(anneal::cache::size_text(1'500'000) == "1.5 MB");
   CHECK(anneal::cache::size_text(5'000'000'000) == "5.0 GB");
 }
+
+TEST_CASE("gc keeps an attempt's logs while it stays, and ages attempts out like results", "[cache]") {
+  TempDir dir;
+  LocalStore store(dir.path() / "cache");
+  Digest log = put_blob(store, std::string(500, 'l'), 48h);
+  Digest key = anneal::cache::digest_of("unfinished node");
+  REQUIRE(store.put_attempt(key, "crashed " + log.hex()));
+  fs::path attempt = store.root() / "at" / key.hex().substr(0, 2) / key.hex();
+  REQUIRE(fs::exists(attempt));
+
+  auto kept = collect_garbage(store.root(), 1 << 20, test_options());
+  REQUIRE(kept);
+  CHECK(store.get_attempt(key));
+  CHECK(store.get_blob(log));  // `anneal show` of the attempt still prints its stderr
+
+  fs::last_write_time(attempt, k_now - 2h);
+  auto emptied = collect_garbage(store.root(), 0, test_options());
+  REQUIRE(emptied);
+  CHECK_FALSE(store.get_attempt(key));
+  CHECK_FALSE(fs::exists(blob_path(store, log)));
+}

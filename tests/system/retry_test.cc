@@ -12,9 +12,15 @@
 #include <string>
 #include <vector>
 
+#include "api_agent_harness.h"
 #include "harness.h"
+#include "nginx_server.h"
 
 using namespace anneal::system_test;
+using anneal::llm::Provider;
+using anneal::llm::test::answer;
+using anneal::llm::test::FakeLlmServer;
+using anneal::llm::test::openai_error_body;
 
 namespace {
 
@@ -251,5 +257,70 @@ TEST_CASE("a candidate rejected by a gate is a result: it is not run again", "[s
   REQUIRE(history.size() == 2);
   CHECK(history[1]["outcome"] == "rejected");
   CHECK(history[1]["attempts"] == 1);
+  CHECK(repo.fsck_problems().empty());
+}
+
+TEST_CASE("a call the provider failed is sent again by the next build, and only that call", "[system][retry][api]") {
+  TempRepo repo;
+  FakeLlmServer fake(Provider::openai, k_test_key);
+  std::string server_error = openai_error_body("server_error", "", "The server had an error.");
+  // -j 1: the first draft's call takes both failures (its two tries), the second draft's passes.
+  fake.script({answer(500, server_error), answer(500, server_error)});
+  fake.respond_with(drop_filler_reply);
+  write_wordy_project(repo, api_agent("openai", fake.base_url(), "retries: 2"), "    drafts: 2\n", 2);
+  const std::string env = "OPENAI_API_KEY=" + k_test_key;
+
+  Outcome first = anneal_with(repo, env, "build -j 1");
+  INFO(first.out << first.err);
+  REQUIRE(first.status == 0);
+  auto requests = fake.received();
+  REQUIRE(requests.size() == 5);  // #1: 2 failed tries and the second draft; #2: two drafts
+  nlohmann::json history = repo.history("words");
+  INFO(history.dump(2));
+  REQUIRE(history.size() == 3);
+  CHECK(history[1]["outcome"] == "crashed");
+  CHECK(history[1]["finished"] == false);
+  CHECK_THAT(history[1]["detail"].get<std::string>(), Catch::Contains("HTTP 500"));
+
+  Outcome second = anneal_with(repo, env, "build -j 1");
+  INFO(second.out << second.err);
+  REQUIRE(second.status == 0);
+  requests = fake.received();
+  REQUIRE(requests.size() == 6);
+  CHECK(requests[5].body == requests[0].body);  // the same request: prompt, seed, temperature
+  history = repo.history("words");
+  REQUIRE(history.size() == 3);
+  CHECK(history[1]["finished"] == true);
+  CHECK(history[1]["attempts"] == 2);
+  CHECK(history[1]["outcome"] != "crashed");
+  CHECK(status_of(repo, "words")["experiments"] == 2);
+  CHECK(files_containing(repo, k_test_key) == "");
+  CHECK(repo.fsck_problems().empty());
+}
+
+TEST_CASE("what did not finish never reaches the remote cache; what did, does", "[system][retry][remote]") {
+  NginxServer server;
+  TempRepo repo;
+  make_project(repo, 2, 2);
+  mark_missing(repo, "1.1");
+  const std::string env = "env -u ANNEAL_REMOTE_READ_ONLY -u ANNEAL_REMOTE_TOKEN -u ANNEAL_REMOTE_TOKEN_ENV "
+                          "ANNEAL_REMOTE_CACHE=" + server.url();
+  Outcome first = repo.run(env + " ANNEAL_CONFIG_DIR='" + (repo.scratch() / "config").string() + "' " +
+                           anneal_binary() + " build -j 1");
+  INFO(first.out << first.err);
+  REQUIRE(first.status == 0);
+  std::vector<nlohmann::json> records = ledger(repo, "t");
+  REQUIRE(records.size() == 3);
+  REQUIRE(records[1]["unfinished"] == true);
+  auto on_remote = [&](const nlohmann::json& key) {
+    std::vector<std::string> files = server.files();
+    return std::find(files.begin(), files.end(), "ac/" + key.get<std::string>()) != files.end();
+  };
+  CHECK_FALSE(on_remote(records[1]["mutations"][1]));  // the draft whose CLI was missing
+  CHECK_FALSE(on_remote(records[1]["key"]));           // the experiment it left undecided
+  CHECK(on_remote(records[1]["mutations"][0]));        // the draft that answered
+  CHECK(on_remote(records[2]["key"]));
+  for (const auto& file : server.files())
+    CHECK(file.rfind("at/", 0) != 0);
   CHECK(repo.fsck_problems().empty());
 }
