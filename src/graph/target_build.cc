@@ -664,8 +664,9 @@ Result<TargetBuildResult> TargetBuild::run() {
                                score_text(m_position.baseline_score), m_target.name);
   result.unfinished = static_cast<int>(m_position.unfinished.size());
   if (!m_position.unfinished.empty())
-    result.summary += fmt::format("; {} did not finish (anneal build runs them again)",
-                                  experiment_numbers(m_position.unfinished));
+    result.summary += fmt::format("; {} did not finish (anneal build runs {} again)",
+                                  experiment_numbers(m_position.unfinished),
+                                  m_position.unfinished.size() == 1 ? "it" : "them");
   return result;
 }
 
