@@ -46,7 +46,7 @@ Result<TargetState> inspect_target(Workspace& workspace, const Annealfile& annea
     if (!now)
       return std::unexpected(now.error());
     bool same_run = now->kind == TargetState::Kind::Resume || now->kind == TargetState::Kind::UpToDate;
-    budget = (same_run ? now->next_id - 1 : 0) + more;
+    budget = (same_run ? now->finished : 0) + more;  // what finished counts (retry_plan.h)
   }
   TargetState state;
   state.budget = budget.value_or(target.budget.experiments);
