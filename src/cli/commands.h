@@ -29,6 +29,11 @@ Result<int> run_status(const std::vector<std::string>& targets, bool json);
 Result<int> run_history(const std::string& target, bool json);
 Result<int> run_show(const std::string& hash, bool json);
 Result<int> run_explain(const std::string& what, bool json);
+/// `anneal diff A B`: two experiments' outcomes, metrics, cost and code diff.
+Result<int> run_diff(const std::string& a, const std::string& b);
+/// `anneal graph TARGET`: its candidate tree as Graphviz dot.
+Result<int> run_graph(const std::string& target);
+
 /// `anneal apply TARGET [--keep-history]`.
 Result<int> run_apply(const std::string& target, bool keep_history);
 Result<int> run_stop(const std::string& target);

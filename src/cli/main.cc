@@ -92,6 +92,14 @@ int run_main(int argc, char** argv) {
   explain_cmd->add_option("what", hash, "target or hash")->required();
   explain_cmd->add_flag("--json", json, "print JSON");
 
+  std::string other;
+  auto* diff_cmd = app.add_subcommand("diff", "compare two experiments: outcome, metrics, cost and code diff");
+  diff_cmd->add_option("a", hash, "experiment: TARGET#N, or a key or commit prefix")->required();
+  diff_cmd->add_option("b", other, "experiment: TARGET#N, or a key or commit prefix")->required();
+
+  auto* graph_cmd = app.add_subcommand("graph", "print a target's candidate tree as Graphviz dot");
+  graph_cmd->add_option("target", target, "target")->required();
+
   bool keep_history = false;
   auto* apply_cmd = app.add_subcommand(
       "apply", "bring a target's best candidate into the current branch as one commit in your name");
@@ -204,6 +212,10 @@ int run_main(int argc, char** argv) {
     result = run_show(hash, json);
   else if (explain_cmd->parsed())
     result = run_explain(hash, json);
+  else if (diff_cmd->parsed())
+    result = run_diff(hash, other);
+  else if (graph_cmd->parsed())
+    result = run_graph(target);
   else if (apply_cmd->parsed())
     result = run_apply(target, keep_history);
   else if (stop_cmd->parsed())

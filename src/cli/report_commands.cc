@@ -8,6 +8,7 @@
 #include "cli/search_report.h"
 #include "cli/project.h"
 #include "cli/record_lookup.h"
+#include "cli/record_text.h"
 #include "graph/experiment_plan.h"
 #include "graph/ledger.h"
 #include "graph/retry_plan.h"
@@ -21,10 +22,6 @@ namespace anneal::cli {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string number_text(const nlohmann::json& value) {
-  return value.is_number() ? fmt::format("{:g}", value.get<double>()) : "-";
-}
 
 nlohmann::json optional_json(const std::optional<double>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
