@@ -42,10 +42,14 @@ Result<std::vector<FoundRecord>> find_numbered(Project& project, const std::stri
   for (auto it = records->rbegin(); it != records->rend() && found.empty(); ++it)
     if (it->value("id", -1) == id)
       found.push_back({target, *it});
+  // The latest attempt (above) answers; the last record may be an earlier number run again.
+  int highest = 0;
+  for (const auto& r : *records)
+    highest = std::max(highest, r.value("id", 0));
   if (found.empty())
     return fail(records->empty() ? fmt::format("target '{}' has no experiments yet", target)
                                  : fmt::format("target '{}' has no experiment #{} (its run has #0 to #{})", target, id,
-                                               records->back().value("id", 0)));
+                                               highest));
   return found;
 }
 

@@ -22,7 +22,9 @@ namespace anneal::graph {
 //   ledger := record*
 //   record := JSON object on one line, terminated by "\n"
 //
-// Records are appended, one per experiment, in the order experiments finish; nothing is
+// Records are appended, one per attempt of an experiment, in the order they finish (an
+// experiment that did not finish is run again later under its number: retry_plan.h gives its
+// "attempt" and "unfinished" fields, and the "planned"/"unfinished" of "state"); nothing is
 // rewritten, except that a torn last line (no newline, or not valid JSON — a write cut
 // short by a crash) is cut off when the ledger is next opened. Record fields:
 //

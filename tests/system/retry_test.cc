@@ -128,6 +128,7 @@ TEST_CASE("experiments whose agent CLI was missing run again, alone, once it is 
   CHECK(dry.status == 0);
   CHECK(contains(dry.out + dry.err, "#2, #3 to run again"));
   CHECK(lines_of(repo.scratch() / "calls").size() == 8);  // -n asks no agent
+  CHECK(contains(repo.anneal("show t#2").out, "outcome: crashed"));
 
   // The CLI is installed: exactly the three runs that could not happen happen now, as they
   // were planned (same experiment, seed and parent), and #2's first draft is not asked again.
@@ -171,6 +172,11 @@ TEST_CASE("experiments whose agent CLI was missing run again, alone, once it is 
   CHECK_FALSE(records[5].contains("unfinished"));
   Outcome text = repo.anneal("history t");
   CHECK(contains(text.out, "(2 attempts)"));
+  Outcome shown = repo.anneal("show t#2");  // the latest attempt
+  INFO(shown.out << shown.err);
+  CHECK(shown.status == 0);
+  CHECK_FALSE(contains(shown.out, "outcome: crashed"));
+  CHECK(contains(repo.anneal("show t#9").err, "its run has #0 to #4"));
 
   status = status_of(repo, "t");
   CHECK(status["experiments"] == 4);
