@@ -109,11 +109,14 @@ Result<int> run_build(const BuildArgs& args) {
     int id = r.value("id", 0);
     std::string outcome = r.value("outcome", "?");
     std::string show;
-    if (outcome == "crashed") {
+    // A command killed by a signal says so on the experiment's line, whatever the outcome.
+    std::string killed = outcome == "baseline" || outcome == "kept" || outcome == "discarded"
+                             ? std::string()
+                             : graph::signal_failure(project->workspace, r);
+    if (outcome == "crashed" || !killed.empty())
       show = graph::show_failure_command(project->workspace, r);
-      if (first_failure.empty())
-        first_failure = show;
-    }
+    if (outcome == "crashed" && first_failure.empty())
+      first_failure = show;
     if (id > 0)
       ++(outcome == "crashed" ? crashed : finished);
     std::string best = score_text(r.at("state").value("best_score", nlohmann::json()));
@@ -127,6 +130,8 @@ Result<int> run_build(const BuildArgs& args) {
     std::string hypothesis = r.value("hypothesis", "");
     if (!hypothesis.empty())
       line += "  " + hypothesis;
+    if (!killed.empty())
+      line += "  " + killed;
     if (!show.empty())
       line += "  (log: " + show + ")";
     // On a terminal only the milestones and failures stay; elsewhere every experiment gets its line.

@@ -3,26 +3,37 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/remote_cache.h"
 #include "graph/ninja_file.h"
+#include "graph/node_death.h"
 #include "graph/workspace.h"
 #include "nodes/node.h"
 #include "proc/lock_file.h"
+#include "proc/signal_name.h"
 #include "proc/subprocess.h"
+#include "proc/supervised.h"
+#include "util/clock_text.h"
 
 namespace anneal::cli {
 
-Result<int> run_node(const std::string& key_hex) {
-  auto key = cache::Digest::from_hex(key_hex);
-  if (!key)
-    return fail(fmt::format("'{}' is not a node key (32 hex digits)", key_hex));
-  auto workspace = graph::Workspace::open(std::filesystem::current_path());
-  if (!workspace)
-    return std::unexpected(workspace.error());
+namespace {
+
+/// The child's exit status: what the node returned, or 1 after printing its error as main()
+/// would have (the child never returns to it).
+int exit_status(const Result<int>& result) {
+  if (result)
+    return *result;
+  const std::string& message = result.error().message;
+  fmt::print(stderr, "{}{}\n", message.find(": error: ") != std::string::npos ? "" : "anneal: error: ", message);
+  return 1;
+}
+
+Result<int> run_node_here(Result<graph::Workspace>& workspace, const std::optional<cache::Digest>& key) {
   if (auto attached = attach_remote_cache(*workspace, remote_cache_from_env(), false); !attached)
     return std::unexpected(attached.error());
   // Under the build's ninja the build has just missed this key in the remote: asking again
@@ -59,6 +70,43 @@ Result<int> run_node(const std::string& key_hex) {
   if (!result)
     return std::unexpected(result.error());
   return 0;
+}
+
+}  // namespace
+
+Result<int> run_node(const std::string& key_hex) {
+  std::optional<cache::Digest> key = cache::Digest::from_hex(key_hex);
+  if (!key)
+    return fail(fmt::format("'{}' is not a node key (32 hex digits)", key_hex));
+  auto workspace = graph::Workspace::open(std::filesystem::current_path());
+  if (!workspace)
+    return std::unexpected(workspace.error());
+  graph::forget_node_death(*workspace, *key);
+  // The node runs in a child: if a signal kills it (a crash in anneal, the OOM killer), this
+  // process is still there to say so, in the build's output and in `anneal show KEY`.
+  auto ended = proc::run_in_child([&]() -> int {
+    try {
+      return exit_status(run_node_here(workspace, key));
+    } catch (const std::exception& e) {
+      return exit_status(fail(fmt::format("internal error (please report it): {}", e.what())));
+    }
+  });
+  if (!ended)
+    return std::unexpected(ended.error());
+  if (ended->signal == 0)
+    return ended->exit_code;
+  int signal = ended->signal;
+  if (proc::interrupted() || signal == SIGINT || signal == SIGTERM || signal == SIGHUP) {
+    // Stopped, not crashed: end the way it did, so ninja sees an interrupted edge.
+    ::signal(signal, SIG_DFL);
+    ::raise(signal);
+    return 128 + signal;
+  }
+  if (auto recorded = graph::record_node_death(*workspace, *key, {signal, now_utc_iso(), ended->output}); !recorded)
+    fmt::print(stderr, "anneal: {}\n", recorded.error().message);
+  fmt::print(stderr, "anneal: node {} was killed by {}; its log: anneal show {}\n", key->hex(),
+             proc::signal_text(signal), key->hex().substr(0, 16));
+  return 128 + signal;
 }
 
 }  // namespace anneal::cli

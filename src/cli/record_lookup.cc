@@ -92,7 +92,7 @@ std::vector<cache::Digest> find_nodes(Project& project, const std::string& prefi
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     std::string name = entry.path().stem().string();
-    if (name.starts_with(prefix))
+    if (entry.path().extension() == ".json" && name.starts_with(prefix))  // not a .died note
       if (auto key = cache::Digest::from_hex(name))
         keys.push_back(*key);
   }

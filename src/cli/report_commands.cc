@@ -13,9 +13,11 @@
 #include "graph/ledger.h"
 #include "graph/retry_plan.h"
 #include "graph/llm_budget.h"
+#include "graph/node_death.h"
 #include "graph/target_state.h"
 #include "nodes/node.h"
 #include "proc/lock_file.h"
+#include "proc/signal_name.h"
 
 namespace anneal::cli {
 
@@ -77,6 +79,14 @@ Result<int> show_node(Project& project, const cache::Digest& key, bool json) {
   }
   fmt::print("node {}\n{}\n", key.hex(), nodes::describe_spec(spec->json));
   if (!result) {
+    if (auto death = graph::node_death(project.workspace, key)) {
+      fmt::print("died: killed by {} at {}; no result stored (the next build runs it again)\n",
+                 proc::signal_text(death->signal), death->time);
+      fmt::print("--- output ---\n{}", death->output.empty() ? "(nothing)\n" : death->output);
+      if (!death->output.empty() && death->output.back() != '\n')
+        fmt::print("\n");
+      return 0;
+    }
     fmt::print("not run yet (no result in the cache)\n");
     return 0;
   }

@@ -2,9 +2,11 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "graph/experiment_plan.h"
 #include "graph/workspace.h"
 
 namespace anneal::graph {
@@ -17,5 +19,18 @@ std::string failed_node_key(Workspace& workspace, const nlohmann::json& record);
 
 /// "anneal show KEY" for failed_node_key(), with the key cut to 16 digits (a prefix will do).
 std::string show_failure_command(Workspace& workspace, const nlohmann::json& record);
+
+/// When the command of failed_node_key() ended by a signal — a stage that segfaults, an agent
+/// killed by the OOM killer — its recorded reason with the signal named:
+/// "stage bench: killed by signal 11 (Segmentation fault)"; "" otherwise.
+std::string signal_failure(Workspace& workspace, const nlohmann::json& record);
+
+/// Why running `ran` (the nodes a ninja run was given) failed with `ninja_failure` (ninja's
+/// output): one line per node whose edge ninja names as FAILED and that died of a signal
+/// (graph/node_death.h),
+/// "node KEY (DESCRIPTION) was killed by signal 11 (Segmentation fault); its log: anneal show KEY";
+/// `ninja_failure` itself when none did.
+std::string explain_node_failures(Workspace& workspace, const std::vector<PlannedNode>& ran,
+                                  const std::string& ninja_failure);
 
 }  // namespace anneal::graph

@@ -272,7 +272,10 @@ Result<void> TargetBuild::run_nodes_of(const std::vector<PlannedNode>& nodes) {
   std::string ninja = render_ninja(missing, m_ws.store(), m_ws.anneal_dir(), m_options.anneal_exe);
   if (auto written = write_if_changed(m_ws.ninja_path(), ninja); !written)
     return std::unexpected(written.error());
-  return run_ninja({m_ws.anneal_dir(), m_options.jobs, m_options.keep_going, m_options.fresh, m_options.node_env});
+  if (auto ran = run_ninja({m_ws.anneal_dir(), m_options.jobs, m_options.keep_going, m_options.fresh, m_options.node_env});
+      !ran)
+    return fail(explain_node_failures(m_ws, missing, ran.error().message));
+  return {};
 }
 
 Result<void> TargetBuild::baseline_features() {

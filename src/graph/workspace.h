@@ -17,6 +17,8 @@ namespace anneal::graph {
 //   .anneal/.ninja_log, .ninja_deps  ninja's own state
 //   .anneal/cache/                   the local cache (cache/local_store.h)
 //   .anneal/specs/XX/<key>.json      node specs, canonical JSON (nodes/node_spec.h)
+//   .anneal/specs/XX/<key>.died      how the node's last run died, if a signal killed it
+//                                    (graph/node_death.h)
 //   .anneal/targets/<name>/experiments.jsonl   the ledger (graph/ledger.h)
 //   .anneal/targets/<name>/lock      held while a build of the target runs
 //   .anneal/targets/<name>/stop      asks the running build to stop after this experiment
