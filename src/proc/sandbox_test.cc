@@ -231,7 +231,7 @@ TEST_CASE("a sandboxed command killed by a signal is reported so", "[proc][sandb
   require_sandbox();
   TempDir dir;
   RunResult r = run_ok(sandboxed("kill -9 $$", dir.path()));
-  CHECK(r.describe() == "killed by signal 9");
+  CHECK(r.describe() == "killed by signal 9 (Killed)");
   r = run_ok(sandboxed("exit 3", dir.path()));
   CHECK(r.describe() == "exit status 3");
 }

@@ -1,4 +1,5 @@
 #include "proc/subprocess.h"
+#include "proc/signal_name.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -413,7 +414,7 @@ std::string RunResult::describe() const {
   if (timed_out)
     return fmt::format("timed out after {}s", timeout_s);
   if (signal != 0)
-    return fmt::format("killed by signal {}", signal);
+    return "killed by " + signal_text(signal);
   return fmt::format("exit status {}", exit_code);
 }
 

@@ -68,7 +68,7 @@ struct RunResult {
   std::string err;  ///< captured stderr, when stderr_path was empty
 
   bool ok() const { return exit_code == 0 && signal == 0 && !timed_out && !aborted; }
-  /// "exit status 3", "killed by signal 9", "timed out after 60s", "aborted".
+  /// "exit status 3", "killed by signal 9 (Killed)", "timed out after 60s", "aborted".
   std::string describe() const;
 };
 

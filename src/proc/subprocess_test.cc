@@ -96,12 +96,12 @@ TEST_CASE("run reports death by signal", "[proc]") {
     RunResult result = run_command("kill -9 $$");
     CHECK(result.signal == 9);
     CHECK_FALSE(result.ok());
-    CHECK(result.describe() == "killed by signal 9");
+    CHECK(result.describe() == "killed by signal 9 (Killed)");
   }
   SECTION("SIGTERM") {
     RunResult result = run_command("kill -TERM $$");
     CHECK(result.signal == SIGTERM);
-    CHECK(result.describe() == "killed by signal 15");
+    CHECK(result.describe() == "killed by signal 15 (Terminated)");
   }
 }
 

@@ -58,10 +58,11 @@ TEST_CASE("a stage killed by a signal names the signal and its log on the experi
   INFO(show.out << show.err);
   CHECK(show.status == 0);
   CHECK(contains(show.out, "node " + key));
-  CHECK(contains(show.out, "detail: stage score: killed by signal 11"));
+  CHECK(contains(show.out, "detail: stage score: killed by signal 11 (Segmentation fault)"));
   nlohmann::json history = repo.history("t");
   REQUIRE(history.size() == 4);
-  CHECK(contains(history[2]["detail"].get<std::string>(), "killed by signal 11"));
+  // The recorded reason names the signal.
+  CHECK(contains(history[2]["detail"].get<std::string>(), "killed by signal 11 (Segmentation fault)"));
   CHECK(repo.fsck_problems().empty());
 }
 
