@@ -97,7 +97,9 @@ Result<DraftOutcome> assess(NodeContext& context, const nlohmann::json& entry, c
     for (const auto& v : mutation->violations)
       d.violations.push_back({{"path", v.path}, {"reason", v.reason}});
     if (!mutation->ok()) {
-      d.outcome = mutation->outcome == Outcome::Blocked ? "blocked" : "crashed";
+      d.outcome = mutation->outcome == Outcome::Blocked     ? "blocked"
+                  : mutation->outcome == Outcome::Unchanged ? "unchanged"
+                                                            : "crashed";
       d.detail = mutation->detail;
       return d;
     }

@@ -20,7 +20,7 @@ namespace anneal::nodes {
 //
 // The result's "decision" object is what the ledger records for the experiment:
 //
-//   {"outcome": "baseline"|"kept"|"discarded"|"rejected"|"blocked"|"crashed",
+//   {"outcome": "baseline"|"kept"|"discarded"|"rejected"|"blocked"|"unchanged"|"crashed",
 //    "draft": D|null, "score": X|null, "scores": {STAGE: X}, "commit": SHA|null,
 //    "hypothesis": TEXT, "violations": [{"path","reason"}], "detail": TEXT,
 //    "accept": BOOL, "reason": TEXT, "probability": P, "state": SearchState JSON (after),

@@ -253,7 +253,7 @@ TEST_CASE("a blocked mutation is recorded as blocked with its violations", "[nod
 TEST_CASE("the best of several drafts is the one compared with the incumbent", "[nodes]") {
   Fixture f;
   Draft blocked;
-  blocked.mutate = mutation(1, Outcome::Blocked);
+  blocked.mutate = mutation(1, Outcome::Unchanged);
   blocked.mutate->detail = "no change";
   Draft over_limit = candidate_scoring(3, 5);
   over_limit.latency = with(Outcome::Rejected, "stage latency: 5 fails keep_if > 20", 5);
@@ -283,7 +283,7 @@ TEST_CASE("the best of several drafts is the one compared with the incumbent", "
   }
   SECTION("when every draft failed, the first draft's failure is the outcome") {
     json d = f.decide({blocked, over_limit}, 1, "minimize", 42).decision;
-    CHECK(d.at("outcome") == "blocked");
+    CHECK(d.at("outcome") == "unchanged");
     CHECK(d.at("draft") == 0);
     CHECK(d.at("detail") == "no change");
   }

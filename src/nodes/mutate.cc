@@ -311,7 +311,7 @@ Result<NodeResult> execute_mutate(NodeContext& context, const NodeSpec& spec) {
   violations.insert(violations.begin(), hidden_written->begin(), hidden_written->end());
   auto leaks = violations.empty() ? files_with_secrets(worktree, *changes) : std::vector<git::Violation>{};
   if (!violations.empty() || !leaks.empty() || changes->empty()) {
-    result.outcome = Outcome::Blocked;
+    result.outcome = violations.empty() && leaks.empty() ? Outcome::Unchanged : Outcome::Blocked;
     for (const auto& v : violations)
       result.violations.push_back({v.path, v.reason});
     for (const auto& v : leaks)

@@ -18,7 +18,8 @@ namespace anneal::nodes {
 //
 // The result carries "commit", "tree", "parent", "hypothesis" and the blobs "patch",
 // "message", "stdout", "stderr"; a change outside the scope is "blocked" with
-// "violations", and no change at all is "blocked" with detail "no change". An api agent's
+// "violations", and no change at all is "unchanged" with detail "no change" (results stored
+// before that outcome existed say "blocked" with that detail). An api agent's
 // reply that cannot be parsed, or whose edit blocks do not apply, is "crashed" with the
 // reason (fed back to the agent next time); its cost is the llm node's.
 

@@ -7,8 +7,8 @@
 namespace anneal::nodes {
 
 namespace {
-constexpr std::array<std::string_view, 6> k_outcome_names = {"ok",      "failed",  "rejected",
-                                                              "blocked", "crashed", "skipped"};
+constexpr std::array<std::string_view, 7> k_outcome_names = {"ok",      "failed",  "rejected", "blocked",
+                                                              "crashed", "skipped", "unchanged"};
 }
 
 std::string_view outcome_name(Outcome outcome) {

@@ -43,7 +43,9 @@ namespace anneal::nodes {
 
 inline constexpr int k_result_version = 1;
 
-enum class Outcome { Ok, Failed, Rejected, Blocked, Crashed, Skipped };
+/// Unchanged (the agent changed nothing) was Blocked with detail "no change" before it had a
+/// name of its own; such stored results still read as Blocked.
+enum class Outcome { Ok, Failed, Rejected, Blocked, Crashed, Skipped, Unchanged };
 
 std::string_view outcome_name(Outcome outcome);
 std::optional<Outcome> outcome_from_name(std::string_view name);
