@@ -106,10 +106,7 @@ Result<int> run_graph(const std::string& name) {
   auto project = open_project();
   if (!project)
     return std::unexpected(project.error());
-  auto ledger = open_ledger(*project, name);
-  if (!ledger)
-    return std::unexpected(ledger.error());
-  auto records = ledger->generation();
+  auto records = current_run(*project, name);
   if (!records)
     return std::unexpected(records.error());
   // One node per experiment (its latest attempt), labelled as a user reads it; an edge from

@@ -92,10 +92,7 @@ Result<int> run_apply(const std::string& name, bool keep_history) {
   auto target = find_target(project->annealfile, name);
   if (!target)
     return std::unexpected(target.error());
-  auto ledger = open_ledger(*project, name);
-  if (!ledger)
-    return std::unexpected(ledger.error());
-  auto records = ledger->generation();
+  auto records = current_run(*project, name);
   if (!records)
     return std::unexpected(records.error());
   if (records->empty())

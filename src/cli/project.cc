@@ -57,6 +57,13 @@ Result<graph::Ledger> open_ledger(Project& project, const std::string& name) {
   return graph::Ledger::open(project.workspace.ledger_path(name));
 }
 
+Result<std::vector<nlohmann::json>> current_run(Project& project, const std::string& name) {
+  auto ledger = open_ledger(project, name);
+  if (!ledger)
+    return std::unexpected(ledger.error());
+  return ledger->generation();
+}
+
 Result<std::vector<const graph::Target*>> select_targets(const graph::Annealfile& annealfile,
                                                          const std::vector<std::string>& names,
                                                          bool with_needs) {

@@ -33,6 +33,9 @@ Result<const graph::Target*> find_target(const graph::Annealfile& annealfile, co
 /// The ledger of the target called `name` (which must be in the Annealfile).
 Result<graph::Ledger> open_ledger(Project& project, const std::string& name);
 
+/// The records of that ledger's current run (graph::Ledger::generation), oldest first.
+Result<std::vector<nlohmann::json>> current_run(Project& project, const std::string& name);
+
 /// The targets named (all when `names` is empty), each after the targets it needs.
 /// Unknown names fail with the list of known targets.
 Result<std::vector<const graph::Target*>> select_targets(const graph::Annealfile& annealfile,

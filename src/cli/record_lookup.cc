@@ -28,13 +28,7 @@ Result<std::vector<FoundRecord>> find_numbered(Project& project, const std::stri
                               project.annealfile.targets.size(), name));
     target = project.annealfile.targets.front().name;
   }
-  auto found_target = find_target(project.annealfile, target);
-  if (!found_target)
-    return std::unexpected(found_target.error());
-  auto ledger = graph::Ledger::open(project.workspace.ledger_path(target));
-  if (!ledger)
-    return std::unexpected(ledger.error());
-  auto records = ledger->generation();
+  auto records = current_run(project, target);  // an unknown target fails here, listing the known ones
   if (!records)
     return std::unexpected(records.error());
   int id = std::stoi(number);

@@ -220,10 +220,7 @@ Result<int> run_history(const std::string& name, bool json) {
   auto project = open_project();
   if (!project)
     return std::unexpected(project.error());
-  auto ledger = open_ledger(*project, name);
-  if (!ledger)
-    return std::unexpected(ledger.error());
-  auto records = ledger->generation();
+  auto records = current_run(*project, name);
   if (!records)
     return std::unexpected(records.error());
   // One entry per experiment: its latest attempt, with how many there were.
