@@ -36,7 +36,9 @@ Result<std::vector<std::string>> HiddenPaths::matching() const {
 
 Result<HiddenPaths> HiddenPaths::hide(const fs::path& worktree, const std::vector<std::string>& globs) {
   HiddenPaths hidden;
-  hidden.m_worktree = worktree;
+  hidden.m_worktree = worktree.lexically_normal();
+  if (hidden.m_worktree.filename().empty())  // "/a/b/" names the same folder as "/a/b"
+    hidden.m_worktree = hidden.m_worktree.parent_path();
   hidden.m_globs = globs;
   if (globs.empty())
     return hidden;
@@ -86,7 +88,7 @@ Result<std::vector<git::Violation>> HiddenPaths::restore() const {
     fs::path full = m_worktree / file.path;
     std::error_code ec;
     // The agent may have put a file where a hidden folder was, or taken the folder away.
-    for (fs::path dir = full.parent_path(); dir != m_worktree && !dir.empty(); dir = dir.parent_path())
+    for (fs::path dir = full.parent_path(); dir != m_worktree && dir != dir.parent_path(); dir = dir.parent_path())
       if (fs::exists(fs::symlink_status(dir, ec)) && !fs::is_directory(fs::symlink_status(dir, ec))) {
         violations.push_back({dir.lexically_relative(m_worktree).generic_string(),
                               "replaces a folder of hidden files (scope.hidden)"});

@@ -101,3 +101,18 @@ TEST_CASE("no hidden globs leave the worktree alone", "[nodes][hidden]") {
   REQUIRE(written);
   CHECK(written->empty());
 }
+
+TEST_CASE("a worktree named with a trailing slash is the same worktree", "[nodes][hidden]") {
+  TempDir dir;
+  put(dir.path() / "hidden/answer.txt", "42\n");
+  auto hidden = HiddenPaths::hide(fs::path(dir.path().string() + "/"), {"hidden/**"});
+  REQUIRE(hidden);
+  CHECK_FALSE(fs::exists(dir.path() / "hidden/answer.txt"));
+  fs::remove_all(dir.path() / "hidden");
+  put(dir.path() / "hidden", "a file where the folder was\n");
+  auto written = hidden->restore();
+  REQUIRE(written);
+  REQUIRE(written->size() == 1);
+  CHECK(written->front().path == "hidden");
+  CHECK(get(dir.path() / "hidden/answer.txt") == "42\n");
+}
