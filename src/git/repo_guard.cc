@@ -16,12 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string trim(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
-    text.pop_back();
-  return text;
-}
-
 /// The git directory of a checkout: its `.git` folder, or where its `.git` file points.
 fs::path gitdir_of(const fs::path& checkout) {
   fs::path dot_git = checkout / ".git";
@@ -31,7 +25,7 @@ fs::path gitdir_of(const fs::path& checkout) {
   auto link = read_file_if_exists(dot_git);
   if (!link || !link->starts_with("gitdir: "))
     return {};
-  fs::path dir = trim(link->substr(8));
+  fs::path dir = trim_line_end(link->substr(8));
   return (dir.is_relative() ? checkout / dir : dir).lexically_normal();
 }
 
@@ -83,7 +77,7 @@ std::map<std::string, std::string> ref_values(const FileTree& tree, const fs::pa
   if (auto packed = tree.find(common / "packed-refs"); packed != tree.end()) {
     for (const auto& [name, block] : parse_packed_refs(packed->second.bytes).blocks) {
       if (!is_anneal_ref(name))
-        values[name] = trim(block.substr(0, block.find(' ')));
+        values[name] = trim_line_end(block.substr(0, block.find(' ')));
     }
   }
   fs::path refs = common / "refs";
@@ -92,7 +86,7 @@ std::map<std::string, std::string> ref_values(const FileTree& tree, const fs::pa
     if (relative.empty() || *relative.begin() != "refs")
       break;
     if (it->second.kind != FileNode::Kind::Dir)
-      values[relative.generic_string()] = trim(it->second.bytes);
+      values[relative.generic_string()] = trim_line_end(it->second.bytes);
   }
   return values;
 }

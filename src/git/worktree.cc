@@ -25,12 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string trim_line(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
-    text.pop_back();
-  return text;
-}
-
 /// An absolute, normalised form of `path` with symlinks resolved as far as it exists, so
 /// paths written by git and by us compare equal.
 fs::path normalized(const fs::path& path) {
@@ -59,7 +53,7 @@ std::optional<fs::path> admin_dir_of(const Repository& repo, const fs::path& wor
   auto contents = read_file_if_exists(worktree / ".git");
   if (!contents || !contents->starts_with("gitdir: "))
     return std::nullopt;
-  fs::path admin = normalized(trim_line(contents->substr(8)));
+  fs::path admin = normalized(trim_line_end(contents->substr(8)));
   if (admin.parent_path() != normalized(admin_root(repo)))
     return std::nullopt;
   return admin;
@@ -70,7 +64,7 @@ std::optional<fs::path> worktree_of(const fs::path& admin) {
   auto contents = read_file_if_exists(admin / "gitdir");
   if (!contents)
     return std::nullopt;
-  return normalized(fs::path(trim_line(*contents)).parent_path());
+  return normalized(fs::path(trim_line_end(*contents)).parent_path());
 }
 
 Result<void> remove_tree(const fs::path& path) {

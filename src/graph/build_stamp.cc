@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "git/git_dirs.h"
 #include "util/file.h"
 
 namespace anneal::graph {
@@ -27,35 +28,17 @@ std::string file_state(const fs::path& path) {
   return fmt::format("{} {}.{}", st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 }
 
-std::string trimmed(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
-    text.pop_back();
-  return text;
-}
-
 /// What the commit at HEAD depends on, by stat and without opening the repository: HEAD's
 /// text, the branch file it names and packed-refs (a target follows HEAD).
 std::string head_state(const fs::path& root) {
-  fs::path git = root / ".git";
-  std::error_code ec;
-  if (!fs::is_directory(git, ec)) {  // a linked worktree or a submodule: "gitdir: PATH"
-    std::string link = trimmed(read_file_if_exists(git).value_or(""));
-    if (!link.starts_with("gitdir: "))
-      return "no git directory";
-    git = fs::path(link.substr(8));
-    if (git.is_relative())
-      git = root / git;
-  }
-  fs::path common = git;
-  if (auto dir = read_file_if_exists(git / "commondir")) {
-    fs::path named = trimmed(*dir);
-    common = named.is_relative() ? git / named : named;
-  }
-  std::string head = trimmed(read_file_if_exists(git / "HEAD").value_or(""));
+  git::GitDirs dirs = git::git_dirs(root);
+  if (dirs.gitdir.empty())
+    return "no git directory";
+  std::string head = trim_line_end(read_file_if_exists(dirs.gitdir / "HEAD").value_or(""));
   std::string out = "HEAD " + head;
   if (head.starts_with("ref: "))
-    out += "\nref " + file_state(common / head.substr(5));
-  out += "\npacked-refs " + file_state(common / "packed-refs");
+    out += "\nref " + file_state(dirs.common / head.substr(5));
+  out += "\npacked-refs " + file_state(dirs.common / "packed-refs");
   return out;
 }
 

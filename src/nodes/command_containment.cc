@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "git/git_dirs.h"
 #include "util/file.h"
 
 namespace anneal::nodes {
@@ -15,43 +16,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct GitDirs {
-  fs::path gitdir;  ///< the worktree's own git directory
-  fs::path common;  ///< the repository's
-};
-
-/// The git directories of `worktree`, from its `.git` file ("gitdir: …") and that
-/// directory's `commondir`, without opening the repository.
 /// Whether `path` is `dir` or inside it (both absolute, lexically).
 bool is_under(const fs::path& path, const fs::path& dir) {
   auto rel = path.lexically_normal().lexically_relative(dir.lexically_normal());
   return !rel.empty() && *rel.begin() != "..";
-}
-
-GitDirs git_dirs(const fs::path& worktree) {
-  GitDirs dirs;
-  fs::path dot_git = worktree / ".git";
-  std::error_code ec;
-  if (fs::is_directory(dot_git, ec)) {
-    dirs.gitdir = dirs.common = dot_git;
-    return dirs;
-  }
-  auto trim = [](std::string text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
-      text.pop_back();
-    return text;
-  };
-  auto link = read_file_if_exists(dot_git);
-  if (!link || !link->starts_with("gitdir: "))
-    return dirs;
-  fs::path gitdir = trim(link->substr(8));
-  dirs.gitdir = gitdir.is_relative() ? worktree / gitdir : gitdir;
-  dirs.common = dirs.gitdir;
-  if (auto common = read_file_if_exists(dirs.gitdir / "commondir")) {
-    fs::path c = trim(*common);
-    dirs.common = (c.is_relative() ? dirs.gitdir / c : c).lexically_normal();
-  }
-  return dirs;
 }
 
 }  // namespace
@@ -85,7 +53,7 @@ Result<void> contain_command(const NodeContext& context, const nlohmann::json& s
   proc::SandboxOptions sandbox;
   sandbox.network = settings.value("network", true);
   fs::path repo_root = context.anneal_dir.parent_path();
-  GitDirs git = git_dirs(place.worktree);
+  git::GitDirs git = git::git_dirs(place.worktree);
   // The git directories are read-only either way; bound again in case they sit under the
   // private /tmp or the mask.
   for (const fs::path& dir : {git.common, git.gitdir}) {

@@ -107,4 +107,10 @@ Result<void> write_file_atomic(const fs::path& path, std::string_view contents, 
   return {};
 }
 
+std::string trim_line_end(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+    text.pop_back();
+  return text;
+}
+
 }  // namespace anneal

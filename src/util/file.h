@@ -29,4 +29,8 @@ Result<void> write_file_atomic(const std::filesystem::path& path, std::string_vi
 /// Creates a directory and its parents; an existing directory is fine.
 Result<void> make_dirs(const std::filesystem::path& path);
 
+/// `text` without the line ending and trailing spaces of a one-line file (a `.git` file's
+/// "gitdir: …", HEAD, commondir).
+std::string trim_line_end(std::string text);
+
 }  // namespace anneal
