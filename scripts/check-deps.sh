@@ -23,7 +23,7 @@ fi
 # Words that are programs on some machines but that these files use as plain words at the
 # start of a string or in awk/sed text (test names, JSON keys and values, awk variables): not
 # calls. `systemctl` is called by install-deps.sh only where systemd runs.
-not_calls=" as assistant file init less make node size strings systemctl w "
+not_calls=" as assistant file init less make node open size strings systemctl w "
 
 mapfile -t listed < <("$top/scripts/install-deps.sh" --list)
 declare -A in_list=()
