@@ -26,7 +26,14 @@ Result<int> run_build(const BuildArgs& args);
 Result<int> run_node(const std::string& key);
 Result<int> run_init();
 Result<int> run_status(const std::vector<std::string>& targets, bool json);
-Result<int> run_history(const std::string& target, bool json);
+struct HistoryArgs {
+  std::string target;
+  bool json = false;
+  bool csv = false;
+  bool all = false;  ///< --all: earlier runs too (each record gets "run": 1 for the oldest)
+};
+/// `anneal history TARGET`: the experiments as a table (or CSV, or JSON).
+Result<int> run_history(const HistoryArgs& args);
 Result<int> run_show(const std::string& hash, bool json);
 Result<int> run_explain(const std::string& what, bool json);
 /// `anneal diff A B`: two experiments' outcomes, metrics, cost and code diff.

@@ -79,9 +79,13 @@ int run_main(int argc, char** argv) {
   status_cmd->add_flag("--json", json, "print JSON");
 
   std::string target;
-  auto* history_cmd = app.add_subcommand("history", "list a target's experiments, oldest first");
-  history_cmd->add_option("target", target, "target")->required();
-  history_cmd->add_flag("--json", json, "print JSON");
+  HistoryArgs history;
+  auto* history_cmd = app.add_subcommand(
+      "history", "a target's experiments, oldest first: a column per tune parameter and metric");
+  history_cmd->add_option("target", history.target, "target")->required();
+  auto* history_json = history_cmd->add_flag("--json", history.json, "print JSON");
+  history_cmd->add_flag("--csv", history.csv, "print CSV")->excludes(history_json);
+  history_cmd->add_flag("--all", history.all, "include the earlier runs (before the configuration or baseline changed)");
 
   std::string hash;
   auto* show_cmd = app.add_subcommand("show", "show an experiment or a node by its hash (a prefix will do)");
@@ -207,7 +211,7 @@ int run_main(int argc, char** argv) {
   else if (status_cmd->parsed())
     result = run_status(status_targets, json);
   else if (history_cmd->parsed())
-    result = run_history(target, json);
+    result = run_history(history);
   else if (show_cmd->parsed())
     result = run_show(hash, json);
   else if (explain_cmd->parsed())

@@ -1,7 +1,9 @@
 // cli: how a ledger record's values print.
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -12,5 +14,20 @@ namespace anneal::cli {
 inline std::string number_text(const nlohmann::json& value) {
   return value.is_number() ? fmt::format("{:g}", value.get<double>()) : "-";
 }
+
+/// A duration in seconds as tables print it: "0.03", "12.4", "154".
+std::string seconds_text(double seconds);
+
+/// Untrusted text (a hypothesis, a reason) on one terminal line: every run of white space,
+/// control characters (C0, DEL and C1, so no escape sequence reaches the terminal) included,
+/// becomes one space; leading and trailing space go.
+std::string one_line(std::string_view text);
+
+/// How many columns `text` (UTF-8) takes: its code points.
+size_t display_width(std::string_view text);
+
+/// `text` cut to at most `width` columns, ending in "…" when it was cut; never splits a
+/// UTF-8 sequence.
+std::string truncate_display(std::string_view text, size_t width);
 
 }  // namespace anneal::cli

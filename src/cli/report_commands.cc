@@ -1,9 +1,10 @@
-// `anneal status`, `history`, `show` and `explain`: reading the ledger, specs and cache.
+// `anneal status`, `show` and `explain`: reading the ledger, specs and cache.
 #include <filesystem>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/history_entry.h"
 #include "cli/judge_report.h"
 #include "cli/search_report.h"
 #include "cli/project.h"
@@ -27,31 +28,6 @@ namespace {
 
 nlohmann::json optional_json(const std::optional<double>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-}
-
-/// The history fields the design names, in a stable order.
-nlohmann::json history_entry(const nlohmann::json& r) {
-  return {{"id", r.value("id", 0)},
-          {"key", r.value("key", "")},
-          {"outcome", r.value("outcome", "")},
-          {"score", r.value("score", nlohmann::json())},
-          {"scores", r.value("scores", nlohmann::json::object())},
-          {"commit", r.value("commit", nlohmann::json())},
-          {"parent", r.value("parent", nlohmann::json())},
-          {"draft", r.value("draft", 0)},
-          {"baseline", r.value("baseline", nlohmann::json())},
-          {"strategy", r.value("strategy", nlohmann::json())},
-          {"hypothesis", r.value("hypothesis", "")},
-          {"violations", r.value("violations", nlohmann::json::array())},
-          {"detail", r.value("detail", "")},
-          {"decision", r.value("decision", nlohmann::json::object())},
-          {"cost_usd", r.value("cost_usd", 0.0)},
-          {"duration_s", r.value("duration_s", 0.0)},
-          {"time", r.value("time", "")},
-          {"judge", r.value("judge", nlohmann::json())},
-          {"held_out", r.value("held_out", nlohmann::json())},
-          {"attempts", r.value("attempts", 1)},
-          {"finished", !graph::unfinished_record(r)}};
 }
 
 void print_blob(Project& project, const nodes::NodeResult& result, const std::string& name) {
@@ -212,42 +188,6 @@ Result<int> run_status(const std::vector<std::string>& names, bool json) {
       for (const graph::Target* target : *targets)
         if (target->name == e["name"].get<std::string>())
           print_search_status(*target, e["search"]);
-  }
-  return 0;
-}
-
-Result<int> run_history(const std::string& name, bool json) {
-  auto project = open_project();
-  if (!project)
-    return std::unexpected(project.error());
-  auto records = current_run(*project, name);
-  if (!records)
-    return std::unexpected(records.error());
-  // One entry per experiment: its latest attempt, with how many there were.
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& r : graph::latest_attempts(*records))
-    out.push_back(history_entry(r));
-  if (json) {
-    fmt::print("{}\n", out.dump(2));
-    return 0;
-  }
-  if (out.empty())
-    fmt::print("{}: no experiments yet\n", name);
-  for (const auto& e : out) {
-    std::string commit = e["commit"].is_string() ? e["commit"].get<std::string>().substr(0, 10) : "-";
-    std::string what = e["hypothesis"].get<std::string>();
-    std::string outcome = e["outcome"].get<std::string>();
-    if (outcome != "kept" && outcome != "discarded" && outcome != "baseline") {
-      std::string why = e["detail"].get<std::string>();
-      for (const auto& v : e["violations"])
-        why += fmt::format("{}{} ({})", why.empty() ? "" : "; ", v.value("path", ""), v.value("reason", ""));
-      why = why.substr(0, why.find('\n'));
-      what += (what.empty() ? "" : " — ") + why;
-    }
-    if (int attempts = e["attempts"].get<int>(); attempts > 1 || !e["finished"].get<bool>())
-      what += fmt::format(" ({} attempt{}{})", attempts, attempts > 1 ? "s" : "",
-                          e["finished"].get<bool>() ? "" : "; did not finish: the next build runs it again");
-    fmt::print("#{:<4} {:<9} {:>12}  {:<10}  {}\n", e["id"].get<int>(), outcome, number_text(e["score"]), commit, what);
   }
   return 0;
 }

@@ -265,6 +265,29 @@ Result<std::vector<nlohmann::json>> Ledger::generation() const {
   return recent(static_cast<size_t>(-1));
 }
 
+Result<std::vector<std::vector<nlohmann::json>>> Ledger::generations() const {
+  std::vector<std::vector<nlohmann::json>> runs;
+  std::vector<nlohmann::json> run;  // the one being read, newest first
+  auto scanned = scan_backwards([&](nlohmann::json record) {
+    bool is_start = record.value("id", -1) == 0;
+    run.push_back(std::move(record));
+    if (is_start) {
+      std::reverse(run.begin(), run.end());
+      runs.push_back(std::move(run));
+      run.clear();
+    }
+    return true;
+  });
+  if (!scanned)
+    return std::unexpected(scanned.error());
+  if (!run.empty()) {
+    std::reverse(run.begin(), run.end());
+    runs.push_back(std::move(run));
+  }
+  std::reverse(runs.begin(), runs.end());
+  return runs;
+}
+
 Ledger::Appender& Ledger::Appender::operator=(Appender&& other) noexcept {
   if (this != &other) {
     if (unsynced && fd.valid())

@@ -69,6 +69,9 @@ class Ledger {
   Result<std::optional<nlohmann::json>> last() const;
   /// The current generation's records, oldest first.
   Result<std::vector<nlohmann::json>> generation() const;
+  /// Every generation's records, oldest generation first, each oldest first (the last one is
+  /// generation()). Believed records before the first id-0 record form a generation of their own.
+  Result<std::vector<std::vector<nlohmann::json>>> generations() const;
   /// The current generation's last `count` records, oldest first.
   Result<std::vector<nlohmann::json>> recent(size_t count) const;
   /// Appends one record (one write). Sync::Now also syncs it, and any deferred records

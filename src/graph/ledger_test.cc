@@ -117,6 +117,11 @@ TEST_CASE("ledger reads the last record, recent records and the current generati
     auto newest = ledger.last();
     REQUIRE(newest);
     CHECK((**newest).at("outcome") == "rejected");
+    auto all = ledger.generations();
+    REQUIRE(all);
+    REQUIRE(all->size() == 2);
+    CHECK(ids(all->front()) == std::vector<int>{0, 1, 2});
+    CHECK(all->back() == *current);
   }
 
   SECTION("a reopened ledger reads the same records") {

@@ -270,6 +270,11 @@ Result<double> tune_value(const TuneParam& param, const std::string& contents) {
   return found->value;
 }
 
+std::string tune_param_name(const TuneParam& param) {
+  std::string label = parameter_label(param.pattern);
+  return label.empty() ? label : label.substr(0, label.size() - 1);
+}
+
 std::vector<std::optional<double>> tune_values(const std::vector<TuneParam>& params,
                                                const std::map<std::string, std::string>& files) {
   std::vector<std::optional<double>> out;

@@ -55,6 +55,10 @@ std::vector<std::optional<double>> tune_values(const std::vector<TuneParam>& par
 /// capture a number. Lets a build check every parameter at the baseline before it starts.
 Result<double> tune_value(const TuneParam& param, const std::string& contents);
 
+/// What a parameter is called in hypotheses and tables: the last word before the capture
+/// group of its pattern ("threads = ([0-9]+)" → "threads"); empty when there is none.
+std::string tune_param_name(const TuneParam& param);
+
 /// With a `partner`, each parameter first takes the partner's value with even odds (with two
 /// or more parameters at least one from each parent), then the perturbation above applies.
 Result<TuneResult> tune(const std::vector<TuneParam>& params,
