@@ -6,7 +6,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "cli/build_progress.h"
 #include "cli/commands.h"
+#include "cli/experiment_line.h"
 #include "cli/project.h"
 #include "cli/remote_cache.h"
 #include "cli/terminal.h"
@@ -16,6 +18,7 @@
 #include "graph/containment.h"
 #include "graph/llm_budget.h"
 #include "graph/preflight.h"
+#include "graph/running_node.h"
 #include "graph/target_build.h"
 #include "proc/sandbox.h"
 #include "proc/subprocess.h"
@@ -25,10 +28,6 @@ namespace anneal::cli {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string score_text(const nlohmann::json& value) {
-  return value.is_number() ? fmt::format("{:g}", value.get<double>()) : "-";
-}
 
 std::filesystem::path self_path() {
   std::error_code ec;
@@ -88,7 +87,9 @@ Result<int> run_build(const BuildArgs& args) {
   // `sandbox: on` where it does not work stops the build now; `auto` warns once.
   if (!args.dry_run) {
     proc::SandboxProbe sandbox = proc::probe_sandbox(false);
-    auto warn = [](const std::string& text) { fmt::print(stderr, "anneal: warning: {}\n", text); };
+    auto warn = [](const std::string& text) {
+      fmt::print(stderr, "anneal: {} {}\n", paint("warning:", Color::Yellow, use_color(stderr)), text);
+    };
     if (auto checked = graph::check_sandbox(project->annealfile, *targets, sandbox, warn); !checked)
       return std::unexpected(checked.error());
     options.node_env.emplace_back(proc::k_sandbox_env, proc::sandbox_env_value(sandbox));
@@ -100,7 +101,12 @@ Result<int> run_build(const BuildArgs& args) {
   options.experiments = args.experiments;
   options.more = args.more;
   options.anneal_exe = self_path();
-  options.on_note = [&](const std::string& text) { status.print(text); };
+  // -q keeps the dry run's listing (what -n is for) and warnings.
+  const bool quiet = args.verbosity == Verbosity::Quiet;
+  options.on_note = [&](const std::string& text) {
+    if (!quiet || args.dry_run || text.find("warning:") != std::string::npos)
+      status.print(text);
+  };
   // This build's experiments of the target being built: a target none of whose experiments
   // finished (every one crashed) is a failed target, not a built one.
   int finished = 0, crashed = 0;
@@ -108,38 +114,36 @@ Result<int> run_build(const BuildArgs& args) {
   options.on_experiment = [&](const graph::Target& target, const nlohmann::json& r, int budget) {
     int id = r.value("id", 0);
     std::string outcome = r.value("outcome", "?");
-    std::string show;
+    ExperimentLine line;
+    line.color = status.color();
     // A command killed by a signal says so on the experiment's line, whatever the outcome.
-    std::string killed = outcome == "baseline" || outcome == "kept" || outcome == "discarded"
-                             ? std::string()
-                             : graph::signal_failure(project->workspace, r);
-    if (outcome == "crashed" || !killed.empty())
-      show = graph::show_failure_command(project->workspace, r);
+    if (outcome != "baseline" && outcome != "kept" && outcome != "discarded")
+      line.killed = graph::signal_failure(project->workspace, r);
+    // Every failure's line ends with the command that opens the failing node's log.
+    if (outcome == "crashed" || outcome == "rejected" || !line.killed.empty())
+      line.show = graph::show_failure_command(project->workspace, r);
     if (outcome == "crashed" && first_failure.empty())
-      first_failure = show;
+      first_failure = line.show;
     if (id > 0)
       ++(outcome == "crashed" ? crashed : finished);
-    std::string best = score_text(r.at("state").value("best_score", nlohmann::json()));
-    std::string line = fmt::format("[{}/{}] {} #{} {} {}  (best {}, {:.1f}s)", id, budget, target.name, id, outcome,
-                                   score_text(r.value("score", nlohmann::json())), best,
-                                   r.value("duration_s", 0.0));
-    if (int attempt = r.value("attempt", 1); attempt > 1)
-      line += fmt::format("  (attempt {})", attempt);
-    if (r.value("unfinished", false))
-      line += "  did not finish: the next build runs it again";
-    std::string hypothesis = r.value("hypothesis", "");
-    if (!hypothesis.empty())
-      line += "  " + hypothesis;
-    if (!killed.empty())
-      line += "  " + killed;
-    if (!show.empty())
-      line += "  (log: " + show + ")";
-    // On a terminal only the milestones and failures stay; elsewhere every experiment gets its line.
-    if (!status.terminal() || outcome == "baseline" || outcome == "kept" || !show.empty())
-      status.print(line);
+    std::string text = experiment_line(target, r, budget, line);
+    // -q: only what went wrong. On a terminal only the milestones and failures stay;
+    // elsewhere every experiment gets its line.
+    if (quiet) {
+      if (outcome == "crashed" || !line.killed.empty())
+        status.print(text);
+      return;
+    }
+    if (!status.terminal() || outcome == "baseline" || outcome == "kept" || !line.show.empty())
+      status.print(text);
     else
-      status.update(line);
+      status.update(text);
   };
+  BuildProgress progress(status, project->workspace, args.verbosity);
+  if (!args.dry_run)
+    options.watch_nodes = [&](const graph::NodeBatch& batch, graph::BatchPhase phase) { progress.watch(batch, phase); };
+  if (args.verbosity == Verbosity::Verbose)
+    options.node_env.emplace_back(graph::k_live_output_env, "1");
 
   int failures = 0;
   int ran = 0;
@@ -173,7 +177,7 @@ Result<int> run_build(const BuildArgs& args) {
     }
     if (!built) {
       status.clear();
-      fmt::print(stderr, "anneal: error: {}\n", built.error().message);
+      fmt::print(stderr, "anneal: {} {}\n", paint("error:", Color::Red, use_color(stderr)), built.error().message);
       failed.insert(target->name);
       ++failures;
       if (args.keep_going > 0 && failures >= args.keep_going)

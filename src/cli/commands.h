@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/terminal.h"
 #include "util/error.h"
 
 namespace anneal::cli {
@@ -20,6 +21,7 @@ struct BuildArgs {
   int more = 0;  ///< --more N: N experiments beyond those done
   std::optional<std::string> remote_cache;  ///< --remote-cache URL
   bool remote_read_only = false;            ///< --remote-read-only
+  Verbosity verbosity = Verbosity::Normal;  ///< -q, -v
 };
 
 Result<int> run_build(const BuildArgs& args);

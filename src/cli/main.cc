@@ -64,6 +64,16 @@ int run_main(int argc, char** argv) {
                         "share results through this HTTP cache (over ANNEAL_REMOTE_CACHE and the Annealfile's cache.remote)")
       ->type_name("URL");
   build_cmd->add_flag("--remote-read-only", build.remote_read_only, "only download from the remote cache, never upload");
+  auto* verbose = build_cmd->add_flag_callback(
+      "-v,--verbose", [&build]() { build.verbosity = Verbosity::Verbose; },
+      "stream what each node's commands print, each line prefixed by its node");
+  build_cmd->add_flag_callback("-q,--quiet", [&build]() { build.verbosity = Verbosity::Quiet; },
+                               "print only each target's summary and what failed")
+      ->excludes(verbose);
+  build_cmd->footer(
+      "On a terminal the status line names the running nodes and how long each has run; each finished\n"
+      "experiment gets a line (piped: one line each), and a failed one's line ends with the `anneal show KEY`\n"
+      "that opens its log. Colour on a terminal unless NO_COLOR is set (https://no-color.org).");
 
   std::string node_key;
   auto* node_cmd = app.add_subcommand("node", "run one planned node (what build.ninja's edges call)");
@@ -241,7 +251,8 @@ int run_main(int argc, char** argv) {
     // Diagnostics (Annealfile:3:5: error: …) already say where they come from.
     const std::string& message = result.error().message;
     bool located = message.find(": error: ") != std::string::npos;
-    fmt::print(stderr, "{}{}\n", located ? "" : "anneal: error: ", message);
+    fmt::print(stderr, "{}{}\n", located ? "" : "anneal: " + paint("error:", Color::Red, use_color(stderr)) + " ",
+               message);
     return 1;
   }
   return *result;

@@ -11,6 +11,7 @@
 #include "cli/remote_cache.h"
 #include "graph/ninja_file.h"
 #include "graph/node_death.h"
+#include "graph/running_node.h"
 #include "graph/workspace.h"
 #include "nodes/node.h"
 #include "proc/lock_file.h"
@@ -61,6 +62,8 @@ Result<int> run_node_here(Result<graph::Workspace>& workspace, const std::option
   context.save_spec = [&workspace](const nodes::NodeSpec& spec) { return workspace->save_spec(spec); };
   if (const char* fresh = std::getenv("ANNEAL_FRESH"))
     context.fresh = std::string_view(fresh) == "1";
+  if (const char* live = std::getenv(graph::k_live_output_env); live && std::string_view(live) == "1")
+    context.live_output = graph::live_output_path(*workspace, *key);
   // A build killed with -9 cannot stop us; we notice it is gone and stop our command.
   if (const char* pid_text = std::getenv("ANNEAL_BUILD_PID")) {
     pid_t build = static_cast<pid_t>(std::atol(pid_text));
@@ -82,6 +85,8 @@ Result<int> run_node(const std::string& key_hex) {
   if (!workspace)
     return std::unexpected(workspace.error());
   graph::forget_node_death(*workspace, *key);
+  // The build's status line shows it running until this process ends, however the node does.
+  std::optional<graph::RunningMark> running(std::in_place, *workspace, *key);
   // The node runs in a child: if a signal kills it (a crash in anneal, the OOM killer), this
   // process is still there to say so, in the build's output and in `anneal show KEY`.
   auto ended = proc::run_in_child([&]() -> int {
@@ -98,6 +103,7 @@ Result<int> run_node(const std::string& key_hex) {
   int signal = ended->signal;
   if (proc::interrupted() || signal == SIGINT || signal == SIGTERM || signal == SIGHUP) {
     // Stopped, not crashed: end the way it did, so ninja sees an interrupted edge.
+    running.reset();
     ::signal(signal, SIG_DFL);
     ::raise(signal);
     return 128 + signal;

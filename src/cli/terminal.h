@@ -6,8 +6,24 @@
 
 namespace anneal::cli {
 
+/// How much a command says: -q (the summary and errors), neither, -v (what commands print).
+enum class Verbosity { Quiet, Normal, Verbose };
+
 /// Whether a stream is a terminal (progress lines and carets then, plain lines otherwise).
 bool is_terminal(std::FILE* stream);
+
+/// Whether what goes to `stream` is coloured: a terminal, and NO_COLOR unset or empty
+/// (https://no-color.org). A pipe or a file never is.
+bool use_color(std::FILE* stream);
+
+enum class Color { Red, Green, Yellow, Cyan, Bold, Dim };
+
+/// `text` between the ANSI codes of `color` and a reset when `on`; `text` as it is otherwise.
+std::string paint(std::string_view text, Color color, bool on);
+
+/// The first `columns` columns of `text` as a terminal shows it: ANSI codes take none, a
+/// UTF-8 character takes one; colour left open is reset.
+std::string fit_columns(std::string_view text, size_t columns);
 
 /// A one-line status display like ninja's: on a terminal each update overwrites the line;
 /// elsewhere only `print` lines appear.
@@ -22,10 +38,13 @@ class StatusLine {
   /// Clears the status line.
   void clear();
   bool terminal() const { return m_terminal; }
+  /// Whether lines to this stream may be coloured (use_color()).
+  bool color() const { return m_color; }
 
  private:
   std::FILE* m_stream;
   bool m_terminal;
+  bool m_color;
   bool m_shown = false;
 };
 

@@ -34,6 +34,11 @@ Result<void> run_ninja(const NinjaOptions& options) {
   if (options.fresh)
     run.env.emplace_back("ANNEAL_FRESH", "1");
   run.env.insert(run.env.end(), options.env.begin(), options.env.end());
+  if (options.while_running)
+    run.should_abort = [&options]() {
+      options.while_running();
+      return false;
+    };
   auto result = proc::run(run);
   if (!result)
     return fail(fmt::format("cannot run ninja: {}", result.error().message));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +19,8 @@ struct NinjaOptions {
   bool fresh = false;
   /// More environment for the nodes (the remote cache's settings).
   std::vector<std::pair<std::string, std::string>> env;
+  /// Called about every 50 ms while ninja runs (a progress display); may be empty.
+  std::function<void()> while_running;
 };
 
 /// Runs `ninja` on build.ninja in `dir`. ninja dies with this process (so a killed build

@@ -17,8 +17,7 @@
 #include "graph/judge_plan.h"
 #include "graph/ledger.h"
 #include "graph/llm_budget.h"
-#include "graph/ninja_file.h"
-#include "graph/ninja_runner.h"
+#include "graph/node_batch.h"
 #include "graph/retry_plan.h"
 #include "graph/search_memory.h"
 #include "graph/strategy_step.h"
@@ -257,24 +256,12 @@ Result<ExperimentPlan> TargetBuild::plan(const QueuedExperiment& next) {
 }
 
 Result<void> TargetBuild::run_nodes_of(const std::vector<PlannedNode>& nodes) {
-  std::vector<PlannedNode> missing;
-  for (const auto& node : nodes) {
-    if (m_options.fresh)
-      std::filesystem::remove(m_ws.store().action_path(node.spec.key));
-    if (auto saved = m_ws.save_spec(node.spec); !saved)
-      return saved;
-    if (!nodes::cached_result(m_ws.store(), node.spec.key))
-      missing.push_back(node);
-  }
-  if (missing.empty())
-    return {};
-  m_ran_nodes = true;
-  std::string ninja = render_ninja(missing, m_ws.store(), m_ws.anneal_dir(), m_options.anneal_exe);
-  if (auto written = write_if_changed(m_ws.ninja_path(), ninja); !written)
-    return std::unexpected(written.error());
-  if (auto ran = run_ninja({m_ws.anneal_dir(), m_options.jobs, m_options.keep_going, m_options.fresh, m_options.node_env});
-      !ran)
-    return fail(explain_node_failures(m_ws, missing, ran.error().message));
+  BatchOptions batch{{m_ws.anneal_dir(), m_options.jobs, m_options.keep_going, m_options.fresh, m_options.node_env, {}},
+                     m_options.anneal_exe, m_options.watch_nodes};
+  auto ran = run_batch(m_ws, {m_target, m_current.id, m_state.budget, {}}, nodes, batch);
+  if (!ran)
+    return std::unexpected(ran.error());
+  m_ran_nodes = m_ran_nodes || *ran;
   return {};
 }
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "graph/annealfile.h"
+#include "graph/node_batch.h"
 #include "graph/workspace.h"
 #include "util/error.h"
 
@@ -29,6 +30,8 @@ struct BuildOptions {
   std::function<void(const Target&, const nlohmann::json& record, int budget)> on_experiment;
   /// Everything else worth telling the user: lock waits, dry-run listings, warnings.
   std::function<void(const std::string&)> on_note;
+  /// While ninja runs nodes: what runs (graph/node_batch.h).
+  BatchWatch watch_nodes;
 };
 
 enum class BuildStatus { UpToDate, Built, Stopped, DryRun };

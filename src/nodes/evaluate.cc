@@ -10,6 +10,7 @@
 
 #include "nodes/candidate.h"
 #include "nodes/command_containment.h"
+#include "nodes/live_output.h"
 #include "proc/subprocess.h"
 
 namespace anneal::nodes {
@@ -26,6 +27,7 @@ Result<proc::RunOptions> command_options(NodeContext& context, const nlohmann::j
   options.env = {{"ANNEAL_TARGET", spec.at("target").get<std::string>()}};
   if (auto contained = contain_command(context, spec, CommandRole::Check, {worktree, {}, {}}, options); !contained)
     return std::unexpected(contained.error());
+  stream_output(context, options);
   return options;
 }
 

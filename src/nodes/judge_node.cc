@@ -15,6 +15,7 @@
 #include "nodes/command_containment.h"
 #include "nodes/evaluate.h"
 #include "nodes/judge_prompt.h"
+#include "nodes/live_output.h"
 #include "nodes/judge_votes.h"
 #include "proc/subprocess.h"
 #include "util/file.h"
@@ -209,6 +210,7 @@ Result<Generated> generate_output(NodeContext& context, Judging& judging, const 
   if (auto contained = contain_command(context, generate, CommandRole::Check, {worktree, {}, {file.path()}}, options);
       !contained)
     return std::unexpected(contained.error());
+  stream_output(context, options);
   auto run = proc::run(options);
   if (!run)
     return std::unexpected(run.error());

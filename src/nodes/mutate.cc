@@ -17,6 +17,7 @@
 #include "nodes/carry_over.h"
 #include "nodes/command_containment.h"
 #include "nodes/hidden_paths.h"
+#include "nodes/live_output.h"
 #include "nodes/tune.h"
 #include "proc/subprocess.h"
 #include "util/file.h"
@@ -61,6 +62,7 @@ Result<AgentRun> run_command_agent(NodeContext& context, const nlohmann::json& s
   place.hide_git = spec.at("scope").contains("hidden");
   if (auto contained = contain_command(context, agent, CommandRole::Agent, place, options); !contained)
     return std::unexpected(contained.error());
+  stream_output(context, options);
   auto run = proc::run(options);
   if (!run)
     return std::unexpected(run.error());

@@ -29,6 +29,8 @@ struct NodeContext {
   /// --fresh: calls a node makes up as it runs (the judge's) are asked again rather than
   /// answered from the cache.
   bool fresh = false;
+  /// Where the commands' output is streamed as they run (`anneal build -v`); empty: nowhere.
+  std::filesystem::path live_output;
 };
 
 /// The cached result for `key`, or nullopt on a miss (an unreadable result is a miss, and

@@ -533,6 +533,13 @@ Result<RunResult> run(const RunOptions& options) {
   bool stopping = false;
   bool killed = false;
   Clock::time_point kill_at;
+  // Reads what the command printed, handing the new bytes to on_output as they arrive.
+  auto drain = [&](UniqueFd& fd, std::string& sink, size_t limit) {
+    size_t before = sink.size();
+    read_available(fd, sink, limit);
+    if (options.on_output && sink.size() > before)
+      options.on_output(std::string_view(sink).substr(before), &sink == &result.err);
+  };
 
   for (;;) {
     pollfd fds[4];
@@ -550,16 +557,16 @@ Result<RunResult> run(const RunOptions& options) {
 
     if (stdin_write.valid())
       write_available(stdin_write, input, written);
-    read_available(out_read, result.out, k_max_read_per_turn);
-    read_available(err_read, result.err, k_max_read_per_turn);
+    drain(out_read, result.out, k_max_read_per_turn);
+    drain(err_read, result.err, k_max_read_per_turn);
 
     if (child.leader_exited()) {
       // Whatever the leader left running goes with it; its output so far is drained,
       // but a straggler that escaped the group cannot make us wait for end of file.
       child.signal_group(SIGKILL);
       kill_descendants(pid);
-      read_available(out_read, result.out, SIZE_MAX);
-      read_available(err_read, result.err, SIZE_MAX);
+      drain(out_read, result.out, SIZE_MAX);
+      drain(err_read, result.err, SIZE_MAX);
       if (std::optional<int> status = child.reap()) {
         if (WIFSIGNALED(*status))
           result.signal = WTERMSIG(*status);

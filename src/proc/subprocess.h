@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -43,6 +44,9 @@ struct RunOptions {
   /// Where stdout and stderr go; an empty path captures into RunResult::out / err.
   std::filesystem::path stdout_path;
   std::filesystem::path stderr_path;
+  /// Called with what the command prints on a captured stream as it arrives (`is_stderr`
+  /// says which), before any redaction: what it keeps, it must redact (util/secrets.h).
+  std::function<void(std::string_view bytes, bool is_stderr)> on_output;
   /// Seconds before the whole process group is killed; 0 = no limit.
   double timeout_s = 0;
   /// On timeout or abort: SIGTERM to the group, then SIGKILL after this many seconds.

@@ -133,7 +133,7 @@ TEST_CASE("an objective stage that prints no number crashes the candidate", "[sy
   INFO(build.out << build.err);
   REQUIRE(build.status == 1);  // its only experiment crashed
   CHECK(contains(build.out, "[1/1] t #1 crashed -"));
-  CHECK(contains(build.out, "(log: anneal show "));
+  CHECK(contains(build.out, "  log: anneal show "));
   auto history = repo.history("t");
   INFO(history.dump(2));
   REQUIRE(history.size() == 2);

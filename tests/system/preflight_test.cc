@@ -125,7 +125,7 @@ TEST_CASE("a build in which every experiment crashed fails and names the failing
     size_t at = build.out.find(line);
     REQUIRE(at != std::string::npos);
     std::string rest = build.out.substr(at, build.out.find('\n', at) - at);
-    CHECK_THAT(rest, Catch::Contains("(log: anneal show "));
+    CHECK_THAT(rest, Catch::Contains("  log: anneal show "));
   }
   const std::string marker = "t: no experiment finished: 2 run, all crashed; the first failure's log: anneal show ";
   size_t at = build.err.find(marker);

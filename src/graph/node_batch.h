@@ -1,0 +1,42 @@
+// One run of ninja: the nodes of an experiment (or of the learnings, the held-out check)
+// whose results are missing, and who is told what runs while it does.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <vector>
+
+#include "graph/annealfile.h"
+#include "graph/experiment_plan.h"
+#include "graph/ninja_runner.h"
+#include "graph/workspace.h"
+#include "util/error.h"
+
+namespace anneal::graph {
+
+/// What ninja is given at one time.
+struct NodeBatch {
+  const Target& target;
+  int experiment = 0;  ///< the experiment they belong to
+  int budget = 0;      ///< the target's budget of experiments
+  std::vector<PlannedNode> nodes;  ///< only those that run
+};
+
+enum class BatchPhase { Starting, Running, Ended };
+
+/// Told what runs (a progress display): once before ninja starts, about every 50 ms while
+/// it runs, and once after it ended, whether it failed or not.
+using BatchWatch = std::function<void(const NodeBatch&, BatchPhase)>;
+
+struct BatchOptions {
+  NinjaOptions ninja;  ///< ninja.fresh: every node runs again, its cached result dropped
+  std::filesystem::path anneal_exe;
+  BatchWatch watch;  ///< may be empty
+};
+
+/// Saves the specs of `nodes` and runs, through ninja, those whose results are not cached;
+/// returns whether any ran. `batch.nodes` is filled with them.
+Result<bool> run_batch(Workspace& workspace, NodeBatch batch, const std::vector<PlannedNode>& nodes,
+                       const BatchOptions& options);
+
+}  // namespace anneal::graph
