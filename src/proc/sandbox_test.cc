@@ -272,6 +272,9 @@ TEST_CASE("user commands get no secrets but those passed, and print them redacte
   ::unsetenv("ANNEAL_TEST_PLAIN");
 }
 
+// Run by the test above in a process of its own, with ANNEAL_SANDBOX=none set before its probe.
+constexpr const char* k_sandbox_none_child = "a sandboxed run with ANNEAL_SANDBOX=none fails before it starts";
+
 TEST_CASE("ANNEAL_SANDBOX=none makes bubblewrap unavailable", "[proc][sandbox]") {
   ::setenv(anneal::proc::k_sandbox_env, "none: no user namespaces in this container", 1);
   auto probe = anneal::proc::probe_sandbox(false);
@@ -280,21 +283,30 @@ TEST_CASE("ANNEAL_SANDBOX=none makes bubblewrap unavailable", "[proc][sandbox]")
   CHECK(probe.reason == "no user namespaces in this container");
   CHECK(anneal::proc::sandbox_env_value(probe) == "none: no user namespaces in this container");
 
-  // And a sandboxed run then fails before starting (in a child: the probe is kept per process).
+  // And a sandboxed run then fails before starting. The probe is kept per process, and a fork
+  // would inherit whatever an earlier test cached, so the check runs in a fresh process: this
+  // binary again, running only the hidden test below.
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
     ::alarm(10);
     ::setenv(anneal::proc::k_sandbox_env, "none: simulated", 1);
-    RunOptions options;
-    options.command = "true";
-    options.sandbox = SandboxOptions{};
-    auto result = anneal::proc::run(options);
-    ::_exit(!result && result.error().message == "cannot run `true` in a sandbox: simulated" ? 0 : 1);
+    ::execl("/proc/self/exe", "proc_tests", k_sandbox_none_child, nullptr);
+    ::_exit(127);
   }
   int status = 0;
   REQUIRE(::waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE(k_sandbox_none_child, "[.]") {
+  RunOptions options;
+  options.command = "true";
+  options.sandbox = SandboxOptions{};
+  auto result = anneal::proc::run(options);
+  REQUIRE_FALSE(result);
+  CHECK(result.error().message == "cannot run `true` in a sandbox: simulated");
 }
 
 TEST_CASE("the probe finds a working bwrap on PATH, or says why not", "[proc][sandbox]") {
