@@ -40,8 +40,9 @@ Result<int> run_show(const std::string& hash, bool json);
 Result<int> run_explain(const std::string& what, bool json);
 /// `anneal diff A B`: two experiments' outcomes, metrics, cost and code diff.
 Result<int> run_diff(const std::string& a, const std::string& b);
-/// `anneal graph TARGET`: its candidate tree as Graphviz dot.
-Result<int> run_graph(const std::string& target);
+/// `anneal graph TARGET`: its candidate tree as Graphviz dot; with `experiment`, that
+/// experiment's node DAG.
+Result<int> run_graph(const std::string& target, std::optional<int> experiment);
 
 /// `anneal apply TARGET [--keep-history]`.
 Result<int> run_apply(const std::string& target, bool keep_history);

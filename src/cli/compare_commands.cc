@@ -1,12 +1,15 @@
-// `anneal diff A B` (two experiments side by side) and `anneal graph TARGET` (the candidate
-// tree as Graphviz dot).
+// `anneal diff A B`: two experiments side by side: parameters, metrics, cost, code diff.
+#include <algorithm>
+#include <array>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/experiment_params.h"
 #include "cli/project.h"
 #include "cli/record_lookup.h"
 #include "cli/record_text.h"
@@ -14,79 +17,77 @@
 
 namespace anneal::cli {
 
-namespace {
-
-/// The one experiment `name` names (TARGET#N, #N, a key or commit prefix).
-Result<FoundRecord> one_experiment(Project& project, const std::string& name) {
-  auto found = find_records(project, name);
-  if (!found)
-    return std::unexpected(found.error());
-  if (found->empty())
-    return fail(fmt::format("no experiment matches '{}' (write TARGET#N, or a key or commit prefix)", name));
-  if (found->size() > 1)
-    return fail(fmt::format("'{}' is ambiguous: it names {} experiments; give more digits", name, found->size()));
-  return found->front();
-}
-
-std::string commit_of(const nlohmann::json& record) {
-  return record.value("commit", nlohmann::json()).is_string() ? record.at("commit").get<std::string>() : "";
-}
-
-/// A dot string literal; a newline becomes a line break of the label.
-std::string dot_string(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    if (c == '"' || c == '\\')
-      out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
-}  // namespace
 
 Result<int> run_diff(const std::string& a, const std::string& b) {
   auto project = open_project();
   if (!project)
     return std::unexpected(project.error());
-  auto left = one_experiment(*project, a);
+  auto left = find_experiment(*project, a);
   if (!left)
     return std::unexpected(left.error());
-  auto right = one_experiment(*project, b);
+  auto right = find_experiment(*project, b);
   if (!right)
     return std::unexpected(right.error());
   const nlohmann::json& l = left->record;
   const nlohmann::json& r = right->record;
   std::string l_name = fmt::format("{}#{}", left->target, l.value("id", 0));
   std::string r_name = fmt::format("{}#{}", right->target, r.value("id", 0));
-  fmt::print("{:<20} {:>14} {:>14}\n", "", l_name, r_name);
-  fmt::print("{:<20} {:>14} {:>14}\n", "outcome", l.value("outcome", ""), r.value("outcome", ""));
-  fmt::print("{:<20} {:>14} {:>14}\n", "score", number_text(l.value("score", nlohmann::json())),
-             number_text(r.value("score", nlohmann::json())));
+
+  // Rows of (label, left, right); a label without values is a heading.
+  std::vector<std::array<std::string, 3>> rows;
+  rows.push_back({"", l_name, r_name});
+  rows.push_back({"outcome", l.value("outcome", ""), r.value("outcome", "")});
+  // Tune parameters, by name, as each candidate's commit has them.
+  std::vector<std::string> names;
+  std::map<std::string, std::array<std::string, 2>> params;
+  for (size_t side = 0; side < 2; ++side) {
+    const FoundRecord& found = side == 0 ? *left : *right;
+    auto target = find_target(project->annealfile, found.target);
+    if (!target)
+      return std::unexpected(target.error());
+    std::vector<std::string> own = param_names(**target);
+    std::vector<std::optional<double>> values = ParamReader(*project, **target).values(found.record);
+    for (size_t i = 0; i < own.size(); ++i) {
+      auto [it, fresh] = params.try_emplace(own[i], std::array<std::string, 2>{"-", "-"});
+      if (fresh)
+        names.push_back(own[i]);
+      it->second[side] = values[i] ? fmt::format("{:g}", *values[i]) : "-";
+    }
+  }
+  if (!names.empty())
+    rows.push_back({"parameters", "", ""});
+  for (const auto& name : names)
+    rows.push_back({"  " + name, params.at(name)[0], params.at(name)[1]});
+  rows.push_back({"score", number_text(l.value("score", nlohmann::json())), number_text(r.value("score", nlohmann::json()))});
   std::set<std::string> metrics;
   for (const auto* record : {&l, &r}) {
     const nlohmann::json scores = record->value("scores", nlohmann::json::object());
     for (const auto& [name, value] : scores.items())
       metrics.insert(name);
   }
+  if (!metrics.empty())
+    rows.push_back({"metrics", "", ""});
   for (const auto& metric : metrics) {
     auto value = [&](const nlohmann::json& record) {
       const nlohmann::json scores = record.value("scores", nlohmann::json::object());
       return number_text(scores.contains(metric) ? scores.at(metric) : nlohmann::json());
     };
-    fmt::print("{:<20} {:>14} {:>14}\n", "  " + metric, value(l), value(r));
+    rows.push_back({"  " + metric, value(l), value(r)});
   }
-  fmt::print("{:<20} {:>14} {:>14}\n", "cost $", fmt::format("{:.4f}", l.value("cost_usd", 0.0)),
-             fmt::format("{:.4f}", r.value("cost_usd", 0.0)));
-  fmt::print("{:<20} {:>14} {:>14}\n", "duration s", fmt::format("{:.1f}", l.value("duration_s", 0.0)),
-             fmt::format("{:.1f}", r.value("duration_s", 0.0)));
+  rows.push_back({"cost $", fmt::format("{:.4f}", l.value("cost_usd", 0.0)), fmt::format("{:.4f}", r.value("cost_usd", 0.0))});
+  rows.push_back({"duration s", seconds_text(l.value("duration_s", 0.0)), seconds_text(r.value("duration_s", 0.0))});
+  std::array<size_t, 3> widths{20, 14, 14};
+  for (const auto& row : rows)
+    for (size_t i = 0; i < 3; ++i)
+      widths[i] = std::max(widths[i], display_width(row[i]));
+  for (const auto& row : rows)
+    if (row[1].empty() && row[2].empty())
+      fmt::print("{}\n", row[0]);
+    else
+      fmt::print("{:<{}} {:>{}} {:>{}}\n", row[0], widths[0], row[1], widths[1], row[2], widths[2]);
   for (const auto& [name, record] : {std::pair{l_name, &l}, std::pair{r_name, &r}})
-    if (!record->value("hypothesis", "").empty())
-      fmt::print("{}: {}\n", name, record->value("hypothesis", ""));
+    if (std::string hypothesis = one_line(record->value("hypothesis", "")); !hypothesis.empty())
+      fmt::print("{}: {}\n", name, hypothesis);
   std::string from = commit_of(l), to = commit_of(r);
   if (from.empty() || to.empty()) {
     fmt::print("(no code diff: {} has no commit)\n", from.empty() ? l_name : r_name);
@@ -99,45 +100,6 @@ Result<int> run_diff(const std::string& a, const std::string& b) {
   if (!patch)
     return std::unexpected(patch.error());
   fmt::print("\n{}", patch->empty() ? "(the two candidates have the same files)\n" : *patch);
-  return 0;
-}
-
-Result<int> run_graph(const std::string& name) {
-  auto project = open_project();
-  if (!project)
-    return std::unexpected(project.error());
-  auto records = current_run(*project, name);
-  if (!records)
-    return std::unexpected(records.error());
-  // One node per experiment (its latest attempt), labelled as a user reads it; an edge from
-  // the experiment whose commit it started from.
-  std::map<int, nlohmann::json> latest;
-  for (const auto& r : *records) latest[r.value("id", 0)] = r;
-  std::map<std::string, int> by_commit;
-  for (const auto& [id, r] : latest)
-    if (std::string c = commit_of(r); !c.empty() && r.value("outcome", "") != "blocked")
-      by_commit.emplace(c, id);
-  std::string best = latest.empty() ? "" : latest.rbegin()->second.value("state", nlohmann::json::object()).value("best", "");
-  fmt::print("digraph {} {{\n  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"sans-serif\"];\n",
-             dot_string(name));
-  for (const auto& [id, r] : latest) {
-    std::string outcome = r.value("outcome", "");
-    std::string label = fmt::format("#{} {}\n{}", id, outcome, number_text(r.value("score", nlohmann::json())));
-    std::string hypothesis = r.value("hypothesis", "");
-    if (!hypothesis.empty())
-      label += "\n" + (hypothesis.size() > 40 ? hypothesis.substr(0, 37) + "..." : hypothesis);
-    std::string color = outcome == "kept" || outcome == "baseline" ? "darkgreen"
-                        : outcome == "discarded"                  ? "gray40"
-                                                                  : "firebrick";
-    std::string style = !best.empty() && commit_of(r) == best ? ", penwidth=3" : "";
-    fmt::print("  e{} [label={}, color={}{}];\n", id, dot_string(label), color, style);
-  }
-  for (const auto& [id, r] : latest) {
-    std::string parent = r.value("parent", nlohmann::json()).is_string() ? r.at("parent").get<std::string>() : "";
-    if (auto it = by_commit.find(parent); it != by_commit.end() && it->second != id)
-      fmt::print("  e{} -> e{};\n", it->second, id);
-  }
-  fmt::print("}}\n");
   return 0;
 }
 

@@ -111,8 +111,12 @@ int run_main(int argc, char** argv) {
   diff_cmd->add_option("a", hash, "experiment: TARGET#N, or a key or commit prefix")->required();
   diff_cmd->add_option("b", other, "experiment: TARGET#N, or a key or commit prefix")->required();
 
-  auto* graph_cmd = app.add_subcommand("graph", "print a target's candidate tree as Graphviz dot");
+  std::optional<int> graph_experiment;
+  auto* graph_cmd = app.add_subcommand("graph", "print a target's candidate tree (or one experiment's nodes) as Graphviz dot");
   graph_cmd->add_option("target", target, "target")->required();
+  graph_cmd->add_option("--experiment", graph_experiment, "the nodes experiment N ran, and what each waited for")
+      ->type_name("N")
+      ->check(count_at_least(0));
 
   bool keep_history = false;
   auto* apply_cmd = app.add_subcommand(
@@ -229,7 +233,7 @@ int run_main(int argc, char** argv) {
   else if (diff_cmd->parsed())
     result = run_diff(hash, other);
   else if (graph_cmd->parsed())
-    result = run_graph(target);
+    result = run_graph(target, graph_experiment);
   else if (apply_cmd->parsed())
     result = run_apply(target, keep_history);
   else if (stop_cmd->parsed())

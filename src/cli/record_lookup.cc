@@ -78,6 +78,17 @@ Result<std::vector<FoundRecord>> find_records(Project& project, const std::strin
   return found;
 }
 
+Result<FoundRecord> find_experiment(Project& project, const std::string& name) {
+  auto found = find_records(project, name);
+  if (!found)
+    return std::unexpected(found.error());
+  if (found->empty())
+    return fail(fmt::format("no experiment matches '{}' (write TARGET#N, or a key or commit prefix)", name));
+  if (found->size() > 1)
+    return fail(fmt::format("'{}' is ambiguous: it names {} experiments; give more digits", name, found->size()));
+  return found->front();
+}
+
 std::vector<cache::Digest> find_nodes(Project& project, const std::string& prefix) {
   std::vector<cache::Digest> keys;
   if (prefix.size() < 2)

@@ -24,6 +24,9 @@ struct FoundRecord {
 /// its current run (its latest attempt) — an error when there is none.
 Result<std::vector<FoundRecord>> find_records(Project& project, const std::string& prefix);
 
+/// The one experiment `name` (TARGET#N, #N, a key or commit prefix) names; none or several fail.
+Result<FoundRecord> find_experiment(Project& project, const std::string& name);
+
 /// Node keys whose stored spec starts with `prefix` (at least two hex digits).
 std::vector<cache::Digest> find_nodes(Project& project, const std::string& prefix);
 

@@ -15,6 +15,12 @@ inline std::string number_text(const nlohmann::json& value) {
   return value.is_number() ? fmt::format("{:g}", value.get<double>()) : "-";
 }
 
+/// The candidate commit of a ledger record; empty when it has none.
+inline std::string commit_of(const nlohmann::json& record) {
+  const nlohmann::json commit = record.value("commit", nlohmann::json());
+  return commit.is_string() ? commit.get<std::string>() : "";
+}
+
 /// A duration in seconds as tables print it: "0.03", "12.4", "154".
 std::string seconds_text(double seconds);
 

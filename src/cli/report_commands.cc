@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/experiment_nodes.h"
 #include "cli/history_entry.h"
 #include "cli/judge_report.h"
 #include "cli/search_report.h"
@@ -231,35 +232,12 @@ Result<int> run_show(const std::string& hash, bool json) {
       if (patch)
         fmt::print("\n{}", *patch);
     }
-    if (auto key = cache::Digest::from_hex(r.value("key", ""))) {
-      if (auto spec = project->workspace.load_spec(*key)) {
-        fmt::print("\nnodes (anneal show KEY for one node's log):\n");
-        for (const auto& c : spec->json.value("candidates", nlohmann::json::array())) {
-          std::vector<std::pair<std::string, std::string>> keys;
-          if (c.at("candidate").contains("mutate")) {
-            std::string mutate = c.at("candidate").at("mutate").get<std::string>();
-            // An api agent's mutation applies the reply of an llm node: list the call first.
-            if (auto mk = cache::Digest::from_hex(mutate))
-              if (auto ms = project->workspace.load_spec(*mk); ms && ms->json.contains("reply"))
-                keys.push_back({"llm", ms->json.at("reply").get<std::string>()});
-            keys.push_back({"mutate", mutate});
-          }
-          for (const auto& g : c.value("gates", nlohmann::json::array()))
-            keys.push_back({"verify", g.get<std::string>()});
-          const nlohmann::json stages = c.value("stages", nlohmann::json::object());
-          for (const auto& [name, k] : stages.items())
-            keys.push_back({"stage " + name, k.get<std::string>()});
-          for (const auto& k : c.value("judge", nlohmann::json::array()))
-            keys.push_back({"judge", k.get<std::string>()});
-          for (const auto& [what, k] : keys) {
-            auto digest = cache::Digest::from_hex(k);
-            auto result = digest ? nodes::latest_result(project->workspace.store(), *digest) : std::nullopt;
-            fmt::print("  {} draft {} {}  {}{}\n", k.substr(0, 16), c.value("draft", 0), what,
-                       result ? std::string(nodes::outcome_name(result->outcome)) : "not run",
-                       result && result->unfinished ? " (did not finish: runs again)" : "");
-          }
-        }
-      }
+    if (auto listed = experiment_nodes(*project, r); !listed.empty()) {
+      fmt::print("\nnodes (anneal show KEY for one node's log):\n");
+      for (const auto& node : listed)
+        fmt::print("  {} draft {} {}  {}{}\n", node.key.substr(0, 16), node.draft, node.what,
+                   node.result ? std::string(nodes::outcome_name(node.result->outcome)) : "not run",
+                   node.result && node.result->unfinished ? " (did not finish: runs again)" : "");
     }
     return 0;
   }
