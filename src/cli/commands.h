@@ -44,6 +44,14 @@ Result<int> run_diff(const std::string& a, const std::string& b);
 /// experiment's node DAG.
 Result<int> run_graph(const std::string& target, std::optional<int> experiment);
 
+struct ReportArgs {
+  std::vector<std::string> targets;  ///< empty: all
+  std::string output;                ///< -o FILE; empty or "-": stdout
+  bool markdown = false;             ///< a pull-request comment instead of HTML
+};
+/// `anneal report`: what each target's run found, as one HTML file or as Markdown.
+Result<int> run_report(const ReportArgs& args);
+
 /// `anneal apply TARGET [--keep-history]`.
 Result<int> run_apply(const std::string& target, bool keep_history);
 Result<int> run_stop(const std::string& target);

@@ -118,6 +118,13 @@ int run_main(int argc, char** argv) {
       ->type_name("N")
       ->check(count_at_least(0));
 
+  ReportArgs report;
+  auto* report_cmd = app.add_subcommand(
+      "report", "write what each target's run found: one self-contained HTML file, or Markdown for a pull request");
+  report_cmd->add_option("targets", report.targets, "targets (default: all)");
+  report_cmd->add_option("-o,--output", report.output, "write to FILE (default: stdout)")->type_name("FILE");
+  report_cmd->add_flag("--markdown", report.markdown, "GitHub-flavoured Markdown for a pull-request comment");
+
   bool keep_history = false;
   auto* apply_cmd = app.add_subcommand(
       "apply", "bring a target's best candidate into the current branch as one commit in your name");
@@ -234,6 +241,8 @@ int run_main(int argc, char** argv) {
     result = run_diff(hash, other);
   else if (graph_cmd->parsed())
     result = run_graph(target, graph_experiment);
+  else if (report_cmd->parsed())
+    result = run_report(report);
   else if (apply_cmd->parsed())
     result = run_apply(target, keep_history);
   else if (stop_cmd->parsed())
