@@ -7,6 +7,7 @@
 
 #include "cli/experiment_params.h"
 #include "cli/record_text.h"
+#include "graph/judge_plan.h"
 #include "graph/retry_plan.h"
 
 namespace anneal::cli {
@@ -15,8 +16,9 @@ namespace {
 
 using Kind = TableColumn::Kind;
 
-/// The metric columns: the target's stages, then every other name the records score (judge
-/// criteria, stages of an earlier configuration), in the order first seen; not the objective.
+/// The metric columns: the target's stages and judge criteria in the Annealfile's order, then
+/// every other name the records score (an earlier configuration's), in the order first seen;
+/// not the objective.
 std::vector<std::string> metric_names(const graph::Target& target, const std::vector<nlohmann::json>& records) {
   std::vector<std::string> names;
   std::set<std::string> seen{target.objective.metric};
@@ -27,9 +29,15 @@ std::vector<std::string> metric_names(const graph::Target& target, const std::ve
       for (const auto& [name, value] : scores.items())
         scored.insert(name);
   }
+  std::vector<std::string> declared;
   for (const auto& stage : target.stages)
-    if (scored.contains(stage.name) && seen.insert(stage.name).second)
-      names.push_back(stage.name);
+    declared.push_back(stage.name);
+  if (target.judge)
+    for (size_t i = 0; i < target.judge->criteria.size(); ++i)
+      declared.push_back(graph::criterion_label(*target.judge, i));
+  for (const auto& name : declared)
+    if (scored.contains(name) && seen.insert(name).second)
+      names.push_back(name);
   for (const auto& r : records) {
     const nlohmann::json scores = r.value("scores", nlohmann::json::object());
     if (scores.is_object())

@@ -1,5 +1,6 @@
 #include "cli/run_summary.h"
 
+#include <cctype>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -81,14 +82,20 @@ std::string step_evidence(const nlohmann::json& r) {
   if (judged.is_object()) {
     const nlohmann::json test = judged.value("test", nlohmann::json());
     if (test.is_object() && test.contains("name")) {
-      std::string t = test.value("name", "");
+      // A reason that names the test already gives its p-value and level: add the statistic.
+      std::string name = test.value("name", ""), lower;
+      for (char c : out)
+        lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      bool named = !name.empty() && lower.find(name) != std::string::npos;
+      std::string t = named ? std::string() : name;
       if (test.value("statistic", nlohmann::json()).is_number())
-        t += fmt::format(", statistic {:g}", test.at("statistic").get<double>());
-      if (test.value("p", nlohmann::json()).is_number())
+        t += fmt::format("{}statistic {:g}", t.empty() ? "" : ", ", test.at("statistic").get<double>());
+      if (!named && test.value("p", nlohmann::json()).is_number())
         t += fmt::format(", p = {:.3g}", test.at("p").get<double>());
-      if (test.value("level", nlohmann::json()).is_number())
+      if (!named && test.value("level", nlohmann::json()).is_number())
         t += fmt::format(" (level {:.3g})", test.at("level").get<double>());
-      out += (out.empty() ? "" : "; ") + std::string("test: ") + t;
+      if (!t.empty())
+        out += (out.empty() ? "" : "; ") + (named ? t : "test: " + t);
     }
     const nlohmann::json interval = judged.value("interval", nlohmann::json::array());
     if (interval.is_array() && interval.size() == 2 && interval[0].is_number() && interval[1].is_number())

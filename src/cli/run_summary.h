@@ -42,8 +42,9 @@ struct RunSummary {
 /// The summary of `target`'s current run; an empty ledger gives one with no records.
 Result<RunSummary> summarize_run(Project& project, const graph::Target& target);
 
-/// A kept step's evidence on one line: the decision's reason, then the judge's test (its name,
-/// statistic, p-value and the level it was held to) and interval where there was one.
+/// A kept step's evidence on one line: the decision's reason, then the judge's test (its
+/// statistic; its name, p-value and level too when the reason does not name it) and the
+/// score's interval where there was one.
 std::string step_evidence(const nlohmann::json& record);
 
 /// The best score as a change from the baseline ("-19.2%"), empty when either is missing or
