@@ -138,8 +138,11 @@ TEST_CASE("a build killed with -9 leaves no process behind and the next build re
   TempRepo repo;
   set_up(repo, 8);
   pid_t build = start_build(repo, repo.scratch() / "first.out");
-  // Kill it after a few experiments, while the build, ninja, a node and its agent are at work.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  // Kill it after a few experiments, while the build, ninja, a node and its agent are at work:
+  // once the baseline is in the ledger (up to a minute on a loaded machine), a little later.
+  for (int tries = 0; tries < 600 && lines_of(repo.read(k_ledger)).empty(); ++tries)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   size_t busy = 0;
   for (int tries = 0; tries < 100 && busy < 4; ++tries) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
