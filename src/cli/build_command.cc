@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include "cli/build_progress.h"
+#include "cli/build_executor.h"
 #include "cli/commands.h"
 #include "cli/experiment_line.h"
 #include "cli/project.h"
@@ -95,6 +96,10 @@ Result<int> run_build(const BuildArgs& args) {
     options.node_env.emplace_back(proc::k_sandbox_env, proc::sandbox_env_value(sandbox));
   }
   options.jobs = args.jobs;
+  if (!args.dry_run)
+    if (auto prepared = prepare_executor(*project, args, options, [&](const std::string& text) { status.print(text); });
+        !prepared)
+      return std::unexpected(prepared.error());
   options.keep_going = args.keep_going;
   options.dry_run = args.dry_run;
   options.fresh = args.fresh;

@@ -22,10 +22,14 @@ struct BuildArgs {
   std::optional<std::string> remote_cache;  ///< --remote-cache URL
   bool remote_read_only = false;            ///< --remote-read-only
   Verbosity verbosity = Verbosity::Normal;  ///< -q, -v
+  std::string executor;                     ///< --executor local|slurm; empty: the Annealfile's
 };
 
 Result<int> run_build(const BuildArgs& args);
 Result<int> run_node(const std::string& key);
+/// `anneal node --srun KEY -- SRUN_ARGS…`: runs the node as one Slurm job step
+/// (`srun SRUN_ARGS… anneal node KEY`) and watches it from this machine (cli/slurm_node.cc).
+Result<int> run_node_on_slurm(const std::string& key, const std::vector<std::string>& srun_args);
 Result<int> run_init();
 Result<int> run_status(const std::vector<std::string>& targets, bool json);
 struct HistoryArgs {

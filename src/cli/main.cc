@@ -75,9 +75,17 @@ int run_main(int argc, char** argv) {
       "experiment gets a line (piped: one line each), and a failed one's line ends with the `anneal show KEY`\n"
       "that opens its log. Colour on a terminal unless NO_COLOR is set (https://no-color.org).");
 
+  build_cmd->add_option("--executor", build.executor, "run every node here (local) or on Slurm (slurm), whatever the Annealfile says")
+      ->type_name("local|slurm")
+      ->check(CLI::IsMember({"local", "slurm"}));
+
   std::string node_key;
+  bool node_srun = false;
+  std::vector<std::string> node_srun_args;
   auto* node_cmd = app.add_subcommand("node", "run one planned node (what build.ninja's edges call)");
   node_cmd->add_option("key", node_key, "node key")->required();
+  node_cmd->add_flag("--srun", node_srun, "run it as a Slurm job step, with srun's options after --");
+  node_cmd->add_option("srun-args", node_srun_args, "srun's options");
   node_cmd->group("");
 
   auto* init_cmd = app.add_subcommand("init", "create an Annealfile and the .anneal directory");
@@ -226,7 +234,7 @@ int run_main(int argc, char** argv) {
   if (build_cmd->parsed())
     result = run_build(build);
   else if (node_cmd->parsed())
-    result = run_node(node_key);
+    result = node_srun ? run_node_on_slurm(node_key, node_srun_args) : run_node(node_key);
   else if (init_cmd->parsed())
     result = run_init();
   else if (status_cmd->parsed())

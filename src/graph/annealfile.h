@@ -47,6 +47,25 @@ struct Containment {
   SourceLoc sandbox_loc;  ///< where `sandbox:` is written (line 0: not written)
 };
 
+/// `executor:` (the Annealfile's, an agent's, a gate's or a stage's): where a node runs
+/// (graph/node_placement.h, docs/slurm.md). Never part of a node's key.
+struct Executor {
+  enum class Kind { Local, Slurm };
+  Kind kind = Kind::Local;
+  std::string partition;             ///< slurm: srun --partition; empty: the cluster's default
+  std::vector<std::string> options;  ///< slurm: more srun arguments, as written
+  int jobs = 0;                      ///< ninja -j when none is given; 0: the partition's idle CPUs
+  SourceLoc loc;
+};
+
+/// `resources:` of a command agent, gate or stage: srun flags (the local executor ignores them).
+struct Resources {
+  int cpus = 0;        ///< --cpus-per-task; 0: not asked
+  std::string memory;  ///< --mem, Slurm's syntax; empty: not asked
+  std::string gpus;    ///< --gpus; empty: not asked
+  double time_s = 0;   ///< --time; 0: from the command's timeout
+};
+
 /// How an `api` agent reaches its model (see annealfile.schema.yaml for each field).
 struct ApiSettings {
   std::string provider;  ///< "openai" | "anthropic"
@@ -81,6 +100,8 @@ struct Agent {
   std::string cost_field;        ///< command: dotted path of the cost in its JSON output
   ApiSettings api;               ///< api
   Containment containment;       ///< command
+  std::optional<Executor> executor;  ///< command: unset: the Annealfile's
+  Resources resources;               ///< command
   nlohmann::json config;        ///< the agent's mapping as written (api settings live here)
   SourceLoc loc;
   SourceLoc run_loc;  ///< command: of the `run:` value
@@ -93,6 +114,8 @@ struct Gate {
   double timeout_s = 0;
   SourceLoc loc;
   Containment containment;
+  std::optional<Executor> executor;  ///< unset: the Annealfile's
+  Resources resources;
 };
 
 /// `keep_if: "< 50"`: the stage's score must satisfy this or the candidate is rejected.
@@ -115,6 +138,8 @@ struct Stage {
   Containment containment;  ///< for `run` and `parse`
   /// Stages this one waits for. Unset: the stage before it in the list (cheap first).
   std::optional<std::vector<std::string>> needs;
+  std::optional<Executor> executor;  ///< unset: the Annealfile's
+  Resources resources;
   SourceLoc loc;
 };
 
@@ -283,6 +308,7 @@ struct Annealfile {
   std::map<std::string, Agent> agents;
   std::vector<Target> targets;  ///< in file order
   CacheConfig cache;
+  std::optional<Executor> executor;  ///< `executor:` at the top; unset: local
 
   const Target* find_target(std::string_view name) const;
 };

@@ -367,6 +367,18 @@ class Checker {
   void fill_config(Target& target, const YamlPath& path) {
     nlohmann::json config = yaml_to_json(node_at(m_root, path));
     config["agent"] = target.agent.config;
+    // Where a command runs is not what it computes: the same results locally and on Slurm.
+    auto erase_placement = [](nlohmann::json& command) {
+      if (command.is_object()) {
+        command.erase("executor");
+        command.erase("resources");
+      }
+    };
+    erase_placement(config["agent"]);
+    for (const char* list : {"verify", "stages"})
+      if (auto it = config.find(list); it != config.end() && it->is_array())
+        for (auto& command : *it)
+          erase_placement(command);
     if (target.judge) {
       // Named agents are copied in, so editing one changes the digest of every target using it.
       nlohmann::json& judge = config["judge"];

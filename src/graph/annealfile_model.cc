@@ -238,6 +238,32 @@ Containment read_containment(Reader& in, const YamlPath& path) {
   return c;
 }
 
+/// `executor:` at `path` (`local`, `slurm` or a mapping), or nullopt when not written.
+std::optional<Executor> read_executor(Reader& in, const YamlPath& path) {
+  if (!in.has(path))
+    return std::nullopt;
+  Executor executor;
+  executor.loc = locate(in.get({}), path);
+  bool mapping = in.get(path).IsMap();
+  std::string kind = mapping ? in.text(path / "kind") : in.text(path);
+  executor.kind = kind == "slurm" ? Executor::Kind::Slurm : Executor::Kind::Local;
+  if (mapping) {
+    executor.partition = in.text(path / "partition");
+    executor.options = in.strings(path / "options");
+    executor.jobs = in.integer(path / "jobs", 0);
+  }
+  return executor;
+}
+
+Resources read_resources(Reader& in, const YamlPath& path) {
+  Resources r;
+  r.cpus = in.integer(path / "cpus", 0);
+  r.memory = in.text(path / "memory");
+  r.gpus = in.text(path / "gpus");
+  r.time_s = in.duration(path / "time");
+  return r;
+}
+
 Agent read_agent(Reader& in, const YamlPath& path, std::string name) {
   Agent agent;
   agent.name = std::move(name);
@@ -251,8 +277,11 @@ Agent read_agent(Reader& in, const YamlPath& path, std::string name) {
   agent.run_loc = locate(in.get({}), path / "run");
   agent.timeout_s = in.duration(path / "timeout");
   agent.cost_field = in.text(path / "cost_field");
-  if (agent.kind == AgentKind::Command)
+  if (agent.kind == AgentKind::Command) {
     agent.containment = read_containment(in, path);
+    agent.executor = read_executor(in, path / "executor");
+    agent.resources = read_resources(in, path / "resources");
+  }
   if (agent.kind == AgentKind::Api) {
     ApiSettings& api = agent.api;
     api.provider = in.text(path / "provider");
@@ -309,6 +338,8 @@ Stage read_stage(Reader& in, const YamlPath& path) {
   stage.keep_if = read_condition(in, path / "keep_if");
   if (in.has(path / "needs"))
     stage.needs = in.strings(path / "needs");
+  stage.executor = read_executor(in, path / "executor");
+  stage.resources = read_resources(in, path / "resources");
   return stage;
 }
 
@@ -417,9 +448,15 @@ Target read_target(Reader& in, const YamlPath& path, const std::string& name) {
   k.cross_domain_penalty = in.number(knowledge / "cross_domain_penalty", k.cross_domain_penalty);
   for (size_t i = 0; i < in.size(path / "verify"); ++i) {
     YamlPath gate_path = path / "verify" / i;
-    target.verify.push_back(Gate{in.text(gate_path / "name"), in.text(gate_path / "run"),
-                                 in.duration(gate_path / "timeout"),
-                                 locate(in.get({}), gate_path), read_containment(in, gate_path)});
+    Gate gate;
+    gate.name = in.text(gate_path / "name");
+    gate.run = in.text(gate_path / "run");
+    gate.timeout_s = in.duration(gate_path / "timeout");
+    gate.loc = locate(in.get({}), gate_path);
+    gate.containment = read_containment(in, gate_path);
+    gate.executor = read_executor(in, gate_path / "executor");
+    gate.resources = read_resources(in, gate_path / "resources");
+    target.verify.push_back(std::move(gate));
   }
   for (size_t i = 0; i < in.size(path / "stages"); ++i)
     target.stages.push_back(read_stage(in, path / "stages" / i));
@@ -490,6 +527,7 @@ std::vector<Diagnostic> build_annealfile(const YAML::Node& root, Annealfile& out
     out.agents.emplace(name, read_agent(in, YamlPath{"agents", name}, name));
   for (const std::string& name : in.keys({"targets"}))
     out.targets.push_back(read_target(in, YamlPath{"targets", name}, name));
+  out.executor = read_executor(in, {"executor"});
   out.cache.remote = in.text({"cache", "remote"});
   out.cache.read_only = in.boolean({"cache", "read_only"}, false);
   out.cache.token_env = in.text({"cache", "token_env"});

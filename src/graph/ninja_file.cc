@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "util/file.h"
+#include "util/shell_word.h"
 
 namespace anneal::graph {
 
@@ -41,7 +42,7 @@ std::string escape_value(const std::string& value) {
 }  // namespace
 
 std::string render_ninja(const std::vector<PlannedNode>& nodes, const cache::LocalStore& store,
-                         const fs::path& anneal_dir, const fs::path& anneal_exe) {
+                         const fs::path& anneal_dir, const fs::path& anneal_exe, const PlaceNode& place) {
   auto output = [&](const cache::Digest& key) {
     return escape_path(fs::relative(store.action_path(key), anneal_dir).string());
   };
@@ -86,10 +87,21 @@ std::string render_ninja(const std::vector<PlannedNode>& nodes, const cache::Loc
       pools.emplace(n->pool, std::max(1, n->pool_depth));
   for (const auto& [name, depth] : pools)
     out += fmt::format("pool {}\n  depth = {}\n\n", name, depth);
+  std::map<std::string, NodePlacement> placements;
+  for (const PlannedNode* n : sorted)
+    if (place)
+      if (NodePlacement p = place(*n); p.slurm)
+        placements.emplace(n->spec.key.hex(), std::move(p));
   out += fmt::format("rule node\n  command = {}=1 exec \"$anneal\" node $key\n  description = $desc\n",
                      k_remote_checked_env);
+  if (!placements.empty())
+    out += fmt::format("\nrule slurm_node\n  command = {}=1 exec \"$anneal\" node --srun $key -- $srun\n"
+                       "  description = $desc\n",
+                       k_remote_checked_env);
   for (const PlannedNode* n : sorted) {
-    std::string line = fmt::format("\nbuild {}: node", output(n->spec.key));
+    auto placed = placements.find(n->spec.key.hex());
+    std::string line = fmt::format("\nbuild {}: {}", output(n->spec.key),
+                                   placed == placements.end() ? "node" : "slurm_node");
     for (const auto& input : n->inputs)
       if (planned.count(input.hex()))
         line += " " + output(input);
@@ -103,6 +115,9 @@ std::string render_ninja(const std::vector<PlannedNode>& nodes, const cache::Loc
     }
     out += line + "\n";
     out += fmt::format("  key = {}\n  desc = {}\n", n->spec.key.hex(), escape_value(n->description));
+    if (placed != placements.end()) {
+      out += fmt::format("  srun = {}\n", escape_value(shell_words(placed->second.srun_args)));
+    }
     if (n->exclusive)
       out += "  pool = exclusive\n";
     else if (!n->pool.empty())

@@ -18,7 +18,7 @@ Result<bool> run_batch(Workspace& workspace, NodeBatch batch, const std::vector<
   }
   if (batch.nodes.empty())
     return false;
-  std::string ninja = render_ninja(batch.nodes, workspace.store(), workspace.anneal_dir(), options.anneal_exe);
+  std::string ninja = render_ninja(batch.nodes, workspace.store(), workspace.anneal_dir(), options.anneal_exe, options.place);
   if (auto written = write_if_changed(workspace.ninja_path(), ninja); !written)
     return std::unexpected(written.error());
   NinjaOptions run = options.ninja;

@@ -8,6 +8,7 @@
 
 #include "graph/annealfile.h"
 #include "graph/experiment_plan.h"
+#include "graph/ninja_file.h"
 #include "graph/ninja_runner.h"
 #include "graph/workspace.h"
 #include "util/error.h"
@@ -32,6 +33,7 @@ struct BatchOptions {
   NinjaOptions ninja;  ///< ninja.fresh: every node runs again, its cached result dropped
   std::filesystem::path anneal_exe;
   BatchWatch watch;  ///< may be empty
+  PlaceNode place;   ///< where each node runs (graph/node_placement.h); empty: here
 };
 
 /// Saves the specs of `nodes` and runs, through ninja, those whose results are not cached;

@@ -11,6 +11,7 @@
 
 #include "graph/annealfile.h"
 #include "graph/node_batch.h"
+#include "graph/ninja_file.h"
 #include "graph/workspace.h"
 #include "util/error.h"
 
@@ -24,6 +25,8 @@ struct BuildOptions {
   std::optional<int> experiments;  ///< overrides budget.experiments
   int more = 0;  ///< > 0: the budget is the experiments done (in the current run) plus this
   std::filesystem::path anneal_exe;
+  /// Where each node runs (graph/node_placement.h); null: all on this machine.
+  PlaceNode place;
   /// Environment for the `anneal node` processes (the remote cache's settings).
   std::vector<std::pair<std::string, std::string>> node_env;
   /// After each experiment, with its ledger record and the target's budget.
