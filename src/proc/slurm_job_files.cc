@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
@@ -25,7 +26,14 @@ std::string this_host() {
   return buffer;
 }
 
-bool alive(long pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH); }
+/// Whether process `pid` runs (a zombie, killed but not yet reaped, does not).
+bool alive(long pid) {
+  if (pid <= 0 || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH))
+    return false;
+  auto stat = read_file_if_exists("/proc/" + std::to_string(pid) + "/stat");
+  size_t after_name = stat ? stat->rfind(") ") : std::string::npos;
+  return after_name == std::string::npos || stat->compare(after_name + 2, 1, "Z") != 0;
+}
 
 /// The "name value" lines of a record.
 std::map<std::string, std::string> fields_of(const std::string& text) {

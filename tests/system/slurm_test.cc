@@ -97,3 +97,152 @@ TEST_CASE("the same Annealfile and seed give the same ledger on Slurm as locally
   CHECK(local.fsck_problems().empty());
   CHECK(slurm.fsck_problems().empty());
 }
+
+namespace {
+
+/// A target of one experiment whose stage runs `stage` (then prints 1), with two drafts.
+void write_waiting_project(const TempRepo& repo, const std::string& stage, int drafts = 1,
+                           const std::string& top = "executor: slurm") {
+  repo.write("score.txt", "150\n");
+  repo.write("Annealfile", with_scratch(fmt::format(R"(annealfile: 1
+{}
+targets:
+  t:
+    artifact: [score.txt]
+    agent: {{kind: command, run: "echo $ANNEAL_EXPERIMENT$ANNEAL_DRAFT > score.txt"}}
+    drafts: {}
+    stages: [{{name: score, run: "if [ $ANNEAL_TARGET = t ] && [ $(cat score.txt) != 150 ]; then {}; fi; cat score.txt"}}]
+    objective: {{metric: score, direction: minimize}}
+    budget: {{experiments: 1}}
+)",
+                                                  top, drafts, stage),
+                                      repo));
+  repo.commit("project");
+}
+
+/// Starts `anneal build ARGS` in the background; its pid is in SCRATCH/build.pid.
+void start_build(const TempRepo& repo, const std::string& args) {
+  Outcome started = repo.run(fmt::format("({} build {} >{}/build.out 2>&1 & echo $! >{}/build.pid)",
+                                         anneal_binary(), args, repo.scratch().string(), repo.scratch().string()));
+  REQUIRE(started.status == 0);
+}
+
+long build_pid(const TempRepo& repo) {
+  std::ifstream in(repo.scratch() / "build.pid");
+  long pid = 0;
+  in >> pid;
+  return pid;
+}
+
+/// Waits for the background build to end.
+void wait_build(const TempRepo& repo) {
+  repo.run(fmt::format("while kill -0 {} 2>/dev/null; do sleep 0.05; done", build_pid(repo)));
+}
+
+}  // namespace
+
+TEST_CASE("independent nodes run in parallel across the partition's slots, ninja -j from sinfo", "[system][slurm]") {
+  SlurmCluster& cluster = SlurmCluster::shared();
+  TempRepo repo;
+  // Each draft's stage notes when it starts and when it ends: in parallel, both start before
+  // either ends. No -j: the build asks sinfo (2 idle CPUs on this cluster's node).
+  write_waiting_project(repo, "echo start >> SCRATCH/log; sleep 2; echo end >> SCRATCH/log", 2);
+  Outcome build = repo.anneal("build");
+  INFO(build.out << build.err);
+  REQUIRE(build.status == 0);
+  std::string log = lines_of(repo.scratch() / "log");
+  CHECK(log == "start\nstart\nend\nend\n");
+  CHECK(cluster.anneal_jobs().empty());
+  CHECK(repo.fsck_problems().empty());
+}
+
+TEST_CASE("an interrupted build cancels its jobs: nothing is left in the queue", "[system][slurm]") {
+  SlurmCluster& cluster = SlurmCluster::shared();
+  TempRepo repo;
+  // Two drafts, whose stages both run (two slots) when the build is interrupted.
+  write_waiting_project(repo, "sleep 60", 2);
+  start_build(repo, "");
+  REQUIRE(cluster.wait_for_running("anneal:t#1:score.0", 30) > 0);
+  REQUIRE(cluster.wait_for_running("anneal:t#1:score.1", 30) > 0);
+  REQUIRE(repo.run(fmt::format("kill -INT {}", build_pid(repo))).status == 0);
+  wait_build(repo);
+  std::string out = lines_of(repo.scratch() / "build.out");
+  INFO(out);
+  CHECK(contains(out, "interrupted"));
+  CHECK(cluster.wait_for_empty_queue(20));
+  INFO(cluster.queue());
+  CHECK(cluster.anneal_jobs().empty());
+  // Nothing is recorded for the jobs any more, and the next build finds nothing to cancel.
+  CHECK(repo.run("ls .anneal/slurm/jobs | wc -l").out == "0\n");
+  CHECK(repo.fsck_problems().empty());
+}
+
+TEST_CASE("the jobs of a build killed with -9 are cancelled by the next build before it starts", "[system][slurm]") {
+  SlurmCluster& cluster = SlurmCluster::shared();
+  TempRepo repo;
+  // A job of the test's own fills the node, so the build's job waits in the queue; then the
+  // build and its `anneal node` processes are killed with -9: nobody is left to cancel it.
+  Outcome blocker = repo.run("(srun --exclusive --job-name=blocker sleep 120 >/dev/null 2>&1 &)");
+  REQUIRE(blocker.status == 0);
+  REQUIRE(cluster.wait_for_running("blocker", 30) > 0);
+  write_waiting_project(repo, "[ -e SCRATCH/go ] || sleep 60");
+  start_build(repo, "");
+  // The job's record appears once srun has named it (queued).
+  Outcome recorded = repo.run("for i in $(seq 300); do ls .anneal/slurm/jobs/* >/dev/null 2>&1 && break; sleep 0.1; done; "
+                              "cat .anneal/slurm/jobs/*");
+  REQUIRE(recorded.status == 0);
+  REQUIRE(contains(recorded.out, "pid "));
+  std::vector<long> queued = cluster.anneal_jobs();
+  REQUIRE(queued.size() == 1);
+  // The build, then the `anneal node` that started srun (its pid is in the record).
+  std::string node_pid = recorded.out.substr(recorded.out.find("pid ") + 4);
+  node_pid = node_pid.substr(0, node_pid.find('\n'));
+  REQUIRE(repo.run(fmt::format("kill -9 {} {}", build_pid(repo), node_pid)).status == 0);
+  wait_build(repo);
+  // srun died with its `anneal node`; the job it asked for still waits.
+  CHECK(cluster.anneal_jobs() == queued);
+
+  REQUIRE(repo.run("touch " + (repo.scratch() / "go").string()).status == 0);
+  Outcome next = repo.anneal("build --executor local");
+  INFO(next.out << next.err);
+  CHECK(next.status == 0);
+  CHECK(contains(next.out + next.err, fmt::format("cancelled 1 Slurm job left by a build that was killed: {}", queued[0])));
+  CHECK(cluster.wait_for_empty_queue(20));
+  INFO(cluster.queue());
+  repo.run("scancel --name=blocker");
+  CHECK(repo.fsck_problems().empty());
+}
+
+TEST_CASE("a node whose job the scheduler ended is crashed, with Slurm's reason, and the next build runs it again",
+          "[system][slurm]") {
+  SlurmCluster& cluster = SlurmCluster::shared();
+  TempRepo repo;
+  // The stage waits for the test the first time; the test cancels its job step (as a
+  // preemption or an administrator would); the next time it goes through.
+  write_waiting_project(repo, "[ -e SCRATCH/cancelled ] || sleep 60");
+  start_build(repo, "");
+  long job = cluster.wait_for_running("anneal:t#1:score.0", 30);
+  REQUIRE(job > 0);
+  REQUIRE(repo.run(fmt::format("touch {}/cancelled && scancel {}.0", repo.scratch().string(), job)).status == 0);
+  wait_build(repo);
+  std::string out = lines_of(repo.scratch() / "build.out");
+  INFO(out);
+  CHECK(contains(out, "t #1 crashed"));
+  CHECK(contains(out, "did not finish: the next build runs it again"));
+  nlohmann::json history = repo.history("t");
+  REQUIRE(history.size() == 2);
+  CHECK(history[1]["outcome"] == "crashed");
+  std::string detail = history[1].value("detail", "");
+  CHECK(contains(detail, fmt::format("slurm: job {} (anneal:t#1:score.0) was ended by the scheduler", job)));
+  CHECK(contains(detail, "CANCELLED"));
+  CHECK(cluster.wait_for_empty_queue(20));
+
+  Outcome again = repo.anneal("build");
+  INFO(again.out << again.err);
+  CHECK(again.status == 0);
+  history = repo.history("t");
+  REQUIRE(history.size() == 2);
+  CHECK(history[1]["outcome"] == "kept");
+  CHECK(history[1].value("attempts", 0) == 2);
+  CHECK(repo.fsck_problems().empty());
+}
