@@ -34,6 +34,13 @@ echo
 echo "== bench/search_strategies.sh ${strategies_args[*]}"
 "$here/search_strategies.sh" "${strategies_args[@]}"
 echo
+echo "== bench/slurm_executor.sh"
+if command -v srun >/dev/null && command -v slurmctld >/dev/null; then
+  "$here/slurm_executor.sh" "$([ "${1:-}" = --quick ] && echo 10 || echo 20)"
+else
+  echo "(skipped: no Slurm here; scripts/install-deps.sh installs it)"
+fi
+echo
 echo "== summary (reference: the hand-written shell loop, git status, or the best fixed search strategy)"
 awk -F'\t' '
   BEGIN { printf "%-20s %-17s %12s %20s  %-14s %7s  %-11s %s\n", "benchmark", "case", "anneal", "reference", "unit", "ratio", "goal", "" }

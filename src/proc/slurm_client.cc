@@ -1,6 +1,12 @@
 #include "proc/slurm_client.h"
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -39,12 +45,49 @@ bool chatter(std::string_view line) {
   return false;
 }
 
+/// Runs a Slurm client command through sh, its stdout and stderr captured together. Not
+/// through proc::run: the jobs of an interrupted node are cancelled after the interrupt,
+/// when run() would start nothing.
 Result<RunResult> run_client(const std::string& command) {
-  RunOptions run;
-  run.command = command;
-  run.inherit = Inherit::Everything;
-  run.timeout_s = 60;
-  return proc::run(run);
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    return fail(fmt::format("cannot create a pipe: {}", std::strerror(errno)));
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return fail(fmt::format("cannot fork: {}", std::strerror(errno)));
+  }
+  if (pid == 0) {
+    ::dup2(fds[1], STDOUT_FILENO);
+    ::dup2(fds[1], STDERR_FILENO);
+    int null = ::open("/dev/null", O_RDONLY);
+    if (null >= 0)
+      ::dup2(null, STDIN_FILENO);
+    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  RunResult result;
+  char buffer[4096];
+  for (;;) {
+    ssize_t n = ::read(fds[0], buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    result.out.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status))
+    result.exit_code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    result.signal = WTERMSIG(status);
+  result.err = result.out;
+  return result;
 }
 
 }  // namespace
