@@ -85,4 +85,12 @@ struct ReproArgs {
 /// `anneal repro HASH`: runs it again with the cache bypassed; 0 when it reproduces, else 1.
 Result<int> run_repro(const ReproArgs& args);
 
+struct DashboardArgs {
+  std::string host = "127.0.0.1";  ///< --host: any other than loopback needs the printed token
+  int port = 8080;                 ///< --port: 0 picks a free one
+  bool open = false;               ///< --open: opens the page in the browser
+};
+/// `anneal dashboard`: serves the live web page and its JSON API until interrupted.
+Result<int> run_dashboard(const DashboardArgs& args);
+
 }  // namespace anneal::cli

@@ -7,7 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/experiment_table.h"
-#include "cli/history_entry.h"
+#include "cli/listing_json.h"
 #include "cli/project.h"
 #include "cli/terminal.h"
 #include "graph/retry_plan.h"
@@ -66,14 +66,7 @@ Result<int> run_history(const HistoryArgs& args) {
   if (!records)
     return std::unexpected(records.error());
   if (args.json) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& r : *records) {
-      nlohmann::json e = history_entry(r);
-      if (args.all)
-        e["run"] = r.at("run");
-      out.push_back(std::move(e));
-    }
-    fmt::print("{}\n", out.dump(2));
+    fmt::print("{}\n", history_listing(*records, args.all).dump(2));
     return 0;
   }
   ExperimentTable table = experiment_table(*project, **target, *records, args.all);

@@ -173,6 +173,17 @@ int run_main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   repro_cmd->add_flag("--json", repro.json, "print JSON");
 
+  DashboardArgs dashboard;
+  auto* dashboard_cmd = app.add_subcommand(
+      "dashboard", "serve a live web page of every target's experiments, and their JSON API");
+  dashboard_cmd->add_option("--host", dashboard.host,
+                            "address to listen on (default 127.0.0.1; any other needs the token it prints)")
+      ->type_name("H");
+  dashboard_cmd->add_option("--port", dashboard.port, "port to listen on (default 8080; 0: any free port)")
+      ->type_name("N")
+      ->check(CLI::Range(0, 65535));
+  dashboard_cmd->add_flag("--open", dashboard.open, "open the page in the browser ($BROWSER, else xdg-open)");
+
   std::string help_topic;
   auto* help_cmd = app.add_subcommand("help", "show the help of anneal or of one command");
   help_cmd->add_option("command", help_topic, "a command");
@@ -264,6 +275,8 @@ int run_main(int argc, char** argv) {
     result = run_cache(cache);
   } else if (repro_cmd->parsed())
     result = run_repro(repro);
+  else if (dashboard_cmd->parsed())
+    result = run_dashboard(dashboard);
   } catch (const std::exception& e) {
     result = fail(fmt::format("internal error (please report it): {}", e.what()));
   }

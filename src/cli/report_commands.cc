@@ -5,8 +5,8 @@
 
 #include "cli/commands.h"
 #include "cli/experiment_nodes.h"
-#include "cli/history_entry.h"
 #include "cli/judge_report.h"
+#include "cli/listing_json.h"
 #include "cli/search_report.h"
 #include "cli/project.h"
 #include "cli/record_lookup.h"
@@ -20,16 +20,13 @@
 #include "nodes/node.h"
 #include "proc/lock_file.h"
 #include "proc/signal_name.h"
+#include "util/json_text.h"
 
 namespace anneal::cli {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-nlohmann::json optional_json(const std::optional<double>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-}
 
 void print_blob(Project& project, const nodes::NodeResult& result, const std::string& name) {
   auto it = result.blobs.find(name);
@@ -42,18 +39,11 @@ void print_blob(Project& project, const nodes::NodeResult& result, const std::st
     fmt::print("\n");
 }
 
-Result<int> show_node(Project& project, const cache::Digest& key, bool json) {
+Result<int> show_node(Project& project, const cache::Digest& key) {
   auto spec = project.workspace.load_spec(key);
   if (!spec)
     return std::unexpected(spec.error());
   auto result = nodes::latest_result(project.workspace.store(), key);
-  if (json) {
-    fmt::print("{}\n", nlohmann::json{{"key", key.hex()},
-                                      {"spec", spec->json},
-                                      {"result", result ? result->to_json() : nlohmann::json(nullptr)}}
-                           .dump(2));
-    return 0;
-  }
   fmt::print("node {}\n{}\n", key.hex(), nodes::describe_spec(spec->json));
   if (!result) {
     if (auto death = graph::node_death(project.workspace, key)) {
@@ -103,66 +93,10 @@ Result<int> run_status(const std::vector<std::string>& names, bool json) {
   auto targets = select_targets(project->annealfile, names, false);
   if (!targets)
     return std::unexpected(targets.error());
-  nlohmann::json out = nlohmann::json::array();
-  for (const graph::Target* target : *targets) {
-    auto state = graph::inspect_target(project->workspace, project->annealfile, *target, std::nullopt);
-    nlohmann::json entry = {{"name", target->name}, {"experiments", 0},  {"baseline_score", nullptr},
-                            {"best_score", nullptr}, {"commit", nullptr}, {"spent_usd", 0.0}};
-    std::string state_text;
-    if (!state) {
-      state_text = "waiting: " + state.error().message;
-    } else {
-      if (state->last) {
-        auto position = graph::recorded_position(*state->last);
-        entry["experiments"] = position.finished();
-        entry["unfinished"] = position.unfinished;
-        entry["baseline_score"] = optional_json(position.baseline_score);
-        entry["best_score"] = optional_json(position.best_score);
-        entry["commit"] = position.best.empty() ? nlohmann::json(nullptr) : nlohmann::json(position.best);
-        entry["spent_usd"] = position.spent_usd;
-        // The commit the target's run stands on (its baseline); `state` says when HEAD left it.
-        entry["stands_on"] = state->last->value("baseline", "");
-      }
-      switch (state->kind) {
-        case graph::TargetState::Kind::New: state_text = "not built"; break;
-        case graph::TargetState::Kind::Replay: state_text = "out of date: " + state->reason; break;
-        case graph::TargetState::Kind::Resume: state_text = "in progress: " + state->reason; break;
-        case graph::TargetState::Kind::UpToDate: state_text = "up to date"; break;
-      }
-      entry["budget"] = state->budget;
-    }
-    // Money actually paid for LLM calls (cached replies are free), by calendar day.
-    auto spend = graph::target_spend(project->workspace, target->name);
-    if (!spend)
-      return std::unexpected(spend.error());
-    entry["spent_today_usd"] = spend->today;
-    entry["spent_total_usd"] = spend->total;
-    if (target->budget.usd_per_day)
-      entry["usd_per_day"] = *target->budget.usd_per_day;
-    if (auto holder = proc::LockFile::holder(project->workspace.lock_path(target->name)))
-      state_text = "building (" + holder->describe() + ")";
-    entry["state"] = state_text;
-    if (target->judge && state && state->last) {
-      auto ledger = graph::Ledger::open(project->workspace.ledger_path(target->name));
-      if (!ledger)
-        return std::unexpected(ledger.error());
-      auto judged = judge_status(*ledger);
-      if (!judged)
-        return std::unexpected(judged.error());
-      entry["judge"] = *judged;
-    }
-    if (state && state->last) {
-      auto ledger = graph::Ledger::open(project->workspace.ledger_path(target->name));
-      if (!ledger)
-        return std::unexpected(ledger.error());
-      auto searched = search_status(*target, *ledger);
-      if (!searched)
-        return std::unexpected(searched.error());
-      if (!searched->is_null())
-        entry["search"] = *searched;
-    }
-    out.push_back(entry);
-  }
+  auto listed = status_json(*project, names);
+  if (!listed)
+    return std::unexpected(listed.error());
+  const nlohmann::json& out = *listed;
   if (json) {
     fmt::print("{}\n", out.dump(2));
     return 0;
@@ -197,19 +131,20 @@ Result<int> run_show(const std::string& hash, bool json) {
   auto project = open_project();
   if (!project)
     return std::unexpected(project.error());
-  auto records = find_records(*project, hash);
-  if (!records)
-    return std::unexpected(records.error());
-  if (records->size() > 1)
-    return fail(fmt::format("'{}' is ambiguous: it names {} experiments; give more digits", hash, records->size()));
-  if (records->size() == 1) {
-    const auto& [target, r] = records->front();
-    if (json) {
-      nlohmann::json e = history_entry(r);
-      e["target"] = target;
-      fmt::print("{}\n", e.dump(2));
-      return 0;
-    }
+  if (json) {
+    auto shown = show_json(*project, hash);
+    if (!shown)
+      return std::unexpected(shown.error());
+    if (!*shown)
+      return fail(no_match_message(hash));
+    fmt::print("{}\n", dump_json(**shown, 2));
+    return 0;
+  }
+  auto shown = find_shown(*project, hash);
+  if (!shown)
+    return std::unexpected(shown.error());
+  if (shown->experiment) {
+    const auto& [target, r] = *shown->experiment;
     fmt::print("experiment {} #{} ({})\n", target, r.value("id", 0), r.value("key", ""));
     fmt::print("outcome: {}\nscore: {}\n", r.value("outcome", ""), number_text(r.value("score", nlohmann::json())));
     const nlohmann::json scores = r.value("scores", nlohmann::json::object());
@@ -225,13 +160,8 @@ Result<int> run_show(const std::string& hash, bool json) {
       fmt::print("detail: {}\n", r.value("detail", ""));
     fmt::print("decision: {}\n", r.value("decision", nlohmann::json::object()).value("reason", ""));
     print_judge_record(r);
-    if (r.value("commit", nlohmann::json()).is_string() && r.value("parent", nlohmann::json()).is_string()) {
-      auto repo = project->workspace.repo();
-      auto patch = repo ? (*repo)->diff_patch(r.at("parent").get<std::string>(), r.at("commit").get<std::string>())
-                        : Result<std::string>(std::unexpected(repo.error()));
-      if (patch)
-        fmt::print("\n{}", *patch);
-    }
+    if (auto patch = experiment_patch(*project, r))
+      fmt::print("\n{}", *patch);
     if (auto listed = experiment_nodes(*project, r); !listed.empty()) {
       fmt::print("\nnodes (anneal show KEY for one node's log):\n");
       for (const auto& node : listed)
@@ -241,12 +171,9 @@ Result<int> run_show(const std::string& hash, bool json) {
     }
     return 0;
   }
-  auto nodes_found = find_nodes(*project, hash);
-  if (nodes_found.size() > 1)
-    return fail(fmt::format("'{}' is ambiguous: it names {} nodes; give more digits", hash, nodes_found.size()));
-  if (nodes_found.size() == 1)
-    return show_node(*project, nodes_found.front(), json);
-  return fail(fmt::format("no experiment, commit or node matches '{}'", hash));
+  if (shown->node)
+    return show_node(*project, *shown->node);
+  return fail(no_match_message(hash));
 }
 
 Result<int> run_explain(const std::string& what, bool json) {

@@ -64,6 +64,10 @@ class Ledger {
 
   /// Opens (creating its folder) and recovers a torn last line. The file is created lazily.
   static Result<Ledger> open(const std::filesystem::path& path);
+  /// Opens for reading only: creates nothing and repairs nothing, for a reader that runs
+  /// beside a build (the dashboard), where an unterminated last line is a record being
+  /// written. Readers skip such a line until it is complete. Never append to it.
+  static Ledger open_for_reading(const std::filesystem::path& path) { return Ledger(path); }
 
   /// The last record, read from the end of the file: cost independent of the ledger's size.
   Result<std::optional<nlohmann::json>> last() const;
