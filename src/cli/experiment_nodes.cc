@@ -1,5 +1,6 @@
 #include "cli/experiment_nodes.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "nodes/node.h"
@@ -14,6 +15,7 @@ std::vector<ExperimentNode> experiment_nodes(Project& project, const nlohmann::j
   auto spec = project.workspace.load_spec(*key);
   if (!spec)
     return out;
+  const nlohmann::json cached = record.value("cached", nlohmann::json());
   for (const auto& c : spec->json.value("candidates", nlohmann::json::array())) {
     std::vector<std::pair<std::string, std::string>> keys;
     if (c.at("candidate").contains("mutate")) {
@@ -33,8 +35,11 @@ std::vector<ExperimentNode> experiment_nodes(Project& project, const nlohmann::j
       keys.push_back({"judge", k.get<std::string>()});
     for (auto& [what, k] : keys) {
       auto digest = cache::Digest::from_hex(k);
+      std::optional<bool> hit;
+      if (cached.is_array())
+        hit = std::find(cached.begin(), cached.end(), k) != cached.end();
       out.push_back({k, c.value("draft", 0), std::move(what),
-                     digest ? nodes::latest_result(project.workspace.store(), *digest) : std::nullopt});
+                     digest ? nodes::latest_result(project.workspace.store(), *digest) : std::nullopt, hit});
     }
   }
   return out;

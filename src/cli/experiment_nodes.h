@@ -19,6 +19,9 @@ struct ExperimentNode {
   int draft = 0;
   std::string what;  ///< "llm", "mutate", "verify", "stage p50", "judge"
   std::optional<nodes::NodeResult> result;  ///< nullopt: not run (no result stored)
+  /// Whether the experiment's build found its result in the cache (the record's "cached");
+  /// nullopt: the record is older than that field.
+  std::optional<bool> cached;
 };
 
 /// The nodes of the experiment whose ledger record is `record`, in the order they run (its

@@ -1,5 +1,7 @@
 #include "cli/listing_json.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "cli/history_entry.h"
@@ -185,7 +187,8 @@ Result<std::optional<nlohmann::json>> show_json(Project& project, const std::str
     e["diff"] = patch ? nlohmann::json(*patch) : nlohmann::json(nullptr);
     nlohmann::json listed = nlohmann::json::array();
     for (const auto& node : experiment_nodes(project, r)) {
-      nlohmann::json n = {{"key", node.key}, {"draft", node.draft}, {"what", node.what}, {"outcome", nullptr}};
+      nlohmann::json n = {{"key", node.key}, {"draft", node.draft}, {"what", node.what}, {"outcome", nullptr},
+                          {"cached", node.cached ? nlohmann::json(*node.cached) : nlohmann::json(nullptr)}};
       if (node.result) {
         n["outcome"] = nodes::outcome_name(node.result->outcome);
         n["duration_s"] = node.result->duration_s;

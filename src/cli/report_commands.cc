@@ -165,9 +165,10 @@ Result<int> run_show(const std::string& hash, bool json) {
     if (auto listed = experiment_nodes(*project, r); !listed.empty()) {
       fmt::print("\nnodes (anneal show KEY for one node's log):\n");
       for (const auto& node : listed)
-        fmt::print("  {} draft {} {}  {}{}\n", node.key.substr(0, 16), node.draft, node.what,
+        fmt::print("  {} draft {} {}  {}{}{}\n", node.key.substr(0, 16), node.draft, node.what,
                    node.result ? std::string(nodes::outcome_name(node.result->outcome)) : "not run",
-                   node.result && node.result->unfinished ? " (did not finish: runs again)" : "");
+                   node.result && node.result->unfinished ? " (did not finish: runs again)" : "",
+                   node.result && node.cached.value_or(false) ? " (cached)" : "");
     }
     return 0;
   }

@@ -45,7 +45,10 @@ Result<nlohmann::json> search_status(const graph::Target& target, const graph::L
   if (strategy == "tree" || strategy == "auto")
     out["tree"] = {{"nodes", memory.tree.nodes().size()}, {"live", memory.tree.live()}};
   if (strategy == "elites" || !target.search.archive.empty())
-    out["archive"] = {{"cells", memory.archive.cells.size()}, {"coverage", memory.archive.coverage()}};
+    // "grid": the descriptors and each occupied cell's elite (search/elite_archive.h).
+    out["archive"] = {{"cells", memory.archive.cells.size()},
+                      {"coverage", memory.archive.coverage()},
+                      {"grid", memory.archive.to_json()}};
   if (strategy == "auto") {
     nlohmann::json arms = nlohmann::json::array();
     for (const auto& arm : memory.bandit.arms)

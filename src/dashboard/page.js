@@ -192,6 +192,11 @@ function hypothesisLines(text) {
   return lines;
 }
 
+/// A log axis only helps, and only works, when every score is positive.
+function logScale() {
+  return $('log-scale').checked && scored().every(r => r.score > 0);
+}
+
 function renderTrajectory() {
   const points = scored();
   $('trajectory-box').dataset.points = String(points.length);
@@ -219,13 +224,13 @@ function renderTrajectory() {
   const base = page.history.find(r => r.outcome === 'baseline' && typeof r.score === 'number');
   if (base && page.history.length) {
     const last = page.history[page.history.length - 1].id;
-    datasets.push({ type: 'line', label: 'baseline', data: [{ x: 0, y: base.score }, { x: Math.max(last, 1), y: base.score }],
+    datasets.push({ type: 'line', label: 'baseline score', data: [{ x: 0, y: base.score }, { x: Math.max(last, 1), y: base.score }],
                     borderColor: '#2f6fdf', borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0, fill: false });
   }
   const options = {
     animation: false, maintainAspectRatio: false, parsing: true,
     scales: { x: { type: 'linear', title: { display: true, text: 'experiment' }, ticks: { precision: 0 } },
-              y: { title: { display: true, text: 'score' } } },
+              y: { type: logScale() ? 'logarithmic' : 'linear', title: { display: true, text: 'score' } } },
     plugins: {
       legend: { position: 'bottom' },
       tooltip: {
@@ -359,8 +364,53 @@ function renderSearch() {
   if (tree) renderTree(search.tree);
   const archive = search && search.archive;
   $('archive-panel').classList.toggle('hidden', !archive);
-  if (archive)
+  if (archive) {
     $('archive').textContent = `${archive.cells} cells filled, ${Math.round((archive.coverage || 0) * 100)}% of the archive covered`;
+    renderArchive(archive.grid);
+  }
+}
+
+/// The archive's cells: a grid over the first two descriptors (a row for one), each filled
+/// cell with its elite's number and fitness; a click opens that experiment.
+function renderArchive(grid) {
+  const table = $('archive-grid');
+  table.replaceChildren();
+  if (!grid || !Array.isArray(grid.descriptors) || !grid.descriptors.length) return;
+  const [across, down] = grid.descriptors;
+  const rows = down ? Math.min(down.bins, 50) : 1;
+  const cols = Math.min(across.bins, 50);
+  const cells = grid.cells || {};
+  const fitnesses = Object.values(cells).map(c => c.fitness);
+  const lo = Math.min(...fitnesses), hi = Math.max(...fitnesses);
+  const head = el('tr');
+  head.append(el('th', down ? `${down.name} ↓  ${across.name} →` : across.name));
+  for (let c = 0; c < cols; c++) head.append(el('th', num(across.min + (across.max - across.min) * c / across.bins)));
+  table.append(head);
+  for (let r = 0; r < rows; r++) {
+    const tr = el('tr');
+    tr.append(el('th', down ? num(down.min + (down.max - down.min) * r / down.bins) : ''));
+    for (let c = 0; c < cols; c++) {
+      // Cells of more than two descriptors fold onto their first two bins.
+      const found = Object.entries(cells).find(([k]) => {
+        const bins = k.split(',').map(Number);
+        return bins[0] === c && (down ? bins[1] === r : true);
+      });
+      const td = el('td', found ? `#${found[1].id} ${num(found[1].fitness)}` : '');
+      td.className = 'cell';
+      if (found) {
+        const t = hi > lo ? (found[1].fitness - lo) / (hi - lo) : 1;
+        td.style.background = `rgba(46, 157, 79, ${0.15 + 0.6 * t})`;
+        td.style.cursor = 'pointer';
+        td.dataset.id = String(found[1].id);
+        td.addEventListener('click', () => {
+          const rec = page.history.find(h => h.id === found[1].id);
+          if (rec) showExperiment(rec.key);
+        });
+      }
+      tr.append(td);
+    }
+    table.append(tr);
+  }
 }
 
 /// The candidates as a tree: each experiment under the commit it was made from.
@@ -498,4 +548,5 @@ async function showNode(key, what) {
   }
 }
 
+$('log-scale').addEventListener('change', renderTrajectory);
 connect();

@@ -1,12 +1,28 @@
 #include "graph/node_batch.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "graph/failed_node.h"
 #include "graph/ninja_file.h"
 #include "nodes/node.h"
 
 namespace anneal::graph {
 
-Result<bool> run_batch(Workspace& workspace, NodeBatch batch, const std::vector<PlannedNode>& nodes,
+void BatchUse::add(const std::vector<PlannedNode>& nodes, const std::vector<cache::Digest>& sent) {
+  for (const auto& node : nodes)
+    m_used.insert(node.spec.key.hex());
+  for (const auto& key : sent)
+    m_sent.insert(key.hex());
+}
+
+std::vector<std::string> BatchUse::cached() const {
+  std::vector<std::string> out;
+  std::set_difference(m_used.begin(), m_used.end(), m_sent.begin(), m_sent.end(), std::back_inserter(out));
+  return out;
+}
+
+Result<std::vector<cache::Digest>> run_batch(Workspace& workspace, NodeBatch batch, const std::vector<PlannedNode>& nodes,
                        const BatchOptions& options) {
   for (const auto& node : nodes) {
     if (options.ninja.fresh)
@@ -16,8 +32,11 @@ Result<bool> run_batch(Workspace& workspace, NodeBatch batch, const std::vector<
     if (!nodes::cached_result(workspace.store(), node.spec.key))
       batch.nodes.push_back(node);
   }
+  std::vector<cache::Digest> sent;
+  for (const auto& node : batch.nodes)
+    sent.push_back(node.spec.key);
   if (batch.nodes.empty())
-    return false;
+    return sent;
   std::string ninja = render_ninja(batch.nodes, workspace.store(), workspace.anneal_dir(), options.anneal_exe, options.place);
   if (auto written = write_if_changed(workspace.ninja_path(), ninja); !written)
     return std::unexpected(written.error());
@@ -31,7 +50,7 @@ Result<bool> run_batch(Workspace& workspace, NodeBatch batch, const std::vector<
     options.watch(batch, BatchPhase::Ended);
   if (!ran)
     return fail(explain_node_failures(workspace, batch.nodes, ran.error().message));
-  return true;
+  return sent;
 }
 
 }  // namespace anneal::graph

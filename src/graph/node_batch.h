@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <functional>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "graph/annealfile.h"
@@ -36,9 +38,23 @@ struct BatchOptions {
   PlaceNode place;   ///< where each node runs (graph/node_placement.h); empty: here
 };
 
+/// Which of an experiment's nodes were given to ninja over its batches; the others' results
+/// were in the cache (a record's "cached", ledger.h).
+class BatchUse {
+ public:
+  /// Notes `nodes` (one batch's) and `sent`, what run_batch gave ninja of them.
+  void add(const std::vector<PlannedNode>& nodes, const std::vector<cache::Digest>& sent);
+  /// The keys (hex, sorted) of the nodes noted and never sent.
+  std::vector<std::string> cached() const;
+
+ private:
+  std::set<std::string> m_used, m_sent;
+};
+
 /// Saves the specs of `nodes` and runs, through ninja, those whose results are not cached;
-/// returns whether any ran. `batch.nodes` is filled with them.
-Result<bool> run_batch(Workspace& workspace, NodeBatch batch, const std::vector<PlannedNode>& nodes,
+/// returns the keys of those it gave ninja (none: every result was cached). `batch.nodes` is
+/// filled with them.
+Result<std::vector<cache::Digest>> run_batch(Workspace& workspace, NodeBatch batch, const std::vector<PlannedNode>& nodes,
                        const BatchOptions& options);
 
 }  // namespace anneal::graph

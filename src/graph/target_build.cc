@@ -116,6 +116,7 @@ class TargetBuild {
   /// Whether the current experiment ran nodes: one whose nodes were all cached is replayed
   /// from the cache if its ledger record is lost, so that record is not synced on its own.
   bool m_ran_nodes = false;
+  BatchUse m_batch_use;  ///< the current experiment's nodes, cached or run
   std::optional<ExperimentQueue> m_queue;  ///< what this build runs, set by load_state
   QueuedExperiment m_current;              ///< the experiment being run
 };
@@ -261,7 +262,8 @@ Result<void> TargetBuild::run_nodes_of(const std::vector<PlannedNode>& nodes) {
   auto ran = run_batch(m_ws, {m_target, m_current.id, m_state.budget, {}}, nodes, batch);
   if (!ran)
     return std::unexpected(ran.error());
-  m_ran_nodes = m_ran_nodes || *ran;
+  m_ran_nodes = m_ran_nodes || !ran->empty();
+  m_batch_use.add(nodes, *ran);
   return {};
 }
 
@@ -299,6 +301,7 @@ Result<nlohmann::json> TargetBuild::record(const ExperimentPlan& plan, const nod
       {m_target, m_state, plan, decided, m_current.attempt(), counted, m_features, m_ranking}, m_position);
   if (plan.id == 0 && m_carry)  // so that a build resumed before #1 still carries it over
     r["carry"] = {{"from", m_carry->from}, {"to", m_carry->to}};
+  r["cached"] = m_batch_use.cached();
   return r;
 }
 
@@ -568,6 +571,7 @@ Result<TargetBuildResult> TargetBuild::run() {
     if (proc::interrupted())
       return fail("interrupted");
     m_ran_nodes = false;
+    m_batch_use = {};
     m_current = *next;
     auto plan = this->plan(*next);
     if (!plan)

@@ -281,3 +281,24 @@ TEST_CASE("dashboard --open starts $BROWSER on the page's URL, and help names it
   CHECK(repo.anneal("dashboard --port 70000").status == 2);
   CHECK_THAT(repo.anneal("help").out, Catch::Contains("dashboard"));
 }
+
+TEST_CASE("show --json and the dashboard say which of an experiment's nodes were cache hits", "[system][dashboard]") {
+  TempRepo repo;
+  built_example(repo, 2);
+  nlohmann::json fresh = cli_json(repo, "show latency#2 --json");
+  REQUIRE(fresh["nodes"].size() == 3);
+  for (const auto& n : fresh["nodes"])
+    CHECK(n["cached"] == false);
+  // Forgotten and built again, the experiments are replayed from the cache: nothing runs.
+  REQUIRE(repo.anneal("clean latency").status == 0);
+  Outcome again = repo.anneal("build --experiments 2");
+  INFO(again.out << again.err);
+  REQUIRE(again.status == 0);
+  nlohmann::json replayed = cli_json(repo, "show latency#2 --json");
+  REQUIRE(replayed["nodes"].size() == 3);
+  for (const auto& n : replayed["nodes"])
+    CHECK(n["cached"] == true);
+  CHECK_THAT(repo.anneal("show latency#2").out, Catch::Contains("stage p50  ok (cached)"));
+  DashboardProcess dashboard(repo);
+  CHECK(api(dashboard.base(), "/api/experiments/latency%232") == replayed);
+}
