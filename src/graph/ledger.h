@@ -34,8 +34,8 @@ namespace anneal::graph {
 //   "hypothesis": TEXT, "violations": [{"path","reason"}], "detail": TEXT,
 //   "decision": {"accept","reason","probability"}, "state": {...} (search and incumbent
 //   state after this experiment), "cost_usd": X, "duration_s": X, "time": ISO-8601 UTC,
-//   "cached": [HEX] (the experiment's nodes whose results were in the local cache when its
-//   build reached them, so it did not run them; absent in records written before it was)
+//   "cached": [HEX] (the experiment's nodes whose results were in the cache, local or remote,
+//   when its build reached them, so it did not run them; absent in records written before)
 //
 // Version 2 adds, in front of every line, "seq" and "chain" (graph/ledger_chain.h): the ledger
 // is written only by anneal, and a line that does not follow the chain — forged, edited,

@@ -39,7 +39,7 @@ struct BatchOptions {
 };
 
 /// Which of an experiment's nodes were given to ninja over its batches; the others' results
-/// were in the cache (a record's "cached", ledger.h).
+/// were in the cache, local or remote (a record's "cached", ledger.h).
 class BatchUse {
  public:
   /// Notes `nodes` (one batch's) and `sent`, what run_batch gave ninja of them.
