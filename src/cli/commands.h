@@ -40,6 +40,13 @@ struct HistoryArgs {
 };
 /// `anneal history TARGET`: the experiments as a table (or CSV, or JSON).
 Result<int> run_history(const HistoryArgs& args);
+struct FailuresArgs {
+  std::string target;
+  size_t last = 20;  ///< --last N: the window, in experiments
+  bool json = false;
+};
+/// `anneal failures TARGET`: the failure categories of the last experiments, and the blind spots.
+Result<int> run_failures(const FailuresArgs& args);
 Result<int> run_show(const std::string& hash, bool json);
 Result<int> run_explain(const std::string& what, bool json);
 /// `anneal diff A B`: two experiments' outcomes, metrics, cost and code diff.

@@ -1,10 +1,12 @@
 #include "cli/history_entry.h"
 
+#include "graph/failure_category.h"
 #include "graph/retry_plan.h"
 
 namespace anneal::cli {
 
 nlohmann::json history_entry(const nlohmann::json& r) {
+  std::string failure = graph::failure_category(r);
   return {{"id", r.value("id", 0)},
           {"key", r.value("key", "")},
           {"outcome", r.value("outcome", "")},
@@ -18,6 +20,7 @@ nlohmann::json history_entry(const nlohmann::json& r) {
           {"hypothesis", r.value("hypothesis", "")},
           {"violations", r.value("violations", nlohmann::json::array())},
           {"detail", r.value("detail", "")},
+          {"failure", failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(failure)},
           {"decision", r.value("decision", nlohmann::json::object())},
           {"cost_usd", r.value("cost_usd", 0.0)},
           {"duration_s", r.value("duration_s", 0.0)},

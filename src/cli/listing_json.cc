@@ -8,6 +8,7 @@
 #include "cli/judge_report.h"
 #include "cli/record_lookup.h"
 #include "cli/search_report.h"
+#include "graph/failure_category.h"
 #include "graph/ledger.h"
 #include "graph/llm_budget.h"
 #include "graph/retry_plan.h"
@@ -57,6 +58,23 @@ nlohmann::json history_listing(const std::vector<nlohmann::json>& records, bool 
       e["run"] = r.at("run");
     out.push_back(std::move(e));
   }
+  return out;
+}
+
+Result<nlohmann::json> failures_json(Project& project, const std::string& target, size_t last) {
+  auto records = current_run(project, target);
+  if (!records)
+    return std::unexpected(records.error());
+  std::vector<nlohmann::json> experiments;
+  for (auto& r : graph::latest_attempts(*records))
+    if (r.value("id", 0) > 0)
+      experiments.push_back(std::move(r));
+  if (experiments.size() > last)
+    experiments.erase(experiments.begin(), experiments.end() - static_cast<std::ptrdiff_t>(last));
+  nlohmann::json out = graph::failure_distribution(experiments).to_json();
+  out["window"] = last;
+  out["first"] = experiments.empty() ? nlohmann::json(nullptr) : experiments.front().at("id");
+  out["last"] = experiments.empty() ? nlohmann::json(nullptr) : experiments.back().at("id");
   return out;
 }
 
@@ -122,6 +140,10 @@ Result<nlohmann::json> status_json(Project& project, const std::vector<std::stri
       entry["judge"] = *judged;
     }
     if (state && state->last) {
+      auto failures = failures_json(project, target->name, k_failure_window);
+      if (!failures)
+        return std::unexpected(failures.error());
+      entry["failures"] = std::move(*failures);
       auto ledger = graph::Ledger::open(project.workspace.ledger_path(target->name));
       if (!ledger)
         return std::unexpected(ledger.error());

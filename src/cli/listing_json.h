@@ -24,6 +24,15 @@ nlohmann::json history_listing(const std::vector<nlohmann::json>& records, bool 
 /// `anneal status [TARGET…] --json`: one object per target (all when `names` is empty).
 Result<nlohmann::json> status_json(Project& project, const std::vector<std::string>& names);
 
+/// How many of a target's latest experiments `anneal failures` (and `status --json`) counts
+/// unless told otherwise.
+inline constexpr size_t k_failure_window = 20;
+
+/// `anneal failures TARGET --json`: how the current run's last `last` experiments (latest
+/// attempts) failed — graph::FailureDistribution::to_json plus "window", and the "first"
+/// and "last" experiment counted (null when there is none).
+Result<nlohmann::json> failures_json(Project& project, const std::string& target, size_t last);
+
 /// `anneal history TARGET --json`: the current run's experiments, oldest first, each its
 /// latest attempt. An unknown target fails with the list of known ones.
 Result<nlohmann::json> history_json(Project& project, const std::string& target);

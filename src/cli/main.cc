@@ -105,6 +105,15 @@ int run_main(int argc, char** argv) {
   history_cmd->add_flag("--csv", history.csv, "print CSV")->excludes(history_json);
   history_cmd->add_flag("--all", history.all, "include the earlier runs (before the configuration or baseline changed)");
 
+  FailuresArgs failures;
+  auto* failures_cmd = app.add_subcommand(
+      "failures", "how a target's recent experiments failed, by category, and the failures no category explains");
+  failures_cmd->add_option("target", failures.target, "target")->required();
+  failures_cmd->add_option("--last", failures.last, "count the last N experiments (default 20)")
+      ->type_name("N")
+      ->check(count_at_least(1));
+  failures_cmd->add_flag("--json", failures.json, "print JSON");
+
   std::string hash;
   auto* show_cmd = app.add_subcommand("show", "show an experiment or a node by its hash (a prefix will do)");
   show_cmd->add_option("hash", hash, "experiment key, node key or commit")->required();
@@ -252,6 +261,8 @@ int run_main(int argc, char** argv) {
     result = run_status(status_targets, json);
   else if (history_cmd->parsed())
     result = run_history(history);
+  else if (failures_cmd->parsed())
+    result = run_failures(failures);
   else if (show_cmd->parsed())
     result = run_show(hash, json);
   else if (explain_cmd->parsed())

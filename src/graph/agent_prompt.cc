@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "graph/failure_category.h"
+
 namespace anneal::graph {
 
 const std::string_view k_edit_reply_contract = R"(You improve files in a git repository, one experiment at a time, towards a measured objective.
@@ -208,6 +210,9 @@ std::string history(const PromptInput& input, size_t recent_from, size_t similar
     for (size_t i = 0; i < similar_count; ++i)
       out += input.similar[i] + "\n";
   }
+  // Counted over every recent experiment, even those whose lines did not fit.
+  if (std::string failures = failure_prompt_lines(failure_distribution(input.recent)); !failures.empty())
+    out += "\n## How recent experiments failed\n\n" + failures;
   if (recent_from < input.recent.size()) {
     out += "\n## Recent experiments (oldest first)\n\n";
     for (size_t i = recent_from; i < input.recent.size(); ++i)
@@ -245,6 +250,7 @@ Result<std::string> api_prompt(const Target& target, const PromptInput& input, s
     total += pooled_tokens.emplace_back(estimate_tokens(p) + 1);
   size_t learnings_tokens = input.learnings.empty() ? 0 : estimate_tokens(input.learnings) + 16;
   total += learnings_tokens + 48;  // section headings
+  total += estimate_tokens(failure_prompt_lines(failure_distribution(input.recent)));
   size_t similar_count = input.similar.size(), pooled_count = input.pooled.size(), recent_from = 0;
   bool learnings = true;
   while (total > room && similar_count > 0)

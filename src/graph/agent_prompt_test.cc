@@ -55,6 +55,7 @@ TEST_CASE("an api prompt shows objective, scores, files, history and the reasons
   CHECK_THAT(*prompt, Catch::Contains("\ndoc.md\n```\n# Title\n\nSome words here.\n```\n"));
   CHECK_THAT(*prompt, Catch::Contains("- #2 crashed: score none; hypothesis: hypothesis number 2"));
   CHECK_THAT(*prompt, Catch::Contains("why: edit blocks did not apply:\n    edit 1 (doc.md): not found"));
+  CHECK_THAT(*prompt, Catch::Contains("## How recent experiments failed\n\n- 2 of the last 4 failed edit_failed ("));
   CHECK_THAT(*prompt, Catch::Contains("similar idea B"));
   CHECK_THAT(*prompt, Catch::Contains("shorter headings help"));
   CHECK_THAT(*prompt, Catch::Contains("cutting adjectives works"));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "graph/failure_category.h"
 #include "graph/ledger.h"
 #include "nodes/search.h"
 #include "util/clock_text.h"
@@ -107,6 +108,8 @@ nlohmann::json experiment_record(const ExperimentOutcome& in, SearchPosition& po
                       {"state", next.to_json()}};
   if (d.contains("judge"))
     r["judge"] = d.at("judge");
+  if (std::string category = rule_category(r); !category.empty())
+    r["failure"] = {{"category", category}, {"by", "rules"}};
   if (decided.unfinished)
     r["unfinished"] = true;
   if (plan.id > 0) {

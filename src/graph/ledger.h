@@ -35,7 +35,12 @@ namespace anneal::graph {
 //   "decision": {"accept","reason","probability"}, "state": {...} (search and incumbent
 //   state after this experiment), "cost_usd": X, "duration_s": X, "time": ISO-8601 UTC,
 //   "cached": [HEX] (the experiment's nodes whose results were in the cache, local or remote,
-//   when its build reached them, so it did not run them; absent in records written before)
+//   when its build reached them, so it did not run them; absent in records written before),
+//   "failure": {"category": CATEGORY, "by": "rules"|AGENT, "rule": CATEGORY, "reason": TEXT}
+//   (why an experiment that was not kept failed, graph/failure_category.h: "by" says who
+//   classified it — the built-in rules or the taxonomy agent AGENT, which also gives the
+//   rules' "rule" and its "reason"; absent for the baseline, kept experiments and records
+//   written before, which readers classify by the rules)
 //
 // Version 2 adds, in front of every line, "seq" and "chain" (graph/ledger_chain.h): the ledger
 // is written only by anneal, and a line that does not follow the chain — forged, edited,
