@@ -107,11 +107,11 @@ void BuildProgress::relay(const graph::NodeBatch& batch, bool final) {
     std::string prefix = paint(node.description + " |", Color::Dim, m_status.color());
     size_t start = 0;
     for (size_t end; (end = stream.partial.find('\n', start)) != std::string::npos; start = end + 1)
-      m_status.print(prefix + " " + stream.partial.substr(start, end - start));
+      m_status.print(prefix + " " + visible(std::string_view(stream.partial).substr(start, end - start)));
     stream.partial.erase(0, start);
     if (final) {
       if (!stream.partial.empty())
-        m_status.print(prefix + " " + stream.partial);
+        m_status.print(prefix + " " + visible(stream.partial));
       stream.partial.clear();
       std::filesystem::remove(path, ec);
     }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/record_text.h"
 #include "cli/terminal.h"
 
 namespace anneal::cli {
@@ -40,7 +41,7 @@ std::string experiment_line(const graph::Target& target, const nlohmann::json& r
     text += "  did not finish: the next build runs it again";
   std::string hypothesis = r.value("hypothesis", "");
   if (!hypothesis.empty())
-    text += "  " + hypothesis;
+    text += "  " + one_line(hypothesis);
   if (!line.killed.empty())
     text += "  " + paint(line.killed, Color::Red, line.color);
   // Last, so the command to paste ends the line.

@@ -11,6 +11,7 @@
 #include "cli/project.h"
 #include "cli/record_lookup.h"
 #include "cli/record_text.h"
+#include "cli/terminal.h"
 #include "graph/experiment_plan.h"
 #include "graph/ledger.h"
 #include "graph/retry_plan.h"
@@ -34,7 +35,7 @@ void print_blob(Project& project, const nodes::NodeResult& result, const std::st
     return;
   auto digest = cache::Digest::from_hex(it->second);
   auto bytes = digest ? project.workspace.store().get_blob(*digest) : std::nullopt;
-  fmt::print("--- {} ---\n{}", name, bytes ? *bytes : "(missing from the cache)\n");
+  fmt::print("--- {} ---\n{}", name, bytes ? for_stdout(*bytes) : "(missing from the cache)\n");
   if (bytes && !bytes->empty() && bytes->back() != '\n')
     fmt::print("\n");
 }
@@ -49,7 +50,7 @@ Result<int> show_node(Project& project, const cache::Digest& key) {
     if (auto death = graph::node_death(project.workspace, key)) {
       fmt::print("died: killed by {} at {}; no result stored (the next build runs it again)\n",
                  proc::signal_text(death->signal), death->time);
-      fmt::print("--- output ---\n{}", death->output.empty() ? "(nothing)\n" : death->output);
+      fmt::print("--- output ---\n{}", death->output.empty() ? "(nothing)\n" : for_stdout(death->output));
       if (!death->output.empty() && death->output.back() != '\n')
         fmt::print("\n");
       return 0;
@@ -60,13 +61,13 @@ Result<int> show_node(Project& project, const cache::Digest& key) {
   fmt::print("outcome: {}{}\n", nodes::outcome_name(result->outcome),
              result->unfinished ? " (did not finish: not cached; the next build runs it again)" : "");
   if (!result->detail.empty())
-    fmt::print("detail: {}\n", result->detail);
+    fmt::print("detail: {}\n", for_stdout(result->detail));
   if (result->score)
     fmt::print("score: {:g}\n", *result->score);
   if (!result->commit.empty())
     fmt::print("commit: {}\n", result->commit);
   if (!result->hypothesis.empty())
-    fmt::print("hypothesis: {}\n", result->hypothesis);
+    fmt::print("hypothesis: {}\n", for_stdout(result->hypothesis));
   for (const auto& v : result->violations)
     fmt::print("violation: {} ({})\n", v.path, v.reason);
   fmt::print("duration: {:.3f}s\n", result->duration_s);
@@ -76,7 +77,7 @@ Result<int> show_node(Project& project, const cache::Digest& key) {
     fmt::print("cost: ${:.6f}\n", result->cost_usd);
   if (spec->json.value("kind", "") == "llm") {
     std::string prompt = spec->json.value("prompt", "");
-    fmt::print("--- prompt ---\n{}{}", prompt, prompt.empty() || prompt.back() == '\n' ? "" : "\n");
+    fmt::print("--- prompt ---\n{}{}", for_stdout(prompt), prompt.empty() || prompt.back() == '\n' ? "" : "\n");
   }
   print_judgement(*result);
   for (const char* name : {"reply", "output", "stdout", "stderr", "patch", "transcript"})
@@ -153,11 +154,11 @@ Result<int> run_show(const std::string& hash, bool json) {
     if (r.value("commit", nlohmann::json()).is_string())
       fmt::print("commit: {}\n", r.at("commit").get<std::string>());
     if (!r.value("hypothesis", "").empty())
-      fmt::print("hypothesis: {}\n", r.value("hypothesis", ""));
+      fmt::print("hypothesis: {}\n", for_stdout(r.value("hypothesis", "")));
     for (const auto& v : r.value("violations", nlohmann::json::array()))
       fmt::print("violation: {} ({})\n", v.value("path", ""), v.value("reason", ""));
     if (!r.value("detail", "").empty())
-      fmt::print("detail: {}\n", r.value("detail", ""));
+      fmt::print("detail: {}\n", for_stdout(r.value("detail", "")));
     fmt::print("decision: {}\n", r.value("decision", nlohmann::json::object()).value("reason", ""));
     print_judge_record(r);
     if (auto patch = experiment_patch(*project, r))

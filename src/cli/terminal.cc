@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 
+#include <fmt/format.h>
+
 namespace anneal::cli {
 
 bool is_terminal(std::FILE* stream) {
@@ -60,6 +62,32 @@ std::string fit_columns(std::string_view text, size_t columns) {
   if (coloured && !out.ends_with("\x1b[0m"))
     out += "\x1b[0m";
   return out;
+}
+
+std::string visible(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\t' || c == '\n') {
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      out += '^';
+      out += static_cast<char>(c ^ 0x40);
+    } else if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      out += fmt::format("<U+{:04X}>", static_cast<unsigned char>(text[i + 1]));
+      ++i;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+std::string for_stdout(std::string_view text) {
+  static const bool terminal = is_terminal(stdout);
+  return terminal ? visible(text) : std::string(text);
 }
 
 StatusLine::StatusLine(std::FILE* stream)

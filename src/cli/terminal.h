@@ -25,6 +25,17 @@ std::string paint(std::string_view text, Color color, bool on);
 /// UTF-8 character takes one; colour left open is reset.
 std::string fit_columns(std::string_view text, size_t columns);
 
+/// `text` as it may go to a terminal when someone else wrote it (an agent's hypothesis, a
+/// command's output): control characters, which could move the cursor, retitle the window or
+/// hide what follows, are shown in caret notation the way `cat -v` shows them (ESC as "^[",
+/// DEL as "^?"), C1 controls (U+0080-U+009F) as "<U+009B>"; tabs and newlines stay, a carriage
+/// return does not (it would let a line overwrite itself).
+std::string visible(std::string_view text);
+
+/// `text` for standard output: visible() on a terminal, the bytes unchanged into a pipe or a
+/// file (the way `ls` shows names).
+std::string for_stdout(std::string_view text);
+
 /// A one-line status display like ninja's: on a terminal each update overwrites the line;
 /// elsewhere only `print` lines appear.
 class StatusLine {

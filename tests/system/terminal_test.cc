@@ -211,3 +211,37 @@ TEST_CASE("a failed node's line ends with the `anneal show KEY` that opens its l
                                        "([0-9a-f]{16})\x1b\\[0m\r\n")));
   }
 }
+
+TEST_CASE("what an agent writes cannot drive the terminal: its escape sequences are shown, not obeyed",
+          "[system][terminal]") {
+  TempRepo repo;
+  set_up(repo, "0");
+  // A hostile agent: it retitles the window and clears the screen in what it prints, in its
+  // hypothesis and in the log `anneal show` opens.
+  repo.write("agent.sh",
+             "printf 'agent \\033]0;pwned\\007at work\\n'\n"
+             "echo 93 > score.txt\n"
+             "printf 'score \\033[2Jbecomes 93\\n' > \"$ANNEAL_HYPOTHESIS_FILE\"\n");
+  repo.commit("hostile agent");
+  Outcome build = on_terminal(repo, "build -v");
+  INFO(build.out);
+  REQUIRE(build.status == 0);
+  CHECK(build.out.find("\x1b]0;") == std::string::npos);
+  CHECK(build.out.find("\x1b[2J") == std::string::npos);
+  CHECK(build.out.find("mutate t#1.0 |\x1b[0m agent ^[]0;pwned^Gat work") != std::string::npos);
+  CHECK(build.out.find("[1/1] t #1 \x1b[32mkept\x1b[0m 93") != std::string::npos);
+  CHECK(build.out.find("score [2Jbecomes 93") != std::string::npos);  // one line, ESC dropped
+
+  auto records = repo.history("t");
+  REQUIRE(records.size() == 2);
+  std::string key = records[1].value("key", "");
+  REQUIRE_FALSE(key.empty());
+  Outcome shown = on_terminal(repo, "show " + key);
+  INFO(shown.out);
+  CHECK(shown.out.find("\x1b[2J") == std::string::npos);
+  CHECK(shown.out.find("hypothesis: score ^[[2Jbecomes 93") != std::string::npos);
+  // Into a pipe the bytes stay as they are: a script reading them gets what the agent wrote.
+  Outcome piped = repo.anneal("show " + key);
+  CHECK(piped.out.find("score \x1b[2Jbecomes 93") != std::string::npos);
+  CHECK(repo.fsck_problems().empty());
+}
