@@ -63,14 +63,14 @@ void BuildProgress::watch(const graph::NodeBatch& batch, graph::BatchPhase phase
 std::string BuildProgress::status_text(const graph::NodeBatch& batch, std::chrono::system_clock::time_point now) {
   struct Running {
     const graph::PlannedNode* node;
-    std::chrono::system_clock::time_point started;
+    graph::RunningNode state;
   };
   std::vector<Running> running;
   size_t done = 0;
   for (const auto& node : batch.nodes) {
     std::string key = node.spec.key.hex();
     if (auto state = graph::running_node(m_ws, node.spec.key)) {
-      running.push_back({&node, state->started});
+      running.push_back({&node, *state});
       m_seen.insert(key);
       continue;
     }
@@ -80,12 +80,15 @@ std::string BuildProgress::status_text(const graph::NodeBatch& batch, std::chron
   }
   // The longest-running first: it is the one a user waits for.
   std::stable_sort(running.begin(), running.end(),
-                   [](const Running& a, const Running& b) { return a.started < b.started; });
+                   [](const Running& a, const Running& b) { return a.state.started < b.state.started; });
   std::string text = fmt::format("[{}/{}] {} #{} ({}/{})", batch.experiment, batch.budget, batch.target.name,
                                  batch.experiment, done, batch.nodes.size());
-  for (size_t i = 0; i < running.size(); ++i)
-    text += fmt::format("{}{} {}", i == 0 ? " " : ", ", running[i].node->description,
-                        elapsed_text(std::chrono::duration<double>(now - running[i].started).count()));
+  for (size_t i = 0; i < running.size(); ++i) {
+    const graph::RunningNode& state = running[i].state;
+    text += fmt::format("{}{}{} {}", i == 0 ? " " : ", ", running[i].node->description,
+                        state.steps > 1 ? fmt::format(" ({}/{})", state.step, state.steps) : "",
+                        elapsed_text(std::chrono::duration<double>(now - state.started).count()));
+  }
   return text;
 }
 

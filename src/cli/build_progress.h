@@ -15,7 +15,8 @@ namespace anneal::cli {
 /// Watches the nodes ninja runs (graph::BatchWatch). On a terminal, unless quiet, the status
 /// line names the running nodes and how long each has run, with how many of the batch are
 /// done, refreshed five times a second:
-///   "[3/50] latency #3 (2/5) stage p50 latency#3.0 12.4 s, gate lint latency#3.1 0.8 s"
+///   "[3/50] latency #3 (2/5) stage p50 latency#3.0 (2/3) 12.4 s, gate lint latency#3.1 0.8 s"
+/// ("(2/3)": the stage's second of three repeats).
 /// Verbose, on any stream: each line the nodes' commands print, as it comes, prefixed by its
 /// node ("stage p50 latency#3.0 | 41.2 ms"). It reads what the nodes write under
 /// .anneal/running/ (graph/running_node.h): ninja's own output says nothing until an edge ends.

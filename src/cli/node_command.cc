@@ -64,6 +64,7 @@ Result<int> run_node_here(Result<graph::Workspace>& workspace, const std::option
     context.fresh = std::string_view(fresh) == "1";
   if (const char* live = std::getenv(graph::k_live_output_env); live && std::string_view(live) == "1")
     context.live_output = graph::live_output_path(*workspace, *key);
+  context.on_step = [&workspace, &key](int step, int steps) { graph::mark_step(*workspace, *key, step, steps); };
   // A build killed with -9 cannot stop us; we notice it is gone and stop our command.
   if (const char* pid_text = std::getenv("ANNEAL_BUILD_PID")) {
     pid_t build = static_cast<pid_t>(std::atol(pid_text));

@@ -45,6 +45,19 @@ RunningMark::~RunningMark() {
     std::filesystem::remove(m_path, ec);
 }
 
+void mark_step(const Workspace& workspace, const cache::Digest& key, int step, int steps) {
+  std::filesystem::path path = running_path(workspace, key);
+  auto text = read_file_if_exists(path);
+  if (!text)
+    return;
+  nlohmann::json mark = nlohmann::json::parse(*text, nullptr, false);
+  if (!mark.is_object())
+    return;
+  mark["step"] = step;
+  mark["steps"] = steps;
+  (void)write_file_atomic(path, dump_json(mark) + "\n", Durability::Unsynced);
+}
+
 std::optional<RunningNode> running_node(const Workspace& workspace, const cache::Digest& key) {
   auto text = read_file_if_exists(running_path(workspace, key));
   if (!text)
@@ -59,6 +72,10 @@ std::optional<RunningNode> running_node(const Workspace& workspace, const cache:
   if (node.pid <= 0 || (::kill(node.pid, 0) != 0 && errno != EPERM))
     return std::nullopt;
   node.started = std::chrono::system_clock::time_point(std::chrono::milliseconds(mark.at("started").get<int64_t>()));
+  if (mark.value("step", nlohmann::json()).is_number_integer() && mark.value("steps", nlohmann::json()).is_number_integer()) {
+    node.step = mark.at("step").get<int>();
+    node.steps = mark.at("steps").get<int>();
+  }
   return node;
 }
 

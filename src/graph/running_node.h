@@ -13,7 +13,10 @@ namespace anneal::graph {
 
 // .anneal/running/<key>: written by `anneal node KEY` when it starts, removed when it ends
 // (however its node ended: the node runs in a child, see proc/supervised.h). One JSON object,
-//   {"v": 1, "pid": the `anneal node` process, "started": Unix time in milliseconds}
+//   {"v": 1, "pid": the `anneal node` process, "started": Unix time in milliseconds,
+//    "step": N, "steps": M}
+// "step" and "steps" (which of a stage's M repeats runs) only once the node's second step
+// starts being counted, rewritten as each begins.
 // A file whose process is gone (`kill -9` of the whole build) is not a running node.
 // .anneal/running/<key>.out: only when the build asks for it (ANNEAL_LIVE_OUTPUT=1, `-v`):
 // what the node's commands print, appended as whole lines, redacted (nodes/live_output.h);
@@ -25,6 +28,7 @@ inline constexpr const char* k_live_output_env = "ANNEAL_LIVE_OUTPUT";
 struct RunningNode {
   int pid = 0;
   std::chrono::system_clock::time_point started;
+  int step = 0, steps = 0;  ///< which of its steps runs (1..steps); 0, 0: not counted
 };
 
 /// Marks node `key` as running for as long as it lives (RAII); a node that cannot be
@@ -39,6 +43,10 @@ class RunningMark {
  private:
   std::filesystem::path m_path;
 };
+
+/// Notes in node `key`'s running mark that its step `step` of `steps` starts (a stage's
+/// repeats). Best effort, like the mark: a node that cannot say so runs all the same.
+void mark_step(const Workspace& workspace, const cache::Digest& key, int step, int steps);
 
 /// The running state of node `key`, when it is running (its process alive).
 std::optional<RunningNode> running_node(const Workspace& workspace, const cache::Digest& key);

@@ -187,6 +187,8 @@ Result<NodeResult> execute_stage(NodeContext& context, const NodeSpec& spec) {
     return result;
   };
   for (int i = 0; i < repeat; ++i) {
+    if (context.on_step && repeat > 1)
+      context.on_step(i + 1, repeat);
     auto run = run_command(context, j, prepared->worktree);
     if (!run)
       return std::unexpected(run.error());

@@ -31,6 +31,8 @@ struct NodeContext {
   bool fresh = false;
   /// Where the commands' output is streamed as they run (`anneal build -v`); empty: nowhere.
   std::filesystem::path live_output;
+  /// Told which of a node's steps (a stage's repeats) starts: step 1..steps; may be empty.
+  std::function<void(int step, int steps)> on_step;
 };
 
 /// The cached result for `key`, or nullopt on a miss (an unreadable result is a miss, and

@@ -245,3 +245,28 @@ TEST_CASE("what an agent writes cannot drive the terminal: its escape sequences 
   CHECK(piped.out.find("score \x1b[2Jbecomes 93") != std::string::npos);
   CHECK(repo.fsck_problems().empty());
 }
+
+TEST_CASE("a stage that repeats its command shows which repeat runs", "[system][terminal]") {
+  TempRepo repo;
+  set_up(repo);
+  repo.write("Annealfile", R"(annealfile: 1
+agents:
+  bot: {kind: command, run: "sh agent.sh", timeout: 30s}
+targets:
+  t:
+    artifact: [score.txt]
+    agent: bot
+    stages:
+      - {name: slow, run: "sleep 0.8; cat score.txt", repeat: 3}
+    objective: {metric: slow, direction: minimize}
+    search: {strategy: greedy, seed: 1}
+    budget: {experiments: 1}
+)");
+  repo.commit("three repeats");
+  Outcome build = on_terminal(repo, "build");
+  INFO(build.out);
+  REQUIRE(build.status == 0);
+  for (int step : {1, 2, 3})
+    CHECK(std::regex_search(build.out, std::regex(fmt::format(R"(\r\[0/1\] t #0 \(0/1\) stage slow t#0\.0 \({}/3\) [0-9]+\.[0-9] s)", step))));
+  CHECK(build.out.find("[1/1] t #1 \x1b[32mkept\x1b[0m 93") != std::string::npos);
+}
