@@ -48,8 +48,9 @@ build_seconds() {
   div "$(($(now_ns) - t0))" 1000000000 %.3f
 }
 
-echo "slurm_executor: load average $(cut -d' ' -f1-3 /proc/loadavg); $(srun --version)"
 start_cluster 2
+# After the cluster: srun reads SLURM_CONF even to print its version.
+echo "slurm_executor: load average $(cut -d' ' -f1-3 /proc/loadavg); $(srun --version)"
 make_project "$bench_tmp/local"
 make_project "$bench_tmp/slurm"
 local_s=$(build_seconds "$bench_tmp/local" --experiments "$experiments" -j 1 --executor local)
