@@ -12,6 +12,7 @@
 
 #include "cli/command_names.h"
 #include "cli/commands.h"
+#include "cli/register_command.h"
 #include "proc/subprocess.h"
 
 namespace anneal::cli {
@@ -79,6 +80,18 @@ int run_main(int argc, char** argv) {
       ->type_name("local|slurm")
       ->check(CLI::IsMember({"local", "slurm"}));
 
+  // The seed's `anneal run --target T --experiments N`: `anneal build T --experiments N`.
+  BuildArgs run;
+  auto* run_cmd = app.add_subcommand("run", "build one target, as the seed's `anneal run` did (anneal build TARGET)");
+  run_cmd->add_option("--target", run.targets, "the target to build (repeat for more)")->required()->type_name("NAME");
+  run_cmd->add_option("--experiments", run.experiments, "override budget.experiments")
+      ->type_name("N")
+      ->check(count_at_least(0));
+  run_cmd->add_option("-j", run.jobs, "run N nodes in parallel (default: ninja's)")->type_name("N")->check(count_at_least(1));
+
+  RegisterArgs register_args;
+  auto* register_cmd = add_register_command(app, register_args);
+
   std::string node_key;
   bool node_srun = false;
   std::vector<std::string> node_srun_args;
@@ -94,13 +107,17 @@ int run_main(int argc, char** argv) {
   std::vector<std::string> status_targets;
   auto* status_cmd = app.add_subcommand("status", "show each target's progress and best score");
   status_cmd->add_option("targets", status_targets, "targets (default: all)");
+  status_cmd->add_option("--target", status_targets, "a target, as the seed wrote it")->type_name("NAME");
   status_cmd->add_flag("--json", json, "print JSON");
 
   std::string target;
   HistoryArgs history;
   auto* history_cmd = app.add_subcommand(
       "history", "a target's experiments, oldest first: a column per tune parameter and metric");
-  history_cmd->add_option("target", history.target, "target")->required();
+  auto* history_target = history_cmd->add_option("target", history.target, "target");
+  history_cmd->add_option("--target", history.target, "the target, as the seed wrote it")
+      ->type_name("NAME")
+      ->excludes(history_target);
   auto* history_json = history_cmd->add_flag("--json", history.json, "print JSON");
   history_cmd->add_flag("--csv", history.csv, "print CSV")->excludes(history_json);
   history_cmd->add_flag("--all", history.all, "include the earlier runs (before the configuration or baseline changed)");
@@ -150,7 +167,8 @@ int run_main(int argc, char** argv) {
                       "fast-forward to the chain of candidates instead (HEAD must still be the baseline)");
 
   auto* stop_cmd = app.add_subcommand("stop", "ask a running build of a target to stop after its current experiment");
-  stop_cmd->add_option("target", target, "target")->required();
+  auto* stop_target = stop_cmd->add_option("target", target, "target");
+  stop_cmd->add_option("--target", target, "the target, as the seed wrote it")->type_name("NAME")->excludes(stop_target);
 
   CleanArgs clean;
   auto* clean_cmd = app.add_subcommand("clean", "remove worktrees and build files (targets named: also their experiments)");
@@ -241,6 +259,14 @@ int run_main(int argc, char** argv) {
     return 0;
   }
 
+  // `anneal stop TARGET` or `anneal stop --target TARGET`: one of them.
+  for (auto [cmd, name] : {std::pair{stop_cmd, &target}, std::pair{history_cmd, &history.target}})
+    if (cmd->parsed() && name->empty()) {
+      fmt::print(stderr, "anneal {}: name the target: anneal {} TARGET (or --target TARGET)\n", cmd->get_name(),
+                 cmd->get_name());
+      return 2;
+    }
+
   if (!directory.empty() && ::chdir(directory.c_str()) != 0) {
     fmt::print(stderr, "anneal: cannot change to {}: {}\n", directory, std::strerror(errno));
     return 1;
@@ -253,6 +279,10 @@ int run_main(int argc, char** argv) {
   try {
   if (build_cmd->parsed())
     result = run_build(build);
+  else if (run_cmd->parsed())
+    result = run_build(run);
+  else if (register_cmd->parsed())
+    result = run_register(register_args);
   else if (node_cmd->parsed())
     result = node_srun ? run_node_on_slurm(node_key, node_srun_args) : run_node(node_key);
   else if (init_cmd->parsed())

@@ -291,6 +291,12 @@ struct Target {
   SourceLoc loc;
 };
 
+/// `safety:`: what a build checks before each experiment.
+struct Safety {
+  /// Bytes that must be free on .anneal/'s file system (graph/disk_check.h); 0: not checked.
+  uint64_t min_free_disk = uint64_t{1} << 30;
+};
+
 /// `cache:`: a remote cache shared with other machines.
 struct CacheConfig {
   std::string remote;  ///< URL; empty: local cache only
@@ -309,6 +315,7 @@ struct Annealfile {
   std::vector<Target> targets;  ///< in file order
   CacheConfig cache;
   std::optional<Executor> executor;  ///< `executor:` at the top; unset: local
+  Safety safety;
 
   const Target* find_target(std::string_view name) const;
 };

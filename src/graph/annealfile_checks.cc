@@ -367,6 +367,10 @@ class Checker {
   void fill_config(Target& target, const YamlPath& path) {
     nlohmann::json config = yaml_to_json(node_at(m_root, path));
     config["agent"] = target.agent.config;
+    // A scope file's globs count as if written here: editing scope.yaml starts a new run.
+    if (auto scope = config.find("scope"); scope != config.end() && scope->is_string())
+      *scope = {{"file", *scope}, {"editable", target.scope.editable}, {"immutable", target.scope.immutable},
+                {"hidden", target.scope.hidden}};
     // Where a command runs is not what it computes: the same results locally and on Slurm.
     auto erase_placement = [](nlohmann::json& command) {
       if (command.is_object()) {

@@ -10,6 +10,7 @@
 #include "cache/cache_gc.h"
 #include "graph/annealfile_checks.h"
 #include "graph/annealfile_yaml.h"
+#include "graph/scope_file.h"
 #include "nodes/tune_pattern.h"
 
 namespace anneal::graph {
@@ -409,7 +410,17 @@ Judge read_judge(Reader& in, const YamlPath& path, const std::string& target) {
   return judge;
 }
 
-Target read_target(Reader& in, const YamlPath& path, const std::string& name) {
+/// `scope:` inline, or the name of a scope file (the seed's scope.yaml) beside the Annealfile.
+Scope read_scope(Reader& in, const YamlPath& path, const std::filesystem::path& folder) {
+  if (!in.get(path).IsScalar())
+    return {in.strings(path / "editable"), in.strings(path / "immutable"), in.strings(path / "hidden")};
+  auto scope = read_scope_file(folder / in.text(path));
+  if (!scope)
+    in.error(path, scope.error().message);
+  return scope.value_or(Scope{});
+}
+
+Target read_target(Reader& in, const YamlPath& path, const std::string& name, const std::filesystem::path& folder) {
   Target target;
   target.name = name;
   target.loc = locate(in.get({}), path, true);
@@ -419,9 +430,7 @@ Target read_target(Reader& in, const YamlPath& path, const std::string& name) {
              true);
   target.needs = in.strings(path / "needs");
   target.artifact = in.strings(path / "artifact");
-  target.scope.editable = in.strings(path / "scope" / "editable");
-  target.scope.immutable = in.strings(path / "scope" / "immutable");
-  target.scope.hidden = in.strings(path / "scope" / "hidden");
+  target.scope = read_scope(in, path / "scope", folder);
   target.baseline_pinned = in.text(path / "baseline") == "pinned";
   target.inputs = in.strings(path / "inputs");
   for (const std::string& file : target.artifact)
@@ -526,22 +535,26 @@ std::vector<Diagnostic> build_annealfile(const YAML::Node& root, Annealfile& out
   for (const std::string& name : in.keys({"agents"}))
     out.agents.emplace(name, read_agent(in, YamlPath{"agents", name}, name));
   for (const std::string& name : in.keys({"targets"}))
-    out.targets.push_back(read_target(in, YamlPath{"targets", name}, name));
+    out.targets.push_back(read_target(in, YamlPath{"targets", name}, name, out.path.parent_path()));
   out.executor = read_executor(in, {"executor"});
   out.cache.remote = in.text({"cache", "remote"});
   out.cache.read_only = in.boolean({"cache", "read_only"}, false);
   out.cache.token_env = in.text({"cache", "token_env"});
-  if (in.has({"cache", "max_entry_size"})) {
-    std::string written = in.text({"cache", "max_entry_size"});
+  auto size = [&in](const YamlPath& path, uint64_t least, uint64_t& into) {
+    if (!in.has(path))
+      return;
+    std::string written = in.text(path);
     auto bytes = cache::parse_size(written);
-    if (!bytes || *bytes < 1024)
-      in.error({"cache", "max_entry_size"},
-               fmt::format("invalid size '{}' for 'max_entry_size': write bytes (at least 1024), or a "
-                           "number with k, M, G (powers of 1000) or Ki, Mi, Gi (powers of 1024): 64Mi, 1G",
-                           written));
+    if (!bytes || *bytes < least)
+      in.error(path, fmt::format("invalid size '{}' for '{}': write bytes{}, or a number with k, M, G (powers of "
+                                 "1000) or Ki, Mi, Gi (powers of 1024): 64Mi, 1G",
+                                 written, std::get<std::string>(path.back()),
+                                 least > 0 ? fmt::format(" (at least {})", least) : ""));
     else
-      out.cache.max_entry_size = *bytes;
-  }
+      into = *bytes;
+  };
+  size({"cache", "max_entry_size"}, 1024, out.cache.max_entry_size);
+  size({"safety", "min_free_disk"}, 0, out.safety.min_free_disk);
   return in.take_errors();
 }
 

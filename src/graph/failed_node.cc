@@ -126,4 +126,15 @@ std::string explain_node_failures(Workspace& workspace, const std::vector<Planne
   return lines.empty() ? ninja_failure : lines;
 }
 
+Result<void> check_consecutive_failures(Workspace& workspace, const Target& target, int consecutive,
+                                        const nlohmann::json& record) {
+  int limit = target.budget.max_consecutive_failures;
+  if (limit <= 0 || consecutive < limit)
+    return {};
+  return fail(fmt::format("{}: halted after {} consecutive failed experiments (budget.max_consecutive_failures is "
+                          "{}); the last was {}: {} (log: {})",
+                          target.name, consecutive, limit, record.value("outcome", ""), record.value("detail", ""),
+                          show_failure_command(workspace, record)));
+}
+
 }  // namespace anneal::graph

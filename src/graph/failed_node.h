@@ -8,6 +8,7 @@
 
 #include "graph/experiment_plan.h"
 #include "graph/workspace.h"
+#include "util/error.h"
 
 namespace anneal::graph {
 
@@ -32,5 +33,10 @@ std::string signal_failure(Workspace& workspace, const nlohmann::json& record);
 /// `ninja_failure` itself when none did.
 std::string explain_node_failures(Workspace& workspace, const std::vector<PlannedNode>& ran,
                                   const std::string& ninja_failure);
+
+/// Fails with "TARGET: halted after N consecutive failed experiments …", naming the last one
+/// (`record`) and its log, once `consecutive` reaches the target's budget.max_consecutive_failures.
+Result<void> check_consecutive_failures(Workspace& workspace, const Target& target, int consecutive,
+                                        const nlohmann::json& record);
 
 }  // namespace anneal::graph

@@ -9,6 +9,7 @@
 
 #include "git/worktree.h"
 #include "graph/agent_prompt.h"
+#include "graph/disk_check.h"
 #include "graph/draft_ranking.h"
 #include "graph/experiment_record.h"
 #include "graph/experiment_plan.h"
@@ -570,6 +571,8 @@ Result<TargetBuildResult> TargetBuild::run() {
     last = id;
     if (proc::interrupted())
       return fail("interrupted");
+    if (auto room = check_free_disk(m_ws, m_file.safety.min_free_disk, m_target.name, id); !room)
+      return std::unexpected(room.error());
     m_ran_nodes = false;
     m_batch_use = {};
     m_current = *next;
@@ -639,13 +642,8 @@ Result<TargetBuildResult> TargetBuild::run() {
       note(*pause);
       break;
     }
-    int limit = m_target.budget.max_consecutive_failures;
-    if (limit > 0 && m_position.consecutive_failures >= limit)
-      return fail(fmt::format("{}: halted after {} consecutive failed experiments "
-                              "(budget.max_consecutive_failures is {}); the last was {}: {} (log: {})",
-                              m_target.name, m_position.consecutive_failures, limit,
-                              record->value("outcome", ""), record->value("detail", ""),
-                              show_failure_command(m_ws, *record)));
+    if (auto going = check_consecutive_failures(m_ws, m_target, m_position.consecutive_failures, *record); !going)
+      return std::unexpected(going.error());
   }
   if (auto synced = m_ledger->sync(); !synced)
     return std::unexpected(synced.error());
