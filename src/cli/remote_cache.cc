@@ -53,6 +53,10 @@ std::vector<std::pair<std::string, std::string>> remote_cache_env(const RemoteCa
           {k_max_entry_size_env, std::to_string(settings.max_entry_size)}};
 }
 
+std::string token_variable(const RemoteCacheSettings& settings) {
+  return settings.token_env.empty() ? k_default_token_env : settings.token_env;
+}
+
 RemoteCacheSettings remote_cache_from_env() {
   RemoteCacheSettings s;
   s.url = env(k_url_env);
@@ -82,12 +86,11 @@ Result<void> attach_remote_cache(graph::Workspace& workspace, const RemoteCacheS
   options.down_marker = marker;
   options.max_entry_size = settings.max_entry_size;
   options.announce_marked = starting_build;
-  std::string token_env = settings.token_env.empty() ? k_default_token_env : settings.token_env;
-  options.token = env(token_env.c_str());
+  options.token = env(token_variable(settings).c_str());
   if (options.token.empty() && !settings.token_env.empty() && starting_build)
     fmt::print(stderr, "anneal: warning: cache.token_env names {}, which is not set; using the remote cache "
                        "without a token\n",
-               token_env);
+               settings.token_env);
   workspace.store().set_remote(std::make_shared<cache::RemoteStore>(std::move(options)));
   return {};
 }

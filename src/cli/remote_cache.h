@@ -30,6 +30,9 @@ RemoteCacheSettings resolve_remote_cache(const std::optional<std::string>& flag,
 /// names, never the token.
 std::vector<std::pair<std::string, std::string>> remote_cache_env(const RemoteCacheSettings& settings);
 
+/// The variable that holds the remote's bearer token: cache.token_env, or ANNEAL_REMOTE_TOKEN.
+std::string token_variable(const RemoteCacheSettings& settings);
+
 /// What an `anneal node` process was given by its build.
 RemoteCacheSettings remote_cache_from_env();
 

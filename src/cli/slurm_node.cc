@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/remote_cache.h"
 #include "graph/workspace.h"
 #include "nodes/node.h"
 #include "proc/slurm_client.h"
@@ -55,6 +56,23 @@ Result<void> record_scheduler_end(graph::Workspace& workspace, const cache::Dige
   return workspace.store().put_attempt(key, result.serialize());
 }
 
+/// Every `pass_env` list in a node's spec (its agent's, its gate's or stage's settings).
+void collect_pass_env(const nlohmann::json& j, std::vector<std::string>& into) {
+  if (j.is_object()) {
+    for (const auto& [name, value] : j.items())
+      if (name == "pass_env" && value.is_array()) {
+        for (const auto& v : value)
+          if (v.is_string())
+            into.push_back(v.get<std::string>());
+      } else {
+        collect_pass_env(value, into);
+      }
+  } else if (j.is_array()) {
+    for (const auto& v : j)
+      collect_pass_env(v, into);
+  }
+}
+
 }  // namespace
 
 Result<int> run_node_on_slurm(const std::string& key_hex, const std::vector<std::string>& srun_args) {
@@ -87,6 +105,12 @@ Result<int> run_node_on_slurm(const std::string& key_hex, const std::vector<std:
   srun.stderr_path = slurm_dir / "srun" / (key_hex + ".err");
   // The build's pid means nothing on another machine: the step ends when srun does.
   srun.env = {{"ANNEAL_BUILD_PID", ""}};
+  // Secrets travel only where a command of the node was given them locally too.
+  if (auto spec = workspace->load_spec(*key))
+    collect_pass_env(spec->json, srun.pass_env);
+  // The node stores its result in the remote cache as well, as it does locally.
+  if (RemoteCacheSettings remote = remote_cache_from_env(); !remote.url.empty())
+    srun.pass_env.push_back(token_variable(remote));
   std::optional<long> job_id;
   std::string record_error;
   srun.on_job = [&](long id) {

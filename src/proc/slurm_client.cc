@@ -133,7 +133,8 @@ Result<SrunResult> run_srun(const SrunOptions& options) {
   run.command = "exec " + shell_words(words);
   run.cwd = options.cwd;
   run.env = options.env;
-  run.inherit = Inherit::Everything;
+  run.inherit = Inherit::WithoutSecrets;
+  run.pass_env = options.pass_env;
   run.stderr_path = options.stderr_path;
   // srun cancels its job on SIGTERM and waits for the step to end (KillWait, then SIGKILL).
   run.stop_signal = 15;

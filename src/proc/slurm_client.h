@@ -22,6 +22,10 @@ struct SrunOptions {
   /// Where srun's stderr is kept while it runs (read for the job id); removed at the end.
   std::filesystem::path stderr_path;
   std::vector<std::pair<std::string, std::string>> env;  ///< on top of this process's
+  /// The secret variables (util/secrets.h) the step is given: those its node's commands may
+  /// get (`pass_env:`). The others stay on this machine: srun copies the environment it is
+  /// given to the compute node.
+  std::vector<std::string> pass_env;
   /// Called once, as soon as srun says which job it has (before the step starts, for a
   /// job that waits in the queue).
   std::function<void(long job_id)> on_job;

@@ -246,3 +246,46 @@ TEST_CASE("a node whose job the scheduler ended is crashed, with Slurm's reason,
   CHECK(history[1].value("attempts", 0) == 2);
   CHECK(repo.fsck_problems().empty());
 }
+
+TEST_CASE("srun takes to the compute node only the secrets the node's commands are given (pass_env)", "[system][slurm]") {
+  SlurmCluster::shared();
+  TempRepo repo;
+  repo.write("score.txt", "150\n");
+  // The stage finds the `anneal node` processes above it (the job step's, on the compute
+  // node) and keeps their environment; it runs unsandboxed so that it can read /proc.
+  repo.write("dump.sh", with_scratch(R"(p=$$
+while [ "$p" -gt 1 ]; do
+  tr '\0' ' ' </proc/$p/cmdline >>SCRATCH/ancestors; echo >>SCRATCH/ancestors
+  if tr '\0' ' ' </proc/$p/cmdline | grep -q 'anneal node [0-9a-f]'; then tr '\0' '\n' </proc/$p/environ >>SCRATCH/step-env; fi
+  p=$(awk '/^PPid:/ {print $2}' /proc/$p/status)
+done
+cat score.txt
+)",
+                                     repo));
+  repo.write("Annealfile", R"(annealfile: 1
+executor: slurm
+targets:
+  t:
+    artifact: [score.txt]
+    agent: {kind: command, run: "echo 93 > score.txt"}
+    stages:
+      - {name: score, run: "sh dump.sh", sandbox: off, pass_env: [ANNEAL_TEST_PASSED_TOKEN]}
+    objective: {metric: score, direction: minimize}
+    budget: {experiments: 1}
+)");
+  repo.commit("project");
+  ::setenv("ANNEAL_TEST_PASSED_TOKEN", "passed-value-0123456789", 1);
+  ::setenv("ANNEAL_TEST_WITHHELD_TOKEN", "withheld-value-0123456789", 1);
+  Outcome built = repo.anneal("build");
+  ::unsetenv("ANNEAL_TEST_PASSED_TOKEN");
+  ::unsetenv("ANNEAL_TEST_WITHHELD_TOKEN");
+  INFO(built.out << built.err);
+  REQUIRE(built.status == 0);
+  std::string env = lines_of(repo.scratch() / "step-env");
+  INFO(lines_of(repo.scratch() / "ancestors"));
+  INFO(env);
+  REQUIRE(contains(env, "SLURM_JOB_NAME=anneal:t#"));  // it did run in a job step
+  CHECK(contains(env, "ANNEAL_TEST_PASSED_TOKEN=passed-value-0123456789\n"));
+  CHECK_FALSE(contains(env, "withheld-value"));
+  CHECK(repo.fsck_problems().empty());
+}
