@@ -219,10 +219,15 @@ TEST_CASE("a node whose job the scheduler ended is crashed, with Slurm's reason,
   TempRepo repo;
   // The stage waits for the test the first time; the test cancels its job step (as a
   // preemption or an administrator would); the next time it goes through.
-  write_waiting_project(repo, "[ -e SCRATCH/cancelled ] || sleep 60");
+  write_waiting_project(repo, "touch SCRATCH/waiting; [ -e SCRATCH/cancelled ] || sleep 60");
   start_build(repo, "");
   long job = cluster.wait_for_running("anneal:t#1:score.0", 30);
   REQUIRE(job > 0);
+  // A running job is not yet a running command: cancelled before the stage looks, the stage
+  // would see the file and go through.
+  REQUIRE(repo.run(fmt::format("for i in $(seq 600); do [ -e {}/waiting ] && exit 0; sleep 0.05; done; exit 1",
+                               repo.scratch().string()))
+              .status == 0);
   REQUIRE(repo.run(fmt::format("touch {}/cancelled && scancel {}.0", repo.scratch().string(), job)).status == 0);
   wait_build(repo);
   std::string out = lines_of(repo.scratch() / "build.out");
