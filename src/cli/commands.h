@@ -65,7 +65,10 @@ Result<int> run_report(const ReportArgs& args);
 
 /// `anneal apply TARGET [--keep-history]`.
 Result<int> run_apply(const std::string& target, bool keep_history);
-Result<int> run_stop(const std::string& target);
+/// Asks the running build of `target` to stop after its current experiment; `now`: stops it
+/// now, as Ctrl-C does (its nodes are stopped, its Slurm jobs cancelled, and the unfinished
+/// experiment runs again next time).
+Result<int> run_stop(const std::string& target, bool now = false);
 
 struct CleanArgs {
   std::vector<std::string> targets;  ///< also forget these targets' experiments

@@ -169,6 +169,8 @@ int run_main(int argc, char** argv) {
   auto* stop_cmd = app.add_subcommand("stop", "ask a running build of a target to stop after its current experiment");
   auto* stop_target = stop_cmd->add_option("target", target, "target");
   stop_cmd->add_option("--target", target, "the target, as the seed wrote it")->type_name("NAME")->excludes(stop_target);
+  bool stop_now = false;
+  stop_cmd->add_flag("--now", stop_now, "stop it now, as Ctrl-C does (running nodes stopped, Slurm jobs cancelled)");
 
   CleanArgs clean;
   auto* clean_cmd = app.add_subcommand("clean", "remove worktrees and build files (targets named: also their experiments)");
@@ -306,7 +308,7 @@ int run_main(int argc, char** argv) {
   else if (apply_cmd->parsed())
     result = run_apply(target, keep_history);
   else if (stop_cmd->parsed())
-    result = run_stop(target);
+    result = run_stop(target, stop_now);
   else if (clean_cmd->parsed())
     result = run_clean(clean);
   else if (stats_cmd->parsed())

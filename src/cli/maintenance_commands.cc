@@ -1,4 +1,9 @@
 // `anneal init`, `apply`, `stop` and `clean`.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -120,7 +125,7 @@ Result<int> run_apply(const std::string& name, bool keep_history) {
   return 0;
 }
 
-Result<int> run_stop(const std::string& name) {
+Result<int> run_stop(const std::string& name, bool now) {
   auto project = open_project();
   if (!project)
     return std::unexpected(project.error());
@@ -129,6 +134,17 @@ Result<int> run_stop(const std::string& name) {
   auto holder = proc::LockFile::holder(project->workspace.lock_path(name));
   if (!holder) {
     fmt::print("{}: no build is running\n", name);
+    return 0;
+  }
+  if (now) {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    if (holder->host != host)
+      return fail(fmt::format("{}: the build ({}) runs on another machine; stop it there", name, holder->describe()));
+    if (holder->pid <= 0 || ::kill(holder->pid, SIGINT) != 0)
+      return fail(fmt::format("{}: cannot interrupt the build ({}): {}", name, holder->describe(), std::strerror(errno)));
+    fmt::print("{}: interrupted the build ({}); the next build runs its unfinished experiment again\n", name,
+               holder->describe());
     return 0;
   }
   if (auto written = write_file_atomic(project->workspace.stop_path(name), "stop\n"); !written)

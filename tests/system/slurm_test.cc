@@ -177,6 +177,33 @@ TEST_CASE("an interrupted build cancels its jobs: nothing is left in the queue",
   CHECK(repo.fsck_problems().empty());
 }
 
+TEST_CASE("anneal stop --now stops the build now and cancels its jobs; the experiment runs again next time",
+          "[system][slurm]") {
+  SlurmCluster& cluster = SlurmCluster::shared();
+  TempRepo repo;
+  write_waiting_project(repo, "[ -e SCRATCH/again ] || sleep 60");
+  start_build(repo, "");
+  long job = cluster.wait_for_running("anneal:t#1:score.0", 30);
+  REQUIRE(job > 0);
+  Outcome stop = repo.anneal("stop --now t");
+  INFO(stop.out << stop.err);
+  CHECK(stop.status == 0);
+  CHECK(contains(stop.out, "t: interrupted the build (pid "));
+  wait_build(repo);
+  CHECK(cluster.wait_for_empty_queue(20));
+  INFO(cluster.queue());
+  CHECK(cluster.anneal_jobs().empty());
+  CHECK(repo.history("t").size() == 1);  // the baseline: experiment 1 did not finish
+
+  REQUIRE(repo.run("touch " + (repo.scratch() / "again").string()).status == 0);
+  Outcome again = repo.anneal("build");
+  INFO(again.out << again.err);
+  CHECK(again.status == 0);
+  CHECK(repo.history("t").size() == 2);
+  CHECK(repo.anneal("stop --now t").out == "t: no build is running\n");
+  CHECK(repo.fsck_problems().empty());
+}
+
 TEST_CASE("the jobs of a build killed with -9 are cancelled by the next build before it starts", "[system][slurm]") {
   SlurmCluster& cluster = SlurmCluster::shared();
   TempRepo repo;
