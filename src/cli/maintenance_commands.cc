@@ -14,6 +14,7 @@
 #include "git/worktree.h"
 #include "graph/experiment_plan.h"
 #include "graph/ledger.h"
+#include "proc/host_name.h"
 #include "proc/lock_file.h"
 #include "util/file.h"
 
@@ -137,9 +138,7 @@ Result<int> run_stop(const std::string& name, bool now) {
     return 0;
   }
   if (now) {
-    char host[256] = {};
-    ::gethostname(host, sizeof host - 1);
-    if (holder->host != host)
+    if (holder->host != proc::host_name())
       return fail(fmt::format("{}: the build ({}) runs on another machine; stop it there", name, holder->describe()));
     if (holder->pid <= 0 || ::kill(holder->pid, SIGINT) != 0)
       return fail(fmt::format("{}: cannot interrupt the build ({}): {}", name, holder->describe(), std::strerror(errno)));

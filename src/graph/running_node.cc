@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "proc/host_name.h"
 #include "util/file.h"
 #include "util/json_text.h"
 
@@ -34,7 +35,8 @@ RunningMark::RunningMark(const Workspace& workspace, const cache::Digest& key) :
     return;
   }
   nlohmann::json mark = {
-      {"v", k_running_version}, {"pid", ::getpid()}, {"started", unix_ms(std::chrono::system_clock::now())}};
+      {"v", k_running_version}, {"pid", ::getpid()}, {"host", proc::host_name()},
+      {"started", unix_ms(std::chrono::system_clock::now())}};
   if (!write_file_atomic(m_path, dump_json(mark) + "\n", Durability::Unsynced))
     m_path.clear();
 }
@@ -69,7 +71,8 @@ std::optional<RunningNode> running_node(const Workspace& workspace, const cache:
     return std::nullopt;
   RunningNode node;
   node.pid = mark.at("pid").get<int>();
-  if (node.pid <= 0 || (::kill(node.pid, 0) != 0 && errno != EPERM))
+  bool here = !mark.value("host", nlohmann::json()).is_string() || mark.at("host").get<std::string>() == proc::host_name();
+  if (node.pid <= 0 || (here && ::kill(node.pid, 0) != 0 && errno != EPERM))
     return std::nullopt;
   node.started = std::chrono::system_clock::time_point(std::chrono::milliseconds(mark.at("started").get<int64_t>()));
   if (mark.value("step", nlohmann::json()).is_number_integer() && mark.value("steps", nlohmann::json()).is_number_integer()) {

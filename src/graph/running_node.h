@@ -13,11 +13,13 @@ namespace anneal::graph {
 
 // .anneal/running/<key>: written by `anneal node KEY` when it starts, removed when it ends
 // (however its node ended: the node runs in a child, see proc/supervised.h). One JSON object,
-//   {"v": 1, "pid": the `anneal node` process, "started": Unix time in milliseconds,
-//    "step": N, "steps": M}
+//   {"v": 1, "pid": the `anneal node` process, "host": its machine, "started": Unix time in
+//    milliseconds, "step": N, "steps": M}
 // "step" and "steps" (which of a stage's M repeats runs) only once the node's second step
 // starts being counted, rewritten as each begins.
-// A file whose process is gone (`kill -9` of the whole build) is not a running node.
+// A file whose process is gone (`kill -9` of the whole build) is not a running node; one
+// written on another machine (a Slurm compute node) is, as long as it is there: its pid means
+// nothing here.
 // .anneal/running/<key>.out: only when the build asks for it (ANNEAL_LIVE_OUTPUT=1, `-v`):
 // what the node's commands print, appended as whole lines, redacted (nodes/live_output.h);
 // removed when the node starts, and by the build once it has shown it.

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <utility>
 
+#include "proc/host_name.h"
 #include "proc/unique_fd.h"
 #include "util/clock_text.h"
 
@@ -25,13 +26,6 @@ int flock_retrying(int fd, int operation) {
     rc = ::flock(fd, operation);
   } while (rc != 0 && errno == EINTR);
   return rc;
-}
-
-std::string host_name() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0)
-    return "unknown";
-  return buf;
 }
 
 std::string read_text(int fd) {

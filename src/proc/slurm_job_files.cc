@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "proc/host_name.h"
 #include "proc/slurm_client.h"
 #include "util/file.h"
 
@@ -18,13 +19,6 @@ namespace anneal::proc {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string this_host() {
-  char buffer[256] = {};
-  if (::gethostname(buffer, sizeof buffer - 1) != 0)
-    return "";
-  return buffer;
-}
 
 /// Whether process `pid` runs (a zombie, killed but not yet reaped, does not).
 bool alive(long pid) {
@@ -60,7 +54,7 @@ Result<void> record_slurm_job(const fs::path& dir, long job_id, int build_pid, c
   if (auto made = make_dirs(dir); !made)
     return made;
   std::string text =
-      fmt::format("v 1\npid {}\nbuild {}\nhost {}\nnode {}\n", ::getpid(), build_pid, this_host(), key);
+      fmt::format("v 1\npid {}\nbuild {}\nhost {}\nnode {}\n", ::getpid(), build_pid, host_name(), key);
   return write_file_atomic(dir / std::to_string(job_id), text, Durability::Unsynced);
 }
 
@@ -72,7 +66,7 @@ void forget_slurm_job(const fs::path& dir, long job_id) {
 std::vector<long> orphaned_slurm_jobs(const fs::path& dir) {
   std::vector<long> orphans;
   std::error_code ec;
-  std::string host = this_host();
+  std::string host = host_name();
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     long id = number(entry.path().filename().string());
     auto text = read_file_if_exists(entry.path());
