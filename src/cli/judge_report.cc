@@ -87,6 +87,12 @@ void print_judge_record(const nlohmann::json& record) {
     fmt::print("  fails on {}: {}\n", f.value("sample", ""), fmt::join(labels, ", "));
   }
   const nlohmann::json test = judged.value("test", nlohmann::json());
+  if (test.is_object() && test.value("sequential", nlohmann::json()).is_object()) {
+    const nlohmann::json& seq = test.at("sequential");
+    fmt::print("sequential: {} of {} samples judged, stopped: {} (e-value {:.4g}, p {:.3g}, level {:.3g})\n",
+               seq.value("judged", 0), seq.value("of", 0), seq.value("stop", "?"), test.value("e_value", 1.0),
+               test.value("p", 1.0), test.value("level", 0.0));
+  }
   if (test.is_object())
     fmt::print("test: {}\n", test.dump());
   const nlohmann::json held = record.value("held_out", nlohmann::json());

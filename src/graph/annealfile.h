@@ -174,6 +174,10 @@ struct JudgeTest {
   std::string zero_method = "wilcox";
   bool correction = false;
   double min_effect = 0.8;  ///< Cohen's d_z needed below six pairs
+  /// Judge the samples in batches and stop as soon as an anytime-valid test decides
+  /// (stats/sequential_testing.h, graph/sequential_judging.h).
+  bool sequential = false;
+  int batch = 6;  ///< samples judged per batch when sequential
 };
 
 /// `judge:`: stochastic evaluation by an LLM against YES/NO criteria.

@@ -407,6 +407,8 @@ Judge read_judge(Reader& in, const YamlPath& path, const std::string& target) {
   judge.test.zero_method = in.text(test / "zero_method", judge.test.zero_method);
   judge.test.correction = in.boolean(test / "correction", judge.test.correction);
   judge.test.min_effect = in.number(test / "min_effect", judge.test.min_effect);
+  judge.test.sequential = in.boolean(test / "sequential", judge.test.sequential);
+  judge.test.batch = in.integer(test / "batch", judge.test.batch);
   return judge;
 }
 

@@ -85,7 +85,7 @@ nlohmann::json judge_decide_fields(const Target& target) {
                         {"question", judge.criteria[i].question},
                         {"keep_if", condition_spec(judge.criteria[i].keep_if)}});
   auto objective = judge.criterion_of(target.objective.metric);
-  return {{"criteria", criteria},
+  nlohmann::json fields = {{"criteria", criteria},
           {"keep_if", condition_spec(judge.keep_if)},
           {"objective", objective ? nlohmann::json(*objective) : nlohmann::json(nullptr)},
           {"test", {{"alpha", judge.test.alpha},
@@ -93,6 +93,12 @@ nlohmann::json judge_decide_fields(const Target& target) {
                     {"zero_method", judge.test.zero_method},
                     {"correction", judge.test.correction},
                     {"min_effect", judge.test.min_effect}}}};
+  // Only when on, so that the keys of the decide nodes of fixed-n targets stay as they were.
+  if (judge.test.sequential) {
+    fields["test"]["sequential"] = true;
+    fields["test"]["batch"] = judge.test.batch;
+  }
+  return fields;
 }
 
 }  // namespace anneal::graph

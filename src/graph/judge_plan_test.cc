@@ -1,4 +1,5 @@
 #include "graph/judge_plan.h"
+#include "graph/sequential_judging.h"
 
 #include <catch2/catch.hpp>
 
@@ -61,4 +62,30 @@ TEST_CASE("too few samples for the window's first level is said before anything 
   CHECK(judge_power_warning(target, 10).empty());
   CHECK(judge_power_warning(target, 5).empty());  // Cohen's d_z decides below six pairs
   CHECK(judge_power_warning(judged_target("      test: {window: 5}"), 9).empty());
+}
+
+TEST_CASE("judge.test.sequential reaches the decide node only when on, and fixes the order of the samples",
+          "[graph]") {
+  Target fixed = judged_target();
+  CHECK_FALSE(judge_decide_fields(fixed).at("test").contains("sequential"));
+  Target seq = judged_target("      test: {sequential: true, batch: 4}\n");
+  CHECK(seq.judge->test.sequential);
+  CHECK(judge_decide_fields(seq).at("test").at("sequential") == true);
+  CHECK(judge_decide_fields(seq).at("test").at("batch") == 4);
+
+  std::vector<JudgeSample> samples;
+  for (int i = 0; i < 20; ++i)
+    samples.push_back({"samples/" + std::to_string(i) + ".txt", "text"});
+  std::vector<JudgeSample> order = judging_order(samples);
+  REQUIRE(order.size() == samples.size());
+  std::vector<JudgeSample> reversed(samples.rbegin(), samples.rend());
+  std::vector<JudgeSample> again = judging_order(reversed);
+  bool same = true, sorted_by_name = true;
+  for (size_t i = 0; i < order.size(); ++i) {
+    same = same && again[i].name == order[i].name;
+    sorted_by_name = sorted_by_name && order[i].name == samples[i].name;
+  }
+  // The same order whatever order the samples come in, and not the order of their names.
+  CHECK(same);
+  CHECK_FALSE(sorted_by_name);
 }

@@ -17,7 +17,7 @@
 
 namespace anneal::graph {
 
-// Ledger format, version 2: .anneal/targets/<name>/experiments.jsonl
+// Ledger format, version 3: .anneal/targets/<name>/experiments.jsonl
 //
 //   ledger := record*
 //   record := JSON object on one line, terminated by "\n"
@@ -28,7 +28,7 @@ namespace anneal::graph {
 // rewritten, except that a torn last line (no newline, or not valid JSON — a write cut
 // short by a crash) is cut off when the ledger is next opened. Record fields:
 //
-//   "v": 2 (1 in format-1 lines), "id": N (0 = the baseline), "key": HEX (the experiment's decide node),
+//   "v": 3 (1 and 2 in lines of those formats), "id": N (0 = the baseline), "key": HEX (the experiment's decide node),
 //   "config": HEX (the target's config digest), "baseline": SHA, "outcome": OUTCOME,
 //   "score": X|null, "scores": {STAGE: X}, "commit": SHA|null, "parent": SHA,
 //   "hypothesis": TEXT, "violations": [{"path","reason"}], "detail": TEXT,
@@ -40,7 +40,16 @@ namespace anneal::graph {
 //   (why an experiment that was not kept failed, graph/failure_category.h: "by" says who
 //   classified it — the built-in rules or the taxonomy agent AGENT, which also gives the
 //   rules' "rule" and its "reason"; absent for the baseline, kept experiments and records
-//   written before, which readers classify by the rules)
+//   written before, which readers classify by the rules),
+//   "judge": {...} (with a judge: nodes/judge_decision.h, JudgeScores::to_json, and its
+//   "test": the paired test's record {"name": "wilcoxon"|"cohen-d"|"betting"|"none", "n",
+//   "p", "level", ...})
+//
+// Version 3 adds, with judge.test.sequential (graph/sequential_judging.h), the betting test's
+// record: "judge"."test" = {"name": "betting", "n": pairs up to the stop, "e_value", "e_worse",
+// "p", "level", "sequential": {"judged": samples judged, "of": samples there are,
+// "stop": "better"|"worse"|"unreachable"|"exhausted"|"continue", "batch": B}}. Lines without
+// it were judged on every sample.
 //
 // Version 2 adds, in front of every line, "seq" and "chain" (graph/ledger_chain.h): the ledger
 // is written only by anneal, and a line that does not follow the chain — forged, edited,
@@ -62,7 +71,7 @@ namespace anneal::graph {
 // experiments are replayed from the baseline (cached nodes are reused) and appended anew.
 // Readers take the current generation: the believed records after the last id-0 record.
 
-inline constexpr int k_ledger_version = 2;
+inline constexpr int k_ledger_version = 3;
 
 class Ledger {
  public:

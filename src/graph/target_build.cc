@@ -13,6 +13,7 @@
 #include "graph/draft_ranking.h"
 #include "graph/experiment_record.h"
 #include "graph/experiment_plan.h"
+#include "graph/experiment_refs.h"
 #include "graph/failed_node.h"
 #include "graph/held_out_check.h"
 #include "graph/judge_plan.h"
@@ -21,6 +22,7 @@
 #include "graph/node_batch.h"
 #include "graph/retry_plan.h"
 #include "graph/search_memory.h"
+#include "graph/sequential_judging.h"
 #include "graph/strategy_step.h"
 #include "graph/target_knowledge.h"
 #include "graph/target_state.h"
@@ -72,6 +74,8 @@ class TargetBuild {
   /// Runs, through ninja, those of `nodes` whose results are not cached.
   Result<void> run_nodes_of(const std::vector<PlannedNode>& nodes);
   Result<nodes::NodeResult> decide(const ExperimentPlan& plan);
+  /// judge.test.sequential: the judge nodes batch by batch (graph/sequential_judging.h).
+  Result<void> judge_batches(ExperimentPlan& plan);
   /// search.surrogate: runs every draft's mutation, ranks the drafts by expected improvement
   /// and evaluates them in that order until one survives; the decide node then weighs only
   /// the drafts evaluated.
@@ -79,7 +83,6 @@ class TargetBuild {
   /// The surrogate's features of the baseline (recorded, so the model learns from it).
   Result<void> baseline_features();
   Result<nlohmann::json> record(const ExperimentPlan& plan, const nodes::NodeResult& decided);
-  Result<void> update_refs(const ExperimentPlan& plan);
   /// Removes the target's worktrees and their ready stamps.
   Result<void> prune_worktrees();
   /// Judges the incumbent on the held-out samples when due (at the baseline and every
@@ -268,6 +271,15 @@ Result<void> TargetBuild::run_nodes_of(const std::vector<PlannedNode>& nodes) {
   return {};
 }
 
+Result<void> TargetBuild::judge_batches(ExperimentPlan& plan) {
+  auto incumbent = judge_in_batches(plan, m_target, m_position, *samples(), m_ws.store(),
+                                    [&](const std::vector<PlannedNode>& nodes) { return run_nodes_of(nodes); });
+  if (!incumbent)
+    return std::unexpected(incumbent.error());
+  m_position.incumbent_samples = std::move(*incumbent);
+  return {};
+}
+
 Result<void> TargetBuild::baseline_features() {
   auto features = candidate_features(*m_repo, m_target, m_state.baseline, m_state.baseline);
   if (!features)
@@ -355,28 +367,6 @@ Result<void> TargetBuild::prune_worktrees() {
     if (it->path().extension() == ".ready")
       fs::remove(it->path(), ec);
   return {};
-}
-
-Result<void> TargetBuild::update_refs(const ExperimentPlan& plan) {
-  git::Repository& repo = *m_repo;
-  std::string log = fmt::format("anneal: {} experiment {}", m_target.name, plan.id);
-  if (plan.id == 0) {
-    if (auto r = repo.set_ref(ref("baseline"), m_state.baseline, log); !r)
-      return r;
-  }
-  // Every candidate, kept or not, keeps a ref so it stays in the repository.
-  for (size_t draft = 0; draft < plan.mutations.size(); ++draft) {
-    auto mutation = nodes::cached_result(m_ws.store(), plan.mutations[draft]);
-    if (!mutation || !mutation->ok())
-      continue;
-    if (auto made = nodes::ensure_commit(m_context, *mutation); !made)
-      return made;
-    if (auto r = repo.set_ref(ref(fmt::format("{}.{}", plan.id, draft)), mutation->commit, log); !r)
-      return r;
-  }
-  if (auto r = repo.set_ref(ref("current"), m_position.incumbent, log); !r)
-    return r;
-  return repo.set_ref(fmt::format("refs/heads/anneal/{}", m_target.name), m_position.best, log);
 }
 
 Result<TargetBuildResult> TargetBuild::dry_run(const TargetState& state) {
@@ -592,7 +582,10 @@ Result<TargetBuildResult> TargetBuild::run() {
     m_features.clear();
     m_ranking = nullptr;
     bool ranked = m_target.search.surrogate && id > 0 && plan->mutations.size() > 1;
-    if (auto ran = ranked ? run_ranked(*plan) : run_nodes_of(plan->nodes); !ran)
+    if (auto ran = ranked                                      ? run_ranked(*plan)
+                   : judges_in_batches(m_target, *plan, samples()) ? judge_batches(*plan)
+                                                               : run_nodes_of(plan->nodes);
+        !ran)
       return fail(fmt::format("{}: experiment #{}: {}", m_target.name, id, ran.error().message));
     if (m_target.search.surrogate && id == 0)
       if (auto f = baseline_features(); !f)
@@ -612,7 +605,7 @@ Result<TargetBuildResult> TargetBuild::run() {
     auto record = this->record(*plan, *decided);
     if (!record)
       return std::unexpected(record.error());
-    if (auto refs = update_refs(*plan); !refs)
+    if (auto refs = update_experiment_refs(*m_repo, m_context, m_target, *plan, m_position, m_state.baseline); !refs)
       return std::unexpected(refs.error());
     auto pause = check_held_out(id, *record);
     if (!pause)

@@ -57,7 +57,8 @@ Result<JudgeScores> judge_scores(const std::vector<NodeResult>& results, const n
     for (size_t i = 0; i < criteria; ++i)
       s.criterion_rates[i] += passed[i];
     sample_scores.push_back(mean(passed));
-    s.samples[j.value("sample", "")] = std::move(passed);
+    s.order.push_back(j.value("sample", ""));
+    s.samples[s.order.back()] = std::move(passed);
     s.votes += j.value("votes", 0);
     s.votes_saved += j.value("votes_saved", 0);
     s.calls += j.value("calls", 0);
@@ -133,22 +134,118 @@ double judged_metric(const JudgeScores& scores, const nlohmann::json& settings) 
   return criterion ? scores.criterion_rates[*criterion] : scores.score;
 }
 
+namespace {
+
+struct Paired {
+  std::vector<double> differences;  ///< oriented so that positive is better
+  std::vector<std::string> unpaired;
+};
+
+/// The candidate's differences from the incumbent, in the order it was judged.
+Paired paired_differences(const JudgeScores& candidate, const nlohmann::json& incumbent,
+                          const nlohmann::json& settings, Direction direction) {
+  double sign = direction == Direction::Maximize ? 1 : -1;
+  Paired out;
+  for (const auto& sample : candidate.order) {
+    const std::vector<double>& passed = candidate.samples.at(sample);
+    if (!incumbent.is_object() || !incumbent.contains(sample)) {
+      out.unpaired.push_back(sample);
+      continue;
+    }
+    std::vector<double> theirs = incumbent.at(sample).get<std::vector<double>>();
+    out.differences.push_back(sign * (sample_metric(passed, settings) - sample_metric(theirs, settings)));
+  }
+  return out;
+}
+
+Result<stats::AcceptanceWindow> window_of(const nlohmann::json& acceptance) {
+  return stats::AcceptanceWindow::from_json(acceptance.is_object() && !acceptance.empty()
+                                                ? acceptance
+                                                : nlohmann::json{{"tested", 0}, {"accepted", 0}});
+}
+
+stats::AcceptanceRule rule_of(const nlohmann::json& test) {
+  return {test.value("alpha", 0.05), test.value("window", 50)};
+}
+
+Result<stats::SequentialVerdict> run_sequential(const Paired& paired, size_t judged, const nlohmann::json& settings,
+                                                double min_improvement, const nlohmann::json& acceptance) {
+  const nlohmann::json& test = settings.at("test");
+  stats::AcceptanceRule rule = rule_of(test);
+  if (auto valid = rule.validate(); !valid)
+    return std::unexpected(valid.error());
+  auto window = window_of(acceptance);
+  if (!window)
+    return std::unexpected(window.error());
+  size_t samples = std::max<size_t>(test.value("samples", judged), judged);
+  stats::SequentialOptions options;
+  options.level = stats::next_level(rule, *window);
+  options.futility = k_sequential_futility;
+  options.total = samples - std::min(samples, paired.unpaired.size());
+  options.min_mean = min_improvement;
+  return stats::betting_test(paired.differences, options);
+}
+
+}  // namespace
+
+namespace {
+
+/// compare_judged's sequential test: `out` has the pairs' count and mean already.
+Result<JudgeComparison> compare_sequentially(JudgeComparison& out, const Paired& paired, size_t judged,
+                                             const nlohmann::json& settings, double min_improvement) {
+  auto v = run_sequential(paired, judged, settings, min_improvement, out.acceptance);
+  if (!v)
+    return std::unexpected(v.error());
+  const nlohmann::json& test = settings.at("test");
+  auto window = window_of(out.acceptance);
+  if (!window)
+    return std::unexpected(window.error());
+  // Only a "better" stop may accept; anything else is refused, yet counts as a test.
+  stats::AcceptanceRule rule = rule_of(test);
+  auto verdict =
+      stats::decide_acceptance(rule, *window, v->stop == stats::SequentialStop::Better ? v->pvalue : 1.0);
+  if (!verdict)
+    return std::unexpected(verdict.error());
+  out.accept = verdict->accept;
+  out.acceptance = verdict->next.to_json();
+  int place = (window->tested >= rule.window ? 0 : window->tested) + 1;
+  size_t samples = std::max<size_t>(test.value("samples", judged), judged);
+  out.test["name"] = "betting";
+  out.test["n"] = v->n;
+  out.test["e_value"] = v->e_value;
+  out.test["e_worse"] = v->e_worse;
+  out.test["p"] = v->pvalue;
+  out.test["level"] = verdict->level;
+  out.test["sequential"] = {{"judged", judged},
+                            {"of", samples},
+                            {"stop", std::string(stats::stop_name(v->stop))},
+                            {"batch", test.value("batch", 0)}};
+  out.reason = fmt::format("sequential betting test, {} of {} samples judged: {}: {} (level {:.4g}, online Holm, {} "
+                           "of {} in the window)",
+                           judged, samples, stats::stop_name(v->stop), v->reason, verdict->level, place, rule.window);
+  return out;
+}
+
+}  // namespace
+
+bool sequential_test(const nlohmann::json& settings, size_t samples) {
+  return settings.is_object() && settings.contains("test") && settings.at("test").value("sequential", false) &&
+         samples >= k_min_wilcoxon_pairs;
+}
+
+Result<stats::SequentialVerdict> sequential_verdict(const JudgeScores& candidate, const nlohmann::json& incumbent,
+                                                    const nlohmann::json& settings, Direction direction,
+                                                    double min_improvement, const nlohmann::json& acceptance) {
+  return run_sequential(paired_differences(candidate, incumbent, settings, direction), candidate.order.size(),
+                        settings, min_improvement, acceptance);
+}
+
 Result<JudgeComparison> compare_judged(const JudgeScores& candidate, const nlohmann::json& incumbent,
                                        const nlohmann::json& settings, Direction direction, double min_improvement,
                                        const nlohmann::json& acceptance) {
   const nlohmann::json& test = settings.at("test");
-  // Differences oriented so that positive is better.
   double sign = direction == Direction::Maximize ? 1 : -1;
-  std::vector<double> differences;
-  std::vector<std::string> unpaired;
-  for (const auto& [sample, passed] : candidate.samples) {
-    if (!incumbent.is_object() || !incumbent.contains(sample)) {
-      unpaired.push_back(sample);
-      continue;
-    }
-    std::vector<double> theirs = incumbent.at(sample).get<std::vector<double>>();
-    differences.push_back(sign * (sample_metric(passed, settings) - sample_metric(theirs, settings)));
-  }
+  auto [differences, unpaired] = paired_differences(candidate, incumbent, settings, direction);
   JudgeComparison out;
   out.acceptance = acceptance.is_object() ? acceptance : nlohmann::json::object();
   double mean_gain = mean(differences);
@@ -161,6 +258,9 @@ Result<JudgeComparison> compare_judged(const JudgeScores& candidate, const nlohm
     return out;
   }
   bool enough_gain = mean_gain > min_improvement;
+  size_t samples = std::max<size_t>(test.value("samples", candidate.order.size()), candidate.order.size());
+  if (sequential_test(settings, samples))
+    return compare_sequentially(out, {differences, unpaired}, candidate.order.size(), settings, min_improvement);
   if (differences.size() < k_min_wilcoxon_pairs) {
     auto d = stats::cohen_d_z(differences);
     if (!d)
@@ -180,9 +280,8 @@ Result<JudgeComparison> compare_judged(const JudgeScores& candidate, const nlohm
                                  : "");
     return out;
   }
-  stats::AcceptanceRule rule{test.value("alpha", 0.05), test.value("window", 50)};
-  auto window = stats::AcceptanceWindow::from_json(out.acceptance.empty() ? nlohmann::json{{"tested", 0}, {"accepted", 0}}
-                                                                          : out.acceptance);
+  stats::AcceptanceRule rule = rule_of(test);
+  auto window = window_of(out.acceptance);
   if (!window)
     return std::unexpected(window.error());
   stats::WilcoxonOptions options;

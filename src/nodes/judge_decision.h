@@ -10,6 +10,7 @@
 #include "nodes/node_result.h"
 #include "nodes/search.h"
 #include "stats/bootstrap.h"
+#include "stats/sequential_testing.h"
 #include "util/error.h"
 
 namespace anneal::nodes {
@@ -19,12 +20,15 @@ namespace anneal::nodes {
 //   {"criteria": [{"label": "judge.NAME"|"judge.N", "question": Q, "keep_if": {op, value}|null}...],
 //    "keep_if": {op, value}|null,       on the judge's score
 //    "objective": K|null,               the criterion the objective names; null: the score
-//    "test": {"alpha", "window", "zero_method", "correction", "min_effect"}}
+//    "test": {"alpha", "window", "zero_method", "correction", "min_effect",
+//             "sequential": true, "batch": B, "samples": N}}     (the last three when sequential;
+//                                    N, the samples there are, is set by graph/sequential_judging.h)
 
 /// One candidate's judge results over its samples.
 struct JudgeScores {
   /// sample name → `passed` (0, 0.5, 1) per criterion, in the Annealfile's order
   std::map<std::string, std::vector<double>> samples;
+  std::vector<std::string> order;       ///< the sample names in the order they were judged
   std::vector<double> criterion_rates;  ///< mean of `passed` over the samples, per criterion
   double score = 0;                     ///< mean over samples of the fraction of criteria passed
   stats::Interval interval;             ///< 95% bootstrap interval of `score`
@@ -61,12 +65,30 @@ struct JudgeComparison {
 /// it is better in `direction`: the one-sided Wilcoxon signed-rank test from six pairs, held
 /// to the online Holm level of the window (`acceptance` before, stats/acceptance_rule.h);
 /// below six pairs Cohen's d_z against `test.min_effect`. Either way the mean difference must
-/// also exceed `min_improvement`.
+/// also exceed `min_improvement`. With `test.sequential` (and six samples or more) the
+/// betting test of sequential_verdict replaces the Wilcoxon test; its record has
+/// "sequential": {"judged", "of", "stop", "batch"}.
 Result<JudgeComparison> compare_judged(const JudgeScores& candidate, const nlohmann::json& incumbent,
                                        const nlohmann::json& settings, Direction direction, double min_improvement,
                                        const nlohmann::json& acceptance);
 
 /// Pairs below which the Wilcoxon test gives way to Cohen's d_z.
 inline constexpr size_t k_min_wilcoxon_pairs = 6;
+
+/// Whether the settings ask for the sequential test and there are enough samples for it
+/// (`samples`: how many there are; fewer than k_min_wilcoxon_pairs take Cohen's d_z).
+bool sequential_test(const nlohmann::json& settings, size_t samples);
+
+/// The futility level of the sequential test: a candidate is stopped as worse when the
+/// e-process betting against it reaches 1 / this.
+inline constexpr double k_sequential_futility = 0.05;
+
+/// The sequential test (stats/sequential_testing.h) of a candidate judged so far: its
+/// differences from `incumbent`, in the order judged, against the online Holm level of the
+/// window (`acceptance` before), out of `test.samples` (else the samples judged). What
+/// graph/sequential_judging.h asks after every batch and compare_judged decides with.
+Result<stats::SequentialVerdict> sequential_verdict(const JudgeScores& candidate, const nlohmann::json& incumbent,
+                                                    const nlohmann::json& settings, Direction direction,
+                                                    double min_improvement, const nlohmann::json& acceptance);
 
 }  // namespace anneal::nodes

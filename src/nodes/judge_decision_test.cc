@@ -153,3 +153,47 @@ TEST_CASE("a judged candidate is kept only when the paired test says it is bette
     CHECK(c->test.at("unpaired").size() == 3);
   }
 }
+
+TEST_CASE("the sequential test keeps, stops and refuses on the samples judged so far", "[nodes]") {
+  json seq = settings(nullptr, nullptr, {{"sequential", true}, {"batch", 6}, {"samples", 30}, {"window", 1}});
+  SECTION("every sample better: kept before all 30 are judged, and the window counts it") {
+    auto scores = judge_scores(samples(12, {1, 1}), seq);
+    REQUIRE(scores);
+    auto c = compare_judged(*scores, incumbent(30, {0, 0}), seq, Direction::Maximize, 0, json::object());
+    REQUIRE(c);
+    CHECK(c->accept);
+    CHECK(c->test.at("name") == "betting");
+    CHECK(c->test.at("sequential").at("judged") == 12);
+    CHECK(c->test.at("sequential").at("of") == 30);
+    CHECK(c->test.at("sequential").at("stop") == "better");
+    CHECK(c->acceptance == json{{"tested", 1}, {"accepted", 1}});
+    CHECK(c->reason.find("12 of 30 samples judged") != std::string::npos);
+  }
+  SECTION("every sample worse: stopped as worse and refused") {
+    auto scores = judge_scores(samples(12, {0, 0}), seq);
+    REQUIRE(scores);
+    auto c = compare_judged(*scores, incumbent(30, {1, 1}), seq, Direction::Maximize, 0, json::object());
+    REQUIRE(c);
+    CHECK_FALSE(c->accept);
+    CHECK(c->test.at("sequential").at("stop") == "worse");
+    CHECK(c->acceptance == json{{"tested", 1}, {"accepted", 0}});
+  }
+  SECTION("too few judged to decide yet: refused, not kept on a partial look") {
+    auto scores = judge_scores(samples(6, {1, 1}), seq);
+    REQUIRE(scores);
+    auto v = sequential_verdict(*scores, incumbent(30, {0, 0}), seq, Direction::Maximize, 0, json::object());
+    REQUIRE(v);
+    CHECK(v->stop == anneal::stats::SequentialStop::Continue);
+    auto c = compare_judged(*scores, incumbent(30, {0, 0}), seq, Direction::Maximize, 0, json::object());
+    REQUIRE(c);
+    CHECK_FALSE(c->accept);
+  }
+  SECTION("fewer than six samples: Cohen's d_z as before") {
+    json few = settings(nullptr, nullptr, {{"sequential", true}, {"samples", 4}});
+    auto scores = judge_scores(samples(4, {1, 1}), few);
+    REQUIRE(scores);
+    auto c = compare_judged(*scores, incumbent(4, {0, 0}), few, Direction::Maximize, 0, json::object());
+    REQUIRE(c);
+    CHECK(c->test.at("name") == "cohen-d");
+  }
+}

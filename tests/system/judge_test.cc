@@ -12,6 +12,7 @@
 #include <thread>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "harness.h"
@@ -243,5 +244,105 @@ targets:
   CHECK(check.at("divergence").get<double>() > 0.25);
   CHECK(check.at("samples_score").get<double>() > check.at("score").get<double>());
   CHECK_THAT(repo.anneal("status").out, Catch::Contains("PAUSED"));
+  CHECK(repo.fsck_problems().empty());
+}
+
+namespace {
+
+/// A target judged sequentially on 30 inline samples, one criterion, one vote: the generator
+/// answers with bullet points when style.txt asks for them. `agent` edits style.txt.
+void sequential_target(const TempRepo& repo, int port, const std::string& style, const std::string& agent,
+                       int experiments) {
+  std::string samples;
+  for (int i = 1; i <= 30; ++i)
+    samples += "        - \"Question " + std::to_string(i) + " about my invoices\"\n";
+  repo.write("Annealfile", R"(annealfile: 1
+agents:
+  critic: {kind: api, provider: openai, model: fake-judge, base_url: "http://127.0.0.1:)" +
+                               std::to_string(port) + R"(/v1"}
+targets:
+  answers:
+    artifact: [style.txt]
+    agent: {kind: command, run: ")" + agent + R"( && echo edited > \"$ANNEAL_HYPOTHESIS_FILE\""}
+    judge:
+      agent: critic
+      samples:
+)" + samples + R"(      criteria: [{name: bullets, question: "Does the answer use at most three bullet points?"}]
+      votes: 1
+      generate: "if grep -q bullet style.txt; then printf -- '- one\n- two\n'; else echo 'A long answer without any list at all.'; fi"
+      test: {window: 1, sequential: true, batch: 6}
+    objective: {metric: judge, direction: maximize}
+    search: {strategy: greedy}
+    budget: {experiments: )" + std::to_string(experiments) + R"(}
+)");
+  repo.write("style.txt", style);
+  repo.commit("a sequentially judged target");
+}
+
+}  // namespace
+
+TEST_CASE("a sequential judge stops judging a worse candidate after the batch that shows it", "[system][judge]") {
+  TempRepo repo;
+  FakeLlm fake(repo.scratch());
+  sequential_target(repo, fake.port(), "Use bullet points.\n", "echo 'Write prose.' > style.txt", 1);
+  auto built = repo.anneal("build");
+  INFO(built.out << built.err);
+  REQUIRE(built.status == 0);
+  json history = repo.history("answers");
+  REQUIRE(history.size() == 2);
+  CHECK(history[1].at("outcome") == "discarded");
+  const json& test = history[1].at("judge").at("test");
+  CHECK(test.at("name") == "betting");
+  CHECK(test.at("sequential").at("stop") == "worse");
+  CHECK(test.at("sequential").at("of") == 30);
+  // The fake judge flips some answers, but nearly every sample scores worse: the e-process
+  // against it passes 1/0.05 within the first batches of 6, long before the 30th sample.
+  int judged = test.at("sequential").at("judged").get<int>();
+  CHECK(judged < 30);
+  CHECK(judged % 6 == 0);
+  // The baseline's 30 samples and the candidate's batches: nothing more was asked.
+  CHECK(judge_requests(fake).size() == static_cast<size_t>(30 + judged));
+  auto shown = repo.anneal("show " + history[1].at("key").get<std::string>());
+  CHECK_THAT(shown.out, Catch::Contains(fmt::format("sequential: {} of 30 samples judged, stopped: worse", judged)));
+  CHECK(repo.fsck_problems().empty());
+}
+
+TEST_CASE("a sequential judge keeps a clearly better candidate early and judges the incumbent later where needed",
+          "[system][judge]") {
+  TempRepo repo;
+  FakeLlm fake(repo.scratch());
+  sequential_target(repo, fake.port(), "Write prose.\n", "echo 'Use bullet points.' >> style.txt", 2);
+  auto first = repo.anneal("build --experiments 1");
+  INFO(first.out << first.err);
+  REQUIRE(first.status == 0);
+  json history = repo.history("answers");
+  REQUIRE(history.size() == 2);
+  CHECK(history[1].at("outcome") == "kept");
+  const json& test = history[1].at("judge").at("test");
+  CHECK(test.at("sequential").at("stop") == "better");
+  int judged = test.at("sequential").at("judged").get<int>();
+  CHECK(judged < 30);
+  CHECK(test.at("p").get<double>() <= test.at("level").get<double>());
+  CHECK(judge_requests(fake).size() == static_cast<size_t>(30 + judged));
+  CHECK_THAT(repo.anneal("show " + history[1].at("key").get<std::string>()).out,
+             Catch::Contains(fmt::format("sequential: {} of 30 samples judged, stopped: better", judged)));
+
+  // The next candidate answers as the incumbent does: every difference is 0, so it is judged
+  // until even +1 on every sample left could not reach 1/0.05 (six left: 24 judged), and the
+  // incumbent is judged on the samples it lacks among those. The judge's calls are keyed by
+  // what they judge, so those are the candidate's own questions: asked once.
+  auto second = repo.anneal("build");
+  INFO(second.out << second.err);
+  REQUIRE(second.status == 0);
+  history = repo.history("answers");
+  REQUIRE(history.size() == 3);
+  CHECK(history[2].at("outcome") == "discarded");
+  const json& next = history[2].at("judge").at("test").at("sequential");
+  CHECK(next.at("stop") == "unreachable");
+  CHECK(next.at("judged") == 24);
+  CHECK(judge_requests(fake).size() == 30 + 24);
+  std::string ledger = repo.read(".anneal/targets/answers/experiments.jsonl");
+  json last = json::parse(ledger.substr(ledger.rfind('\n', ledger.size() - 2) + 1));
+  CHECK(last.at("state").at("incumbent_samples").size() == 24);
   CHECK(repo.fsck_problems().empty());
 }
