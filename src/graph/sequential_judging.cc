@@ -114,23 +114,35 @@ Result<nlohmann::json> judge_in_batches(ExperimentPlan& plan, const Target& targ
       nodes.push_back(node);
   while (true) {
     std::vector<JudgeSample> missing;
+    std::vector<PlannedNode> judging;
     for (auto& d : drafts) {
       if (!d.going)
         continue;
       size_t end = std::min(d.keys.size(), d.judged + batch);
       for (; d.judged < end; ++d.judged) {
         const PlannedNode& node = plan.nodes.at(node_of.at(d.keys[d.judged]));
-        nodes.push_back(node);
+        judging.push_back(node);
         std::string name = node.spec.json.at("sample").value("name", "");
         if (!incumbent.contains(name) && asked.insert(name).second)
           missing.push_back({name, node.spec.json.at("sample").value("text", "")});
       }
     }
+    std::map<std::string, cache::Digest> incumbent_node;
     if (!missing.empty())
       for (auto& node : plan_judge_nodes(target, {{"commit", position.incumbent}}, {}, "samples", missing, where)) {
-        pending.emplace_back(node.spec.json.at("sample").value("name", ""), node.spec.key);
+        std::string name = node.spec.json.at("sample").value("name", "");
+        pending.emplace_back(name, node.spec.key);
+        incumbent_node.emplace(name, node.spec.key);
         nodes.push_back(std::move(node));
       }
+    // A candidate that answers as the incumbent does asks the judge the same questions: on
+    // the same sample it waits for the incumbent's node, and its calls are cache hits.
+    for (auto& node : judging) {
+      auto it = incumbent_node.find(node.spec.json.at("sample").value("name", ""));
+      if (it != incumbent_node.end())
+        node.inputs.push_back(it->second);
+      nodes.push_back(std::move(node));
+    }
     if (nodes.empty())
       break;
     if (auto ran = run(nodes); !ran)
