@@ -34,6 +34,19 @@ echo
 echo "== bench/search_strategies.sh ${strategies_args[*]}"
 "$here/search_strategies.sh" "${strategies_args[@]}"
 echo
+echo "== bench_sequential_judging (simulation: sequential judging against the fixed-n test)"
+sequential_bench=$(dirname "$ANNEAL")/bench_sequential_judging
+if [ -x "$sequential_bench" ]; then
+  "$sequential_bench" "$([ "${1:-}" = --quick ] && echo 40 || echo 200)" | tee "$bench_tmp/sequential.txt"
+  # The goal's case: judge calls per decision on the realistic mix at n = 30, sequential / fixed.
+  awk '$1 == "mix" && $3 == "30" { calls[$4] = $5 }
+       END { if (calls["fixed-n"] > 0) printf "sequential_judging\tmix n=30 calls\t%s\t%s\tcalls/decision\t%.2f\t<= 0.5\n",
+             calls["sequential"], calls["fixed-n"], calls["sequential"] / calls["fixed-n"] }' \
+    "$bench_tmp/sequential.txt" >>"$BENCH_SUMMARY"
+else
+  echo "(skipped: build it with ninja -C build bench_sequential_judging)"
+fi
+echo
 echo "== bench/slurm_executor.sh"
 if command -v srun >/dev/null && command -v slurmctld >/dev/null; then
   "$here/slurm_executor.sh" "$([ "${1:-}" = --quick ] && echo 10 || echo 20)"
