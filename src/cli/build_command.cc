@@ -18,6 +18,7 @@
 #include "graph/failed_node.h"
 #include "graph/containment.h"
 #include "graph/llm_budget.h"
+#include "graph/notifier.h"
 #include "graph/preflight.h"
 #include "graph/running_node.h"
 #include "graph/target_build.h"
@@ -112,6 +113,20 @@ Result<int> run_build(const BuildArgs& args) {
     if (!quiet || args.dry_run || text.find("warning:") != std::string::npos)
       status.print(text);
   };
+  // `notify:` rules hear of new bests, halts and finished builds; deliveries run in the
+  // background and what failed is printed here as a warning.
+  graph::Notifier notifier(project->annealfile, project->workspace.root());
+  auto notify_warnings = [&] {
+    for (const std::string& warning : notifier.take_warnings())
+      status.print(fmt::format("anneal: {} {}", paint("warning:", Color::Yellow, status.color()), warning));
+  };
+  auto tell = [&](const graph::Target& target, const std::vector<graph::NotifyEvent>& events) {
+    if (args.dry_run)
+      return;
+    for (const auto& event : events)
+      notifier.send(target, event);
+    notify_warnings();
+  };
   // This build's experiments of the target being built: a target none of whose experiments
   // finished (every one crashed) is a failed target, not a built one.
   int finished = 0, crashed = 0;
@@ -131,6 +146,7 @@ Result<int> run_build(const BuildArgs& args) {
       first_failure = line.show;
     if (id > 0)
       ++(outcome == "crashed" ? crashed : finished);
+    tell(target, graph::experiment_events(target, r, project->workspace.root()));
     std::string text = experiment_line(target, r, budget, line);
     // -q: only what went wrong. On a terminal only the milestones and failures stay;
     // elsewhere every experiment gets its line.
@@ -180,6 +196,8 @@ Result<int> run_build(const BuildArgs& args) {
       fmt::print(stderr, "anneal: interrupted; `anneal build` resumes where this stopped\n");
       return 130;
     }
+    tell(*target, graph::build_events(*target, built ? *built : graph::TargetBuildResult{},
+                                      built ? "" : built.error().message, project->workspace.root()));
     if (!built) {
       status.clear();
       fmt::print(stderr, "anneal: {} {}\n", paint("error:", Color::Red, use_color(stderr)), built.error().message);
@@ -195,6 +213,8 @@ Result<int> run_build(const BuildArgs& args) {
     if (!built->summary.empty() && (built->experiments_run > 0 || args.targets.size() > 0 || built->status != graph::BuildStatus::UpToDate))
       status.print(built->summary);
   }
+  notifier.finish();
+  notify_warnings();
   status.clear();
   if (!failed.empty())
     return 1;

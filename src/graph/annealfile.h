@@ -267,6 +267,16 @@ struct Scope {
   std::vector<std::string> hidden;     ///< globs the agent must not read (nodes/hidden_paths.h)
 };
 
+/// One entry of `notify:` (graph/notify.h): the events it wants and where they go.
+struct NotifyRule {
+  std::vector<std::string> on;  ///< event names (graph/notify.h's k_notify_events)
+  std::string run;              ///< a shell command given the event as JSON on stdin; or
+  std::string url;              ///< a URL it is POSTed to, as written ($VAR expands when sent)
+  double timeout_s = 30;        ///< the command's limit, or all of the url's attempts'
+  std::vector<std::string> pass_env;  ///< run: secret variables it is given all the same
+  SourceLoc loc;
+};
+
 struct Target {
   std::string name;
   std::vector<std::string> needs;
@@ -289,6 +299,7 @@ struct Target {
   std::vector<Objective> objectives;  ///< all of them (a list objective: pareto)
   Search search;
   Budget budget;
+  std::vector<NotifyRule> notify;  ///< besides the Annealfile's own
   /// The target's mapping with its agent resolved and `budget.experiments` removed:
   /// everything that can change an experiment's result, for the target's config digest.
   nlohmann::json config;
@@ -320,6 +331,7 @@ struct Annealfile {
   CacheConfig cache;
   std::optional<Executor> executor;  ///< `executor:` at the top; unset: local
   Safety safety;
+  std::vector<NotifyRule> notify;  ///< for every target's events
 
   const Target* find_target(std::string_view name) const;
 };

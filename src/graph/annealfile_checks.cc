@@ -371,6 +371,8 @@ class Checker {
     if (auto scope = config.find("scope"); scope != config.end() && scope->is_string())
       *scope = {{"file", *scope}, {"editable", target.scope.editable}, {"immutable", target.scope.immutable},
                 {"hidden", target.scope.hidden}};
+    // Who is told about results does not change them (and a webhook's URL may hold a token).
+    config.erase("notify");
     // Where a command runs is not what it computes: the same results locally and on Slurm.
     auto erase_placement = [](nlohmann::json& command) {
       if (command.is_object()) {

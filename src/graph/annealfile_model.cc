@@ -10,6 +10,7 @@
 #include "cache/cache_gc.h"
 #include "graph/annealfile_checks.h"
 #include "graph/annealfile_yaml.h"
+#include "graph/notify_rules.h"
 #include "graph/scope_file.h"
 #include "nodes/tune_pattern.h"
 
@@ -109,6 +110,7 @@ class Reader {
   explicit Reader(const YAML::Node& root) : m_root(root) {}
 
   std::vector<Diagnostic> take_errors() { return std::move(m_errors); }
+  std::vector<Diagnostic>& errors() { return m_errors; }
   void error(const YamlPath& path, std::string message, bool key = false) {
     m_errors.push_back({locate(m_root, path, key), std::move(message)});
   }
@@ -519,6 +521,7 @@ Target read_target(Reader& in, const YamlPath& path, const std::string& name, co
   if (in.has(budget / "usd_per_day"))
     target.budget.usd_per_day = in.number(budget / "usd_per_day", 0);
   target.budget.max_consecutive_failures = in.integer(budget / "max_consecutive_failures", 5);
+  target.notify = read_notify_rules(in.get({}), path / "notify", in.errors());
   return target;
 }
 
@@ -539,6 +542,7 @@ std::vector<Diagnostic> build_annealfile(const YAML::Node& root, Annealfile& out
   for (const std::string& name : in.keys({"targets"}))
     out.targets.push_back(read_target(in, YamlPath{"targets", name}, name, out.path.parent_path()));
   out.executor = read_executor(in, {"executor"});
+  out.notify = read_notify_rules(root, {"notify"}, in.errors());
   out.cache.remote = in.text({"cache", "remote"});
   out.cache.read_only = in.boolean({"cache", "read_only"}, false);
   out.cache.token_env = in.text({"cache", "token_env"});

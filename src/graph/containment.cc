@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "graph/notify.h"
+
 namespace anneal::graph {
 
 namespace {
@@ -82,6 +84,8 @@ std::vector<std::string> declared_secret_variables(const Annealfile& file) {
   }
   if (!file.cache.token_env.empty())
     names.insert(file.cache.token_env);
+  for (const std::string& name : notify_url_variables(file))
+    names.insert(name);
   return {names.begin(), names.end()};
 }
 

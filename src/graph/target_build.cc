@@ -574,7 +574,7 @@ Result<TargetBuildResult> TargetBuild::run() {
       if (!stop)
         return std::unexpected(stop.error());
       if (!stop->empty()) {
-        result.status = BuildStatus::Stopped;
+        result.status = BuildStatus::BudgetSpent;
         note(fmt::format("{}: stopped before experiment #{}: {}", m_target.name, id, *stop));
         break;
       }

@@ -37,7 +37,8 @@ struct BuildOptions {
   BatchWatch watch_nodes;
 };
 
-enum class BuildStatus { UpToDate, Built, Stopped, DryRun };
+/// Built: ran to its budget of experiments; BudgetSpent: stopped before one, its money spent.
+enum class BuildStatus { UpToDate, Built, Stopped, DryRun, BudgetSpent };
 
 struct TargetBuildResult {
   BuildStatus status = BuildStatus::UpToDate;
