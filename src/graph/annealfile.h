@@ -261,6 +261,12 @@ struct KnowledgeSettings {
   double cross_domain_penalty = 0.5;
 };
 
+/// `taxonomy:`: an LLM that classifies the failures the built-in rules leave as `crash` or
+/// `regression` (graph/failure_classifier.h).
+struct Taxonomy {
+  Agent agent;  ///< resolved api agent
+};
+
 struct Scope {
   std::vector<std::string> editable;   ///< globs; a target's `artifact` files are always editable
   std::vector<std::string> immutable;  ///< globs
@@ -292,6 +298,7 @@ struct Target {
   int drafts = 1;
   double restart_probability = 0;  ///< chance a draft starts from the baseline
   KnowledgeSettings knowledge;
+  std::optional<Taxonomy> taxonomy;
   std::vector<Gate> verify;
   std::vector<Stage> stages;
   std::optional<Judge> judge;

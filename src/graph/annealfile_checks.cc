@@ -86,6 +86,7 @@ class Checker {
       YamlPath path{"targets", target.name};
       resolve_agent(target, path);
       check_judge(target, path);
+      check_taxonomy(target, path);
       check_names(target, path);
       check_stage_needs(target, path);
       check_metric(target, path);
@@ -169,6 +170,14 @@ class Checker {
                                      c.name, target.name, seen->second));
       }
     }
+  }
+
+  void check_taxonomy(Target& target, const YamlPath& path) {
+    if (!target.taxonomy)
+      return;
+    YamlPath agent_path = path;
+    agent_path.insert(agent_path.end(), {std::string("taxonomy"), std::string("agent")});
+    resolve_api_agent(target.taxonomy->agent, target, agent_path, "taxonomy");
   }
 
   void check_names(const Target& target, const YamlPath& path) {
@@ -392,6 +401,8 @@ class Checker {
       if (target.judge->generate && target.judge->generate->agent)
         judge["generate"]["agent"] = target.judge->generate->agent->config;
     }
+    // Classifying failures names them; it changes no candidate's result.
+    config.erase("taxonomy");
     if (auto budget = config.find("budget"); budget != config.end() && budget->is_object()) {
       budget->erase("experiments");
       if (budget->empty())

@@ -475,6 +475,8 @@ Target read_target(Reader& in, const YamlPath& path, const std::string& name, co
     target.stages.push_back(read_stage(in, path / "stages" / i));
   if (in.has(path / "judge"))
     target.judge = read_judge(in, path / "judge", name);
+  if (in.has(path / "taxonomy"))
+    target.taxonomy = Taxonomy{read_agent_or_name(in, path / "taxonomy" / "agent", name + ".taxonomy.agent")};
 
   YamlPath objective = path / "objective";
   auto read_objective = [&](const YamlPath& at) {

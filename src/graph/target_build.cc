@@ -10,11 +10,13 @@
 #include "git/worktree.h"
 #include "graph/agent_prompt.h"
 #include "graph/disk_check.h"
+#include "graph/draft_prompt.h"
 #include "graph/draft_ranking.h"
 #include "graph/experiment_record.h"
 #include "graph/experiment_plan.h"
 #include "graph/experiment_refs.h"
 #include "graph/failed_node.h"
+#include "graph/failure_classifier.h"
 #include "graph/held_out_check.h"
 #include "graph/judge_plan.h"
 #include "graph/ledger.h"
@@ -64,8 +66,6 @@ class TargetBuild {
   /// The plan of `next`: a new experiment, or one that did not finish planned as it was.
   Result<ExperimentPlan> plan(const QueuedExperiment& next);
   const JudgeSamples* samples() const { return m_state.samples ? &*m_state.samples : nullptr; }
-  /// The prompt of one draft of experiment `id` (command and api agents).
-  Result<std::string> prompt(int id, const DraftStart& start, const PromptInput& shared);
   /// Why the target must stop before `nodes` run (its USD budget), or "" to go ahead.
   Result<std::string> over_budget(const std::vector<PlannedNode>& nodes);
   /// Consolidates the learnings when due after experiment `id`.
@@ -149,46 +149,6 @@ Result<std::string> TargetBuild::over_budget(const std::vector<PlannedNode>& nod
   return budget_stop(m_target, estimate, m_ws);
 }
 
-Result<std::string> TargetBuild::prompt(int id, const DraftStart& start, const PromptInput& shared) {
-  PromptInput input = shared;
-  input.restart = start.restart;
-  input.parent = start.parent;
-  if (!start.second_parent.empty()) {
-    for (const std::string& commit : {start.parent, start.second_parent}) {
-      PromptInput::Parent parent{commit, "", ""};
-      if (auto it = m_hypotheses.find(commit); it != m_hypotheses.end())
-        parent.hypothesis = it->second;
-      if (auto diff = m_repo->diff_patch(m_position.baseline, commit); diff) {
-        constexpr size_t k_max_diff = 6000;  // a crossover prompt shows changes, not whole files
-        parent.diff = diff->size() > k_max_diff ? diff->substr(0, k_max_diff) + "\n… (cut)\n" : *diff;
-      }
-      input.crossover.push_back(std::move(parent));
-    }
-  }
-  if (m_target.agent.kind != AgentKind::Api)
-    return agent_prompt(m_target, input);
-  // The files the model may edit, as they are where the draft starts: the artifact and any
-  // editable path that names a file rather than a pattern.
-  std::vector<std::string> paths = m_target.artifact;
-  for (const auto& editable : m_target.scope.editable)
-    if (editable.find_first_of("*?[") == std::string::npos &&
-        std::find(paths.begin(), paths.end(), editable) == paths.end())
-      paths.push_back(editable);
-  for (const auto& path : paths) {
-    auto text = m_repo->read_file_at(start.parent, path);
-    if (!text)
-      return std::unexpected(text.error());
-    if (*text)
-      input.files.emplace_back(path, std::move(**text));
-    else
-      input.files.emplace_back(path + " (does not exist yet)", "");
-  }
-  auto text = api_prompt(m_target, input, m_target.agent.api.max_context_tokens);
-  if (!text)
-    return fail(fmt::format("experiment #{}: {}", id, text.error().message));
-  return text;
-}
-
 Result<void> TargetBuild::consolidate(int id) {
   auto call = m_knowledge.consolidation(id);
   if (!call)
@@ -245,7 +205,9 @@ Result<ExperimentPlan> TargetBuild::plan(int id) {
   if (auto filled = m_knowledge.fill(shared); !filled)
     return std::unexpected(filled.error());
   return plan_experiment(
-      m_target, id, m_position, step.starts, [&](const DraftStart& start) { return prompt(id, start, shared); },
+      m_target, id, m_position, step.starts, [&](const DraftStart& start) {
+        return draft_prompt(m_target, *m_repo, m_hypotheses, m_position, id, start, shared);
+      },
       samples(), step.reference);
 }
 
@@ -605,6 +567,15 @@ Result<TargetBuildResult> TargetBuild::run() {
     auto record = this->record(*plan, *decided);
     if (!record)
       return std::unexpected(record.error());
+    auto classified = classify_failure(m_target, *plan, *record, m_ws.store(),
+                                       {[&](const auto& n) { return over_budget(n); },
+                                        [&](const auto& n) { return run_nodes_of(n); }, [&](const auto& t) { note(t); }});
+    if (!classified)
+      return std::unexpected(classified.error());
+    if (*classified > 0) {
+      m_position.spent_usd += *classified;
+      (*record)["state"] = m_position.to_json();
+    }
     if (auto refs = update_experiment_refs(*m_repo, m_context, m_target, *plan, m_position, m_state.baseline); !refs)
       return std::unexpected(refs.error());
     auto pause = check_held_out(id, *record);
