@@ -4,7 +4,8 @@
 //
 // An evaluation is one candidate whose stage ran: a ledger record after the baseline with
 // the stage's score in "scores", or, when the record lists "drafts", each draft that has it
-// (in its "scores", or, with one objective, its "score").
+// (in its "scores", or, with one objective, its "score"); a `duplicate` is none (its tree was
+// measured before, so its stages did not run).
 // Records are taken from the current generation (after the last id-0 record), by id.
 //
 //   reach LEDGER STAGE F_STAR
@@ -115,9 +116,13 @@ Trace read_trace(const std::string& path, const std::vector<std::string>& stages
   trace.start = *start;
   for (size_t i = 1; i < records.size(); ++i) {
     const nlohmann::json& record = records[i];
+    if (record.value("outcome", "") == "duplicate")
+      continue;  // a tree measured before: its stages did not run again
     auto drafts = record.find("drafts");
     if (drafts != record.end() && drafts->is_array() && !drafts->empty()) {
       for (const nlohmann::json& draft : *drafts) {
+        if (draft.value("outcome", "") == "duplicate")
+          continue;
         // A draft records its stages' "scores", or with one objective only its "score".
         auto v = values(draft.value("scores", nlohmann::json()), stages);
         if (!v && stages.size() == 1 && draft.contains("score") && draft["score"].is_number())

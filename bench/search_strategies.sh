@@ -160,9 +160,18 @@ run_one() {
   fi
   read -r evaluations reached gap <<<"$reach"
   printf '%s\t%s\t%s\tok\t%s\t%s\t%s\n' "$landscape" "$strategy" "$seed" "$evaluations" "$reached" "$gap" >"$out"
-  printf '  %-10s %-9s seed %s: %3s evaluations, within 1%% after %3s, gap %-9s %5.1f s%s\n' \
+  # Candidates that made a tree measured before in the run (the baseline first, then each
+  # candidate ref N.D in order), and how many of them anneal did not evaluate again.
+  repeats=$( { git -C "$dir" rev-parse "refs/anneal/f/baseline^{tree}"
+               git -C "$dir" for-each-ref --format='%(refname:lstrip=3) %(objectname)' refs/anneal/f/ |
+                 grep -E '^[0-9]+\.[0-9]+ ' | sort -t. -k1,1n -k2,2n |
+                 while read -r _ commit; do git -C "$dir" rev-parse "$commit^{tree}"; done; } |
+             awk 'seen[$1]++' | wc -l)
+  duplicates=$(grep -c '"outcome":"duplicate"' "$ledger" || true)
+  printf '%s\t%s\n' "$repeats" "$duplicates" >"$out.repeats"
+  printf '  %-10s %-9s seed %s: %3s evaluations, within 1%% after %3s, gap %-9s %5.1f s, %s repeated (%s not evaluated)%s\n' \
     "$landscape" "$strategy" "$seed" "$evaluations" "$reached" "$gap" \
-    "$(div $((end - start)) 1000000000 %.1f)" "$([ $status = 0 ] || echo ", build exit $status")"
+    "$(div $((end - start)) 1000000000 %.1f)" "$repeats" "$duplicates" "$([ $status = 0 ] || echo ", build exit $status")"
 }
 
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $budget experiments per run, $seeds seeds, $jobs_at_once builds at once"
@@ -193,5 +202,9 @@ for landscape in "${landscapes[@]}"; do
 done
 echo
 "$helper" table "$runs" "$budget" ${BENCH_SUMMARY:+"$BENCH_SUMMARY"}
+echo
+cat "$bench_tmp"/runs/*.repeats 2>/dev/null |
+  awk -v runs="$(wc -l <"$runs")" -v budget="$budget" '{ r += $1; d += $2 }
+    END { printf "candidates that repeated a tree measured before in their run: %d of %d (%.1f%%); not evaluated again: %d\n", r, runs * budget, 100 * r / (runs * budget), d }'
 echo
 echo "wall time: $(div $((finished - started)) 1000000000 %.0f) s for $(wc -l <"$runs") runs; load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -400,7 +400,7 @@ Result<ExperimentPlan> plan_experiment(const Target& target, int id, const Searc
 Result<ExperimentPlan> plan_experiment(const Target& target, int id, const SearchPosition& position,
                                        const std::vector<DraftStart>& starts, const PromptFor& prompt_for,
                                        const JudgeSamples* samples, const nlohmann::json& reference,
-                                       const nlohmann::json* agent_override) {
+                                       const nlohmann::json* agent_override, const nlohmann::json& tune_tried) {
   if (target.judge && !samples)
     return fail(fmt::format("target '{}': the judge's samples were not read", target.name));
   ExperimentPlan plan;
@@ -447,6 +447,8 @@ Result<ExperimentPlan> plan_experiment(const Target& target, int id, const Searc
       // Its change is given: nothing to ask.
     } else if (target.agent.kind == AgentKind::Tune) {
       mutate["step_scale"] = step_scale;
+      if (!tune_tried.is_null())
+        mutate["tried"] = tune_tried;
     } else {
       auto prompt = prompt_for(start);
       if (!prompt)

@@ -117,12 +117,14 @@ nlohmann::json call_temperature(const ApiSettings& api, double wanted);
 /// its LLM call, with `prompt_for`'s prompt), gates, stages and judge; then the decide node,
 /// which also gets `reference`: what the strategy compares with (strategy_reference()).
 /// `agent_override`, when not null, is the mutation's agent spec instead of target.agent's:
-/// one draft, no prompt and no call (the carry-over of graph/carry_over.h).
+/// one draft, no prompt and no call (the carry-over of graph/carry_over.h). `tune_tried`, for
+/// a tune agent, is the points it must not propose again (nodes/tune_tried.h); null: none.
 Result<ExperimentPlan> plan_experiment(const Target& target, int id, const SearchPosition& position,
                                        const std::vector<DraftStart>& starts, const PromptFor& prompt_for,
                                        const JudgeSamples* samples = nullptr,
                                        const nlohmann::json& reference = nlohmann::json(),
-                                       const nlohmann::json* agent_override = nullptr);
+                                       const nlohmann::json* agent_override = nullptr,
+                                       const nlohmann::json& tune_tried = nlohmann::json());
 
 /// The same with one prompt for every draft and the draft starts of draft_starts().
 Result<ExperimentPlan> plan_experiment(const Target& target, int id, const SearchPosition& position,

@@ -73,7 +73,7 @@ nlohmann::json experiment_record(const ExperimentOutcome& in, SearchPosition& po
     next.incumbent = next.best;
     next.incumbent_score = next.best_score;
   }
-  if (outcome == "crashed" || outcome == "blocked" || outcome == "unchanged")
+  if (outcome == "crashed" || outcome == "blocked" || outcome == "unchanged" || outcome == "duplicate")
     ++next.consecutive_failures;
   else
     next.consecutive_failures = 0;

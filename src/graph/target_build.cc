@@ -24,6 +24,7 @@
 #include "graph/node_batch.h"
 #include "graph/retry_plan.h"
 #include "graph/search_memory.h"
+#include "graph/seen_candidates.h"
 #include "graph/sequential_judging.h"
 #include "graph/strategy_step.h"
 #include "graph/target_knowledge.h"
@@ -105,6 +106,7 @@ class TargetBuild {
   TargetState m_state;
   SearchPosition m_position;
   SearchMemory m_memory;  ///< the strategies' structures, replayed from the ledger
+  SeenCandidates m_seen;  ///< the trees measured in this run, replayed once the repository is open
   std::map<std::string, std::string> m_hypotheses;  ///< commit -> hypothesis, for crossover prompts
   /// search.surrogate, for the experiment being recorded: each draft's features (empty for a
   /// draft whose mutation failed) and the ranking.
@@ -186,7 +188,7 @@ Result<ExperimentPlan> TargetBuild::plan(int id) {
   if (m_target.agent.kind == AgentKind::Tune)
     return plan_experiment(
         m_target, id, m_position, step.starts, [](const DraftStart&) -> Result<std::string> { return ""; },
-        samples(), step.reference);
+        samples(), step.reference, nullptr, m_seen.tune_points(m_target.agent.params, *m_repo));
   if (!m_knowledge_loaded) {
     if (auto loaded = m_knowledge.load(*m_ledger); !loaded)
       return std::unexpected(loaded.error());
@@ -423,6 +425,7 @@ Result<void> TargetBuild::load_state() {
     if (const auto& c = m_state.last->value("carry", nlohmann::json()); c.is_object())
       m_carry = CarryOver{c.value("from", ""), c.value("to", "")};
   m_memory = SearchMemory::start(m_target);
+  m_seen = {};
   m_hypotheses.clear();
   m_queue.emplace(true, SearchPosition{}, std::vector<nlohmann::json>{});
   if (m_state.kind == TargetState::Kind::Resume) {
@@ -434,9 +437,12 @@ Result<void> TargetBuild::load_state() {
       if (!generation)
         return std::unexpected(generation.error());
       m_memory = SearchMemory::replay(m_target, *generation);
-      for (const auto& record : *generation)
+      for (const auto& record : *generation) {
         if (record.contains("commit") && record.at("commit").is_string())
           m_hypotheses[record.at("commit").get<std::string>()] = record.value("hypothesis", "");
+        if (m_repo)
+          m_seen.add(record, m_ws.store(), *m_repo);
+      }
       m_queue.emplace(false, m_position, *generation);
     }
     auto recent = m_ledger->recent(m_target.knowledge.recent);
@@ -544,10 +550,15 @@ Result<TargetBuildResult> TargetBuild::run() {
     m_features.clear();
     m_ranking = nullptr;
     bool ranked = m_target.search.surrogate && id > 0 && plan->mutations.size() > 1;
-    if (auto ran = ranked                                      ? run_ranked(*plan)
-                   : judges_in_batches(m_target, *plan, samples()) ? judge_batches(*plan)
-                                                               : run_nodes_of(plan->nodes);
-        !ran)
+    // Sequential judging runs its own batches; otherwise the mutations run first, and only
+    // the drafts whose trees are new are evaluated.
+    bool batches = !ranked && judges_in_batches(m_target, *plan, samples());
+    Result<void> ran = ranked ? run_ranked(*plan) : batches ? judge_batches(*plan) : Result<void>{};
+    if (!ranked && !batches)
+      if (auto unseen = run_unseen(*plan, m_seen, m_ws.store(), [&](const auto& n) { return run_nodes_of(n); });
+          !unseen)
+        ran = std::unexpected(unseen.error());
+    if (!ran)
       return fail(fmt::format("{}: experiment #{}: {}", m_target.name, id, ran.error().message));
     if (m_target.search.surrogate && id == 0)
       if (auto f = baseline_features(); !f)
@@ -585,6 +596,7 @@ Result<TargetBuildResult> TargetBuild::run() {
         !appended)
       return std::unexpected(appended.error());
     m_memory.add(m_target, *record);
+    m_seen.add(*record, m_ws.store(), *m_repo);
     if (record->contains("commit") && record->at("commit").is_string())
       m_hypotheses[record->at("commit").get<std::string>()] = record->value("hypothesis", "");
     m_recent.push_back(*record);

@@ -104,6 +104,21 @@ Result<DraftOutcome> assess(NodeContext& context, const nlohmann::json& entry, c
       return d;
     }
   }
+  if (entry.contains("duplicate")) {
+    // Measured before: its result is the earlier candidate's, and nothing ran again.
+    const nlohmann::json& earlier = entry.at("duplicate");
+    d.outcome = "duplicate";
+    if (earlier.value("score", nlohmann::json()).is_number())
+      d.score = earlier.at("score").get<double>();
+    d.scores = earlier.value("scores", nlohmann::json::object());
+    std::string outcome = earlier.value("outcome", nlohmann::json()).is_string() ? earlier.at("outcome").get<std::string>() : "";
+    d.detail = fmt::format("the same tree as #{}{}{}: not evaluated again", earlier.value("experiment", 0),
+                           earlier.value("draft", 0) > 0 || outcome.empty() ? fmt::format(".{}", earlier.value("draft", 0)) : "",
+                           outcome.empty() ? ""
+                           : d.score       ? fmt::format(" ({}, score {:g})", outcome, *d.score)
+                                           : fmt::format(" ({})", outcome));
+    return d;
+  }
   auto check = [&](const std::string& key_hex, const std::string* stage) -> Result<bool> {
     auto r = lookup(context, key_hex, d);
     if (!r)

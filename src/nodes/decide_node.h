@@ -11,7 +11,11 @@ namespace anneal::nodes {
 //   "min_improvement": X, "state": SearchState JSON (before this decision),
 //   "incumbent_score": X | null,
 //   "candidates": [{"draft": D, "candidate": {"commit": SHA} | {"mutate": KEY},
-//                   "gates": [KEY...], "stages": {STAGE: KEY...}, "judge": [KEY...]}...]
+//                   "gates": [KEY...], "stages": {STAGE: KEY...}, "judge": [KEY...]}
+//                  | {"draft": D, "candidate": {"mutate": KEY}, "duplicate": {"experiment": N,
+//                     "draft": D, "outcome": OUTCOME|null, "score": X|null, "scores": {STAGE: X}}}...]
+//   (a "duplicate" draft made a tree measured before, graph/seen_candidates.h: it is not
+//   evaluated; its outcome is "duplicate", its score and scores the earlier candidate's)
 //
 // With a judge (judge_decision.h) also "judge": its settings, "incumbent_samples":
 // {SAMPLE: [passed per criterion]} | null and "acceptance": the multiple-comparison window.
@@ -20,7 +24,7 @@ namespace anneal::nodes {
 //
 // The result's "decision" object is what the ledger records for the experiment:
 //
-//   {"outcome": "baseline"|"kept"|"discarded"|"rejected"|"blocked"|"unchanged"|"crashed",
+//   {"outcome": "baseline"|"kept"|"discarded"|"rejected"|"blocked"|"unchanged"|"duplicate"|"crashed",
 //    "draft": D|null, "score": X|null, "scores": {STAGE: X}, "commit": SHA|null,
 //    "hypothesis": TEXT, "violations": [{"path","reason"}], "detail": TEXT,
 //    "accept": BOOL, "reason": TEXT, "probability": P, "state": SearchState JSON (after),

@@ -50,6 +50,7 @@ struct Draft {
   std::vector<NodeResult> gates = {ok()};
   NodeResult smoke = ok();
   NodeResult latency = ok(42);
+  json duplicate;  ///< set: the draft made a tree measured before (no gates, no stages)
 };
 
 /// A cache in a temporary directory and the decide specs to run against it.
@@ -73,6 +74,8 @@ class Fixture {
     for (const auto& g : d.gates)
       gates.push_back(put(g));
     json candidate = d.mutate ? json{{"mutate", put(*d.mutate)}} : json{{"commit", std::string(40, 'b')}};
+    if (!d.duplicate.is_null())
+      return {{"draft", draft}, {"candidate", candidate}, {"duplicate", d.duplicate}};
     return {{"draft", draft},
             {"candidate", candidate},
             {"gates", gates},
@@ -365,5 +368,32 @@ TEST_CASE("a draft that did not finish leaves the experiment undecided, to be ru
     CHECK_FALSE(r.unfinished);
     CHECK(r.decision.at("outcome") == "kept");
     CHECK_FALSE(r.decision.contains("unfinished"));
+  }
+}
+
+TEST_CASE("a duplicate draft has the earlier candidate's result and never wins", "[nodes]") {
+  Fixture f;
+  Draft repeat = candidate_scoring(0, 0);
+  repeat.duplicate = {{"experiment", 3}, {"draft", 0}, {"outcome", "discarded"}, {"score", 40.0},
+                      {"scores", {{"latency", 40.0}}}};
+  SECTION("alone") {
+    json d = f.decide({repeat}, 5, "minimize", 42).decision;
+    CHECK(d.at("outcome") == "duplicate");
+    CHECK(d.at("accept") == false);
+    CHECK(d.at("score") == 40.0);
+    CHECK(d.at("scores") == json{{"latency", 40.0}});
+    CHECK(d.at("detail") == "the same tree as #3 (discarded, score 40): not evaluated again");
+    CHECK(d.at("hypothesis") == "idea 0");
+  }
+  SECTION("beside a draft that was measured") {
+    json d = f.decide({repeat, candidate_scoring(1, 50)}, 5, "minimize", 42).decision;
+    CHECK(d.at("outcome") == "discarded");
+    CHECK(d.at("draft") == 1);
+    CHECK(d.at("drafts")[0].at("outcome") == "duplicate");
+  }
+  SECTION("of an earlier draft of the same experiment") {
+    repeat.duplicate = {{"experiment", 5}, {"draft", 0}, {"outcome", nullptr}, {"score", nullptr}};
+    json d = f.decide({candidate_scoring(0, 50), repeat}, 5, "minimize", 42).decision;
+    CHECK(d.at("drafts")[1].at("detail") == "the same tree as #5.0: not evaluated again");
   }
 }

@@ -19,6 +19,7 @@
 #include "nodes/hidden_paths.h"
 #include "nodes/live_output.h"
 #include "nodes/tune.h"
+#include "nodes/tune_tried.h"
 #include "proc/subprocess.h"
 #include "util/file.h"
 #include "util/secrets.h"
@@ -134,8 +135,9 @@ Result<AgentRun> run_tune_agent(NodeContext& context, const nlohmann::json& spec
         partner->files.emplace(key, std::move(**text));
     }
   }
+  TriedPoints tried = TriedPoints::from_json(params, spec.value("tried", nlohmann::json()));
   auto tuned = tune(params, worktree, spec.value("step_scale", 1.0), spec.at("seed").get<uint64_t>(),
-                    partner ? &*partner : nullptr);
+                    partner ? &*partner : nullptr, &tried);
   if (!tuned) {
     out.result.outcome = Outcome::Crashed;
     out.result.detail = "tune: " + tuned.error().message;

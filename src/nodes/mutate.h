@@ -13,6 +13,9 @@ namespace anneal::nodes {
 //           | {"kind": "api", "whole_file_max_bytes": N}
 //   "scope":  {"editable": [GLOB...], "immutable": [GLOB...]}
 //   "step_scale": X                        tune: 1 at the start, smaller as the search cools
+//   "tried": [[X per param]...]            tune: points measured before in this run, not
+//                                          proposed again while another is left (tune_tried.h);
+//                                          absent: none known
 //   "prompt": TEXT                         command: what ANNEAL_PROMPT_FILE holds
 //   "reply": KEY                           api: the llm node whose reply holds the edit blocks
 //

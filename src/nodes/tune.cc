@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "nodes/tune_pattern.h"
+#include "nodes/tune_tried.h"
 #include "util/file.h"
 #include "util/random.h"
 
@@ -21,6 +22,7 @@ namespace {
 // Integers beyond 2^53 are not exact in a double, so their steps would be meaningless.
 constexpr double k_max_exact_integer = 9007199254740992.0;
 constexpr int k_step_attempts = 8;
+constexpr int k_untried_attempts = 64;  ///< draws before the grid is searched for an untried point
 
 /// One parameter located in its file: where its number is and what it says.
 struct Located {
@@ -293,7 +295,7 @@ std::vector<std::optional<double>> tune_values(const std::vector<TuneParam>& par
 }
 
 Result<TuneResult> tune(const std::vector<TuneParam>& params, const fs::path& worktree,
-                        double step_scale, uint64_t seed, const TunePartner* partner) {
+                        double step_scale, uint64_t seed, const TunePartner* partner, const TriedPoints* tried) {
   if (params.empty())
     return fail("tune: no parameters to tune");
   step_scale = std::isfinite(step_scale) ? std::clamp(step_scale, 1e-3, 1.0) : 1.0;
@@ -345,23 +347,13 @@ Result<TuneResult> tune(const std::vector<TuneParam>& params, const fs::path& wo
   if (movable.empty())
     return fail("tune: no parameter can change: every range [min, max] holds a single value");
 
-  Rng rng(seed);
-  const double move_probability = std::max(1.0 / static_cast<double>(movable.size()), 0.5);
-  std::vector<size_t> chosen;
-  for (size_t i : movable)
-    if (rng.uniform() < move_probability)
-      chosen.push_back(i);
-  if (chosen.empty())
-    chosen.push_back(movable[rng.below(movable.size())]);
-
   struct Replacement {
     size_t index;
     std::string text;
   };
-  std::vector<Replacement> replacements;
-  for (size_t i : chosen) {
+  // The value `i` is written as, spelled so its pattern still matches.
+  auto spelled = [&](size_t i, const std::string& value) -> Result<Replacement> {
     const Located& at = located[i];
-    std::string value = perturb(at, step_scale, rng);
     const std::string& file = contents.at(at.key);
     auto forms = spellings(value, at);
     auto form = std::find_if(forms.begin(), forms.end(),
@@ -371,8 +363,60 @@ Result<TuneResult> tune(const std::vector<TuneParam>& params, const fs::path& wo
           "tune: {}: pattern '{}' would not match the new value {}; widen the pattern or "
           "narrow [min, max]",
           at.param->file, at.param->pattern, value));
-    replacements.push_back({i, *form});
+    return Replacement{i, *form};
+  };
+  Rng rng(seed);
+  const double move_probability = std::max(1.0 / static_cast<double>(movable.size()), 0.5);
+  auto propose = [&](double scale) -> Result<std::vector<Replacement>> {
+    std::vector<size_t> chosen;
+    for (size_t i : movable)
+      if (rng.uniform() < move_probability)
+        chosen.push_back(i);
+    if (chosen.empty())
+      chosen.push_back(movable[rng.below(movable.size())]);
+    std::vector<Replacement> out;
+    for (size_t i : chosen) {
+      auto r = spelled(i, perturb(located[i], scale, rng));
+      if (!r)
+        return std::unexpected(r.error());
+      out.push_back(std::move(*r));
+    }
+    return out;
+  };
+  auto point_of = [&](const std::vector<Replacement>& replacements) {
+    std::vector<double> point;
+    for (const Located& at : located)
+      point.push_back(at.value);
+    for (const Replacement& r : replacements)
+      point[r.index] = *parse_number(r.text);
+    return point;
+  };
+  auto proposed = propose(step_scale);
+  if (!proposed)
+    return std::unexpected(proposed.error());
+  std::vector<Replacement> replacements = std::move(*proposed);
+  // A point measured before is drawn again, then from the whole range, then (on a small
+  // integer grid) the nearest untried point is taken: while one is left, none repeats.
+  for (int attempt = 0; tried && tried->contains(point_of(replacements)) && attempt < k_untried_attempts; ++attempt) {
+    auto again = propose(attempt < k_untried_attempts / 2 ? step_scale : 1.0);
+    if (!again)
+      return std::unexpected(again.error());
+    replacements = std::move(*again);
   }
+  if (tried && tried->contains(point_of(replacements)))
+    if (auto nearest = tried->nearest_untried(point_of({}))) {
+      std::vector<Replacement> moved;
+      for (size_t i = 0; i < located.size(); ++i) {
+        if ((*nearest)[i] == located[i].value)
+          continue;
+        auto r = spelled(i, format_number((*nearest)[i], located[i]));
+        if (!r)
+          return std::unexpected(r.error());
+        moved.push_back(std::move(*r));
+      }
+      if (!moved.empty())  // the parent itself untried: a step is still a change
+        replacements = std::move(moved);
+    }
 
   // Within a file, replace from the end so earlier offsets stay valid.
   std::vector<Replacement> by_position = replacements;

@@ -59,10 +59,14 @@ Result<double> tune_value(const TuneParam& param, const std::string& contents);
 /// group of its pattern ("threads = ([0-9]+)" → "threads"); empty when there is none.
 std::string tune_param_name(const TuneParam& param);
 
+class TriedPoints;
+
 /// With a `partner`, each parameter first takes the partner's value with even odds (with two
 /// or more parameters at least one from each parent), then the perturbation above applies.
+/// With `tried`, a point in it is not proposed while an untried one can be found (drawn
+/// again, then on a small integer grid the nearest untried point).
 Result<TuneResult> tune(const std::vector<TuneParam>& params,
                         const std::filesystem::path& worktree, double step_scale, uint64_t seed,
-                        const TunePartner* partner = nullptr);
+                        const TunePartner* partner = nullptr, const TriedPoints* tried = nullptr);
 
 }  // namespace anneal::nodes
