@@ -476,8 +476,11 @@ Result<TargetBuildResult> TargetBuild::run() {
   if (samples())
     if (std::string warning = judge_power_warning(m_target, samples()->samples.size()); !warning.empty())
       note(warning);
-  if (m_options.dry_run)
+  if (m_options.dry_run) {
+    if (auto loaded = load_state(); !loaded)  // again, with the repository: the trees measured
+      return std::unexpected(loaded.error());
     return dry_run(m_state);
+  }
 
   if (auto made = make_dirs(m_ws.target_dir(m_target.name)); !made)
     return std::unexpected(made.error());
