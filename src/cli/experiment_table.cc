@@ -52,6 +52,12 @@ std::vector<std::string> metric_names(const graph::Target& target, const std::ve
 /// how many attempts it took.
 std::string hypothesis_cell(const nlohmann::json& r) {
   std::string what = r.value("hypothesis", "");
+  // The attempts before the reason, so a long reason is what a narrow table cuts.
+  int attempts = r.value("attempts", 1);
+  bool finished = !graph::unfinished_record(r);
+  if (attempts > 1 || !finished)
+    what += fmt::format("{}({} attempt{}{})", what.empty() ? "" : " ", attempts, attempts > 1 ? "s" : "",
+                        finished ? "" : "; did not finish: the next build runs it again");
   std::string outcome = r.value("outcome", "");
   if (outcome != "kept" && outcome != "discarded" && outcome != "baseline") {
     std::string why = r.value("detail", "");
@@ -61,11 +67,6 @@ std::string hypothesis_cell(const nlohmann::json& r) {
     if (!why.empty())
       what += (what.empty() ? "" : " — ") + why;
   }
-  int attempts = r.value("attempts", 1);
-  bool finished = !graph::unfinished_record(r);
-  if (attempts > 1 || !finished)
-    what += fmt::format(" ({} attempt{}{})", attempts, attempts > 1 ? "s" : "",
-                        finished ? "" : "; did not finish: the next build runs it again");
   return what;
 }
 
