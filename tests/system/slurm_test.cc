@@ -177,7 +177,7 @@ TEST_CASE("an interrupted build cancels its jobs: nothing is left in the queue",
   CHECK(repo.fsck_problems().empty());
 }
 
-TEST_CASE("anneal stop --now stops the build now and cancels its jobs; the experiment runs again next time",
+TEST_CASE("anneal stop --now stops the build now and cancels its jobs, and the next build runs the experiment again",
           "[system][slurm]") {
   SlurmCluster& cluster = SlurmCluster::shared();
   TempRepo repo;
