@@ -160,6 +160,10 @@ Result<int> run_build(const BuildArgs& args) {
     else
       status.update(text);
   };
+  // A deployment tier that waits for a person is an approval_needed.
+  options.on_deploy = [&](const graph::Target& target, const nlohmann::json& step) {
+    tell(target, graph::deploy_events(target, step, project->workspace.root()));
+  };
   BuildProgress progress(status, project->workspace, args.verbosity);
   if (!args.dry_run)
     options.watch_nodes = [&](const graph::NodeBatch& batch, graph::BatchPhase phase) { progress.watch(batch, phase); };

@@ -63,8 +63,9 @@ struct ReportArgs {
 /// `anneal report`: what each target's run found, as one HTML file or as Markdown.
 Result<int> run_report(const ReportArgs& args);
 
-/// `anneal apply TARGET [--keep-history]`.
-Result<int> run_apply(const std::string& target, bool keep_history);
+/// `anneal apply TARGET [--keep-history] [--force]`; `force` applies a candidate whose last
+/// deployment tier waits for (or lacks) an approval.
+Result<int> run_apply(const std::string& target, bool keep_history, bool force = false);
 /// Asks the running build of `target` to stop after its current experiment; `now`: stops it
 /// now, as Ctrl-C does (its nodes are stopped, its Slurm jobs cancelled, and the unfinished
 /// experiment runs again next time).

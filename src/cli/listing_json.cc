@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/deploy_status.h"
 #include "cli/history_entry.h"
 #include "cli/judge_report.h"
 #include "cli/record_lookup.h"
@@ -152,6 +153,12 @@ Result<nlohmann::json> status_json(Project& project, const std::vector<std::stri
         return std::unexpected(searched.error());
       if (!searched->is_null())
         entry["search"] = *searched;
+    }
+    if (!target->deploy.empty()) {
+      auto deploy = deploy_status_json(project, *target);
+      if (!deploy)
+        return std::unexpected(deploy.error());
+      entry["deploy"] = std::move(*deploy);
     }
     out.push_back(entry);
   }

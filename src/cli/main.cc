@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "cli/approval_commands.h"
 #include "cli/command_names.h"
 #include "cli/commands.h"
 #include "cli/register_command.h"
@@ -165,6 +166,11 @@ int run_main(int argc, char** argv) {
   apply_cmd->add_option("target", target, "target")->required();
   apply_cmd->add_flag("--keep-history", keep_history,
                       "fast-forward to the chain of candidates instead (HEAD must still be the baseline)");
+  bool apply_force = false;
+  apply_cmd->add_flag("--force", apply_force, "apply a candidate whose last deployment tier is not approved");
+
+  ApprovalArgs approval;
+  ApprovalCommands approval_cmds = add_approval_commands(app, approval);
 
   auto* stop_cmd = app.add_subcommand("stop", "ask a running build of a target to stop after its current experiment");
   auto* stop_target = stop_cmd->add_option("target", target, "target");
@@ -306,7 +312,9 @@ int run_main(int argc, char** argv) {
   else if (report_cmd->parsed())
     result = run_report(report);
   else if (apply_cmd->parsed())
-    result = run_apply(target, keep_history);
+    result = run_apply(target, keep_history, apply_force);
+  else if (approval_cmds.approve->parsed() || approval_cmds.reject->parsed())
+    result = run_approval(approval, approval_cmds.approve->parsed());
   else if (stop_cmd->parsed())
     result = run_stop(target, stop_now);
   else if (clean_cmd->parsed())

@@ -10,8 +10,10 @@
 
 #include "cli/commands.h"
 #include "cli/project.h"
+#include "cli/terminal.h"
 #include "git/apply.h"
 #include "git/worktree.h"
+#include "graph/deployment.h"
 #include "graph/experiment_plan.h"
 #include "graph/ledger.h"
 #include "proc/host_name.h"
@@ -91,7 +93,7 @@ Result<int> run_init() {
   return 0;
 }
 
-Result<int> run_apply(const std::string& name, bool keep_history) {
+Result<int> run_apply(const std::string& name, bool keep_history, bool force) {
   auto project = open_project();
   if (!project)
     return std::unexpected(project.error());
@@ -108,6 +110,17 @@ Result<int> run_apply(const std::string& name, bool keep_history) {
     fmt::print("{}: no candidate beat the baseline; nothing to apply\n", name);
     return 0;
   }
+  // A target whose last deployment tier waits for a person applies only what they approved.
+  auto refusal = graph::apply_refusal(project->workspace, **target, position.best);
+  if (!refusal)
+    return std::unexpected(refusal.error());
+  if (!refusal->empty() && !force)
+    return fail(fmt::format("apply: {}
+(`anneal apply {} --force` applies it all the same)", *refusal, name));
+  if (!refusal->empty())
+    fmt::print(stderr, "anneal: {} {}; applying it all the same (--force)
+",
+               paint("warning:", Color::Yellow, use_color(stderr)), *refusal);
   nlohmann::json best;
   for (const auto& r : *records)
     if (r.value("commit", nlohmann::json()) == position.best)

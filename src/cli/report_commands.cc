@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/deploy_status.h"
 #include "cli/experiment_nodes.h"
 #include "cli/judge_report.h"
 #include "cli/listing_json.h"
@@ -124,6 +125,8 @@ Result<int> run_status(const std::vector<std::string>& names, bool json) {
       for (const graph::Target* target : *targets)
         if (target->name == e["name"].get<std::string>())
           print_search_status(*target, e["search"]);
+    if (e.contains("deploy"))
+      print_deploy_status(e["name"].get<std::string>(), e["deploy"]);
   }
   return 0;
 }

@@ -283,6 +283,16 @@ struct NotifyRule {
   SourceLoc loc;
 };
 
+/// One tier of `deploy:` (graph/deployment.h): where a new best goes, tier after tier.
+struct DeployTier {
+  std::string name;
+  std::string run;       ///< shell command, run in a worktree of the candidate
+  bool approve = false;  ///< waits for `anneal approve` before `run` runs
+  double timeout_s = 600;
+  std::vector<std::string> pass_env;  ///< secret variables it is given all the same
+  SourceLoc loc;
+};
+
 struct Target {
   std::string name;
   std::vector<std::string> needs;
@@ -307,6 +317,7 @@ struct Target {
   Search search;
   Budget budget;
   std::vector<NotifyRule> notify;  ///< besides the Annealfile's own
+  std::vector<DeployTier> deploy;  ///< in order; empty: nothing is deployed
   /// The target's mapping with its agent resolved and `budget.experiments` removed:
   /// everything that can change an experiment's result, for the target's config digest.
   nlohmann::json config;

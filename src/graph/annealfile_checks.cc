@@ -382,6 +382,8 @@ class Checker {
                 {"hidden", target.scope.hidden}};
     // Who is told about results does not change them (and a webhook's URL may hold a token).
     config.erase("notify");
+    // Nor where a new best is deployed afterwards.
+    config.erase("deploy");
     // Where a command runs is not what it computes: the same results locally and on Slurm.
     auto erase_placement = [](nlohmann::json& command) {
       if (command.is_object()) {

@@ -10,6 +10,7 @@
 #include "cache/cache_gc.h"
 #include "graph/annealfile_checks.h"
 #include "graph/annealfile_yaml.h"
+#include "graph/deploy_tiers.h"
 #include "graph/notify_rules.h"
 #include "graph/scope_file.h"
 #include "nodes/tune_pattern.h"
@@ -524,6 +525,7 @@ Target read_target(Reader& in, const YamlPath& path, const std::string& name, co
     target.budget.usd_per_day = in.number(budget / "usd_per_day", 0);
   target.budget.max_consecutive_failures = in.integer(budget / "max_consecutive_failures", 5);
   target.notify = read_notify_rules(in.get({}), path / "notify", in.errors());
+  target.deploy = read_deploy_tiers(in.get({}), path / "deploy", in.errors());
   return target;
 }
 

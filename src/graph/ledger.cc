@@ -1,6 +1,7 @@
 #include "graph/ledger.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +28,19 @@ struct Fd {
     if (fd >= 0)
       ::close(fd);
   }
+};
+
+/// An flock(2) on the ledger, held while the chain's end is read and a line written (or a
+/// torn line cut), so that several processes append in turn.
+struct AppendLock {
+  int fd = -1;
+  explicit AppendLock(int file) : fd(file) {
+    while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
+    }
+  }
+  ~AppendLock() { ::flock(fd, LOCK_UN); }
+  AppendLock(const AppendLock&) = delete;
+  AppendLock& operator=(const AppendLock&) = delete;
 };
 
 bool parses(std::string_view line) {
@@ -101,6 +115,7 @@ Result<Ledger> Ledger::open(const std::filesystem::path& path) {
   Fd file{::open(path.c_str(), O_RDWR | O_CLOEXEC)};
   if (file.fd < 0)
     return ledger;  // no experiments yet
+  AppendLock locked(file.fd);  // a line another process is writing is not torn
   struct stat st {};
   if (::fstat(file.fd, &st) != 0)
     return fail(fmt::format("cannot stat {}: {}", path.string(), std::strerror(errno)));
@@ -174,7 +189,7 @@ Result<void> Ledger::check() const {
 }
 
 template <class Keep>
-Result<void> Ledger::scan_backwards(Keep&& keep) const {
+Result<void> Ledger::scan_backwards(Keep&& keep, std::string_view kind) const {
   if (auto checked = check(); !checked)
     return std::unexpected(checked.error());
   Fd file{::open(m_path.c_str(), O_RDONLY | O_CLOEXEC)};
@@ -185,7 +200,12 @@ Result<void> Ledger::scan_backwards(Keep&& keep) const {
     if (std::binary_search(rejected.begin(), rejected.end(), start))
       return true;
     try {
-      return keep(without_chain(nlohmann::json::parse(line)));
+      nlohmann::json record = nlohmann::json::parse(line);
+      auto it = record.find("record");
+      std::string_view is = it != record.end() && it->is_string() ? it->get_ref<const std::string&>() : "";
+      if (is != kind)
+        return true;
+      return keep(without_chain(std::move(record)));
     } catch (const nlohmann::json::exception& e) {
       return fail(fmt::format("{}: bad record: {}", m_path.string(), e.what()));
     }
@@ -261,6 +281,20 @@ Result<std::vector<nlohmann::json>> Ledger::recent(size_t count) const {
   return records;
 }
 
+Result<std::vector<nlohmann::json>> Ledger::records_of(std::string_view kind) const {
+  std::vector<nlohmann::json> records;
+  auto scanned = scan_backwards(
+      [&](nlohmann::json record) {
+        records.push_back(std::move(record));
+        return true;
+      },
+      kind);
+  if (!scanned)
+    return std::unexpected(scanned.error());
+  std::reverse(records.begin(), records.end());
+  return records;
+}
+
 Result<std::vector<nlohmann::json>> Ledger::generation() const {
   return recent(static_cast<size_t>(-1));
 }
@@ -305,16 +339,17 @@ Ledger::Appender::~Appender() {
 }
 
 Result<void> Ledger::append(const nlohmann::json& record, Sync sync) {
-  // Chain from the last believed record: whatever was written after it without anneal stays
-  // rejected, and this record is believed.
-  if (auto checked = check(); !checked)
-    return std::unexpected(checked.error());
-  std::string line = chained_line(record, m_checked.verifier.last_believed(), nullptr);
   if (!m_appender.fd.valid()) {
     m_appender.fd.reset(::open(m_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
     if (!m_appender.fd.valid())
       return fail(fmt::format("cannot open {}: {}", m_path.string(), std::strerror(errno)));
   }
+  AppendLock locked(m_appender.fd.get());
+  // Chain from the last believed record (another process's appends included): whatever was
+  // written after it without anneal stays rejected, and this record is believed.
+  if (auto checked = check(); !checked)
+    return std::unexpected(checked.error());
+  std::string line = chained_line(record, m_checked.verifier.last_believed(), nullptr);
   // One write() per record: a crash leaves at most one torn line, which open() removes.
   const char* p = line.data();
   size_t left = line.size();

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -17,10 +18,16 @@
 
 namespace anneal::graph {
 
-// Ledger format, version 3: .anneal/targets/<name>/experiments.jsonl
+// Ledger format, version 4: .anneal/targets/<name>/experiments.jsonl
 //
 //   ledger := record*
 //   record := JSON object on one line, terminated by "\n"
+//
+// A record is an experiment's, unless it has a "record" field naming another kind (version 4):
+//   "record": "deploy"   a step of a candidate's deployment (graph/deploy_record.h)
+// Readers of experiments (last, recent, generation, generations) never see the other kinds;
+// records_of(KIND) reads them. Lines of every kind are in one chain, so a forged approval is
+// found like a forged experiment.
 //
 // Records are appended, one per attempt of an experiment, in the order they finish (an
 // experiment that did not finish is run again later under its number: retry_plan.h gives its
@@ -45,6 +52,9 @@ namespace anneal::graph {
 //   "test": the paired test's record {"name": "wilcoxon"|"cohen-d"|"betting"|"none", "n",
 //   "p", "level", ...})
 //
+// Version 4 adds the "record" field and the kinds it names (above); an experiment's record is
+// as in version 3.
+//
 // Version 3 adds, with judge.test.sequential (graph/sequential_judging.h), the betting test's
 // record: "judge"."test" = {"name": "betting", "n": pairs up to the stop, "e_value", "e_worse",
 // "p", "level", "sequential": {"judged": samples judged, "of": samples there are,
@@ -61,6 +71,10 @@ namespace anneal::graph {
 // what changes before them while a Ledger is open is seen by the next one. What the chain does
 // and does not guarantee: README.md, "Trust model".
 //
+// Appends are serialised by an flock(2) on the file, held while the chain's end is read and
+// the line written, so a build and `anneal approve` may append at the same time; open()'s
+// repair of a torn last line takes it too.
+//
 // Durability: a record appended with Sync::Now is on disk (fdatasync) before append returns,
 // with every deferred record before it. A deferred record (Sync::Deferred: an experiment whose
 // nodes were all cached) is written at once, so a killed build keeps it, but reaches the disk
@@ -71,7 +85,7 @@ namespace anneal::graph {
 // experiments are replayed from the baseline (cached nodes are reused) and appended anew.
 // Readers take the current generation: the believed records after the last id-0 record.
 
-inline constexpr int k_ledger_version = 3;
+inline constexpr int k_ledger_version = 4;
 
 class Ledger {
  public:
@@ -94,6 +108,9 @@ class Ledger {
   Result<std::vector<std::vector<nlohmann::json>>> generations() const;
   /// The current generation's last `count` records, oldest first.
   Result<std::vector<nlohmann::json>> recent(size_t count) const;
+  /// Every believed record of `kind` (the "record" field of version 4, e.g. "deploy"), of
+  /// every generation, oldest first.
+  Result<std::vector<nlohmann::json>> records_of(std::string_view kind) const;
   /// Appends one record (one write). Sync::Now also syncs it, and any deferred records
   /// before it, to disk; Sync::Deferred leaves that to a later append, sync() or the
   /// destructor.
@@ -108,10 +125,10 @@ class Ledger {
 
  private:
   explicit Ledger(std::filesystem::path path) : m_path(std::move(path)) {}
-  /// The believed records from the end of the file backwards, newest first, until `keep` says
-  /// stop.
+  /// The believed records of `kind` ("": experiments) from the end of the file backwards,
+  /// newest first, until `keep` says stop.
   template <class Keep>
-  Result<void> scan_backwards(Keep&& keep) const;
+  Result<void> scan_backwards(Keep&& keep, std::string_view kind = {}) const;
   /// Brings `m_checked` up to the file's end: judges the complete lines not judged yet.
   Result<void> check() const;
   /// How far the chain has been checked.

@@ -85,6 +85,22 @@ std::vector<NotifyEvent> experiment_events(const Target& target, const nlohmann:
   return out;
 }
 
+std::vector<NotifyEvent> deploy_events(const Target& target, const nlohmann::json& step,
+                                       const std::filesystem::path& repository) {
+  if (step.value("step", "") != "waiting")
+    return {};
+  std::string key = step.value("key", ""), tier = step.value("tier", "");
+  NotifyEvent e = event("approval_needed", target,
+                        fmt::format("{}: experiment #{} waits for approval of tier {}: anneal approve {} {} --tier {}",
+                                    target.name, step.value("experiment", 0), tier, target.name, key.substr(0, 16),
+                                    tier),
+                        repository);
+  for (const char* field : {"experiment", "key", "commit", "score", "tier"})
+    if (auto it = step.find(field); it != step.end() && !it->is_null())
+      e.payload[field] = *it;
+  return {std::move(e)};
+}
+
 std::vector<NotifyEvent> build_events(const Target& target, const TargetBuildResult& result, const std::string& error,
                                       const std::filesystem::path& repository) {
   std::vector<NotifyEvent> out;

@@ -27,14 +27,15 @@ namespace anneal::graph {
 //    "repository": PATH,             the repository's absolute path
 //    "experiment": N, "key": HEX, "commit": HEX,                the experiment, when there is one
 //    "score": X, "best_score": X, "baseline_score": X,          the objective, when known
-//    "detail": TEXT}                 halted: why; held_out_divergence: the figures; build_done: the summary
+//    "detail": TEXT,                 halted: why; held_out_divergence: the figures; build_done: the summary
+//    "tier": NAME}                   approval_needed: the deployment tier that waits
 //
 // Fields that do not apply are absent. New fields may be added within version 1; none is
 // renamed or removed.
 inline constexpr int k_notify_version = 1;
 
 /// The events a `notify:` rule may name, in the order the schema lists them.
-/// approval_needed is for deployment tiers that wait for a person (none are sent yet).
+/// approval_needed: a deployment tier waits for a person (graph/deployment.h).
 inline constexpr std::array<std::string_view, 6> k_notify_events = {
     "new_best", "halted", "budget_reached", "build_done", "held_out_divergence", "approval_needed"};
 
@@ -47,6 +48,11 @@ struct NotifyEvent {
 /// held_out_divergence when its held-out check warned or paused the target.
 std::vector<NotifyEvent> experiment_events(const Target& target, const nlohmann::json& record,
                                            const std::filesystem::path& repository);
+
+/// The events of one step of a deployment (graph/deploy_record.h): approval_needed when a tier
+/// waits for a person.
+std::vector<NotifyEvent> deploy_events(const Target& target, const nlohmann::json& step,
+                                       const std::filesystem::path& repository);
 
 /// The events of a target's build that ended: halted when it failed (`error` non-empty);
 /// else budget_reached when it ran to its budget, then build_done. An up-to-date target or a

@@ -9,6 +9,7 @@
 
 #include "git/worktree.h"
 #include "graph/agent_prompt.h"
+#include "graph/deployment.h"
 #include "graph/disk_check.h"
 #include "graph/draft_prompt.h"
 #include "graph/draft_ranking.h"
@@ -616,6 +617,8 @@ Result<TargetBuildResult> TargetBuild::run() {
       ++result.experiments_run;
     if (m_options.on_experiment)
       m_options.on_experiment(m_target, *record, m_state.budget);
+    if (auto deployed = deploy_new_best(m_ws, m_target, *record, *m_ledger, m_options); !deployed)
+      return std::unexpected(deployed.error());
     if (!pause->empty()) {
       result.status = BuildStatus::Stopped;
       note(*pause);

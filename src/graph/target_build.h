@@ -31,6 +31,8 @@ struct BuildOptions {
   std::vector<std::pair<std::string, std::string>> node_env;
   /// After each experiment, with its ledger record and the target's budget.
   std::function<void(const Target&, const nlohmann::json& record, int budget)> on_experiment;
+  /// After each step of a new best's deployment (graph/deployment.h), with its ledger record.
+  std::function<void(const Target&, const nlohmann::json& step)> on_deploy;
   /// Everything else worth telling the user: lock waits, dry-run listings, warnings.
   std::function<void(const std::string&)> on_note;
   /// While ninja runs nodes: what runs (graph/node_batch.h).
