@@ -115,11 +115,9 @@ Result<int> run_apply(const std::string& name, bool keep_history, bool force) {
   if (!refusal)
     return std::unexpected(refusal.error());
   if (!refusal->empty() && !force)
-    return fail(fmt::format("apply: {}
-(`anneal apply {} --force` applies it all the same)", *refusal, name));
+    return fail(fmt::format("apply: {}\n(`anneal apply {} --force` applies it all the same)", *refusal, name));
   if (!refusal->empty())
-    fmt::print(stderr, "anneal: {} {}; applying it all the same (--force)
-",
+    fmt::print(stderr, "anneal: {} {}; applying it all the same (--force)\n",
                paint("warning:", Color::Yellow, use_color(stderr)), *refusal);
   nlohmann::json best;
   for (const auto& r : *records)

@@ -185,8 +185,8 @@ std::string owner(const YAML::Node& root, const YamlPath& path) {
       return fmt::format("'{}' of {}", field, target);
     if (n == 4 && field == "judge" && key_at(path, 3) == "agent")
       return fmt::format("the agent of the judge of {}", target);
-    if (n == 4 && (field == "stages" || field == "verify"))
-      return fmt::format("{} {} of {}", field == "stages" ? "stage" : "gate",
+    if (n == 4 && (field == "stages" || field == "verify" || field == "deploy"))
+      return fmt::format("{} {} of {}", field == "stages" ? "stage" : field == "verify" ? "gate" : "deploy tier",
                          quoted_name(root, path), target);
   }
   std::string dotted;
