@@ -70,6 +70,20 @@ std::string hypothesis_cell(const nlohmann::json& r) {
   return what;
 }
 
+/// The marker above `r`: its policy version when it is the first of its window to get a new
+/// one (graph/policy_version.h), or "".
+std::string policy_marker(const nlohmann::json& r, const nlohmann::json& previous) {
+  const nlohmann::json& p = r.value("policy", nlohmann::json());
+  if (!p.is_object() || previous.value("policy", nlohmann::json::object()).value("window", -1) == p.value("window", -1))
+    return "";
+  std::string event = p.value("event", "");
+  if (event == "rewritten")
+    return fmt::format("policy v{} (rewritten from v{})", p.value("version", 0), p.value("from", 0));
+  if (event == "rolled_back")
+    return fmt::format("policy rolled back to v{} (v{} did worse)", p.value("version", 0), p.value("from", 0));
+  return "";
+}
+
 nlohmann::json number_or_null(const nlohmann::json& value) {
   return value.is_number() ? value : nlohmann::json();
 }
@@ -105,7 +119,10 @@ ExperimentTable experiment_table(Project& project, const graph::Target& target,
   table.columns.push_back({Kind::Hypothesis, "hypothesis", "hypothesis"});
 
   ParamReader reader(project, target);
+  nlohmann::json previous = nlohmann::json::object();
   for (const auto& r : records) {
+    table.markers.push_back(policy_marker(r, previous));
+    previous = r;
     std::vector<nlohmann::json> row;
     if (run_column)
       row.push_back(r.value("run", 1));
@@ -185,8 +202,11 @@ std::string table_text(const ExperimentTable& table, size_t line_width) {
   for (const auto& column : table.columns)
     headers.push_back(column.header);
   std::string out = print_line(headers);
-  for (const auto& line : cells)
-    out += print_line(line);
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (i < table.markers.size() && !table.markers[i].empty())
+      out += fmt::format("  ── {} ──\n", table.markers[i]);
+    out += print_line(cells[i]);
+  }
   return out;
 }
 

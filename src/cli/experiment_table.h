@@ -27,6 +27,9 @@ struct ExperimentTable {
   /// whole; the hypothesis cell is the record's hypothesis as written, with what went wrong for
   /// an experiment that was not evaluated and how many attempts it took when more than one.
   std::vector<std::vector<nlohmann::json>> rows;
+  /// Per row, what changed in what the agent is told from that experiment on (a new policy
+  /// version, a rollback), printed on a line of its own above the row; "" for none.
+  std::vector<std::string> markers;
 };
 
 /// The table of `records` (ledger records of `target`, in the order given; each a latest

@@ -27,6 +27,7 @@ nlohmann::json history_entry(const nlohmann::json& r) {
           {"time", r.value("time", "")},
           {"judge", r.value("judge", nlohmann::json())},
           {"held_out", r.value("held_out", nlohmann::json())},
+          {"policy", r.value("policy", nlohmann::json())},
           {"attempts", r.value("attempts", 1)},
           {"finished", !graph::unfinished_record(r)}};
 }

@@ -124,9 +124,12 @@ Result<std::string> target_block(const RegisterArgs& args, const graph::Annealfi
                          args.parse_cmd.empty() ? "" : ", parse: " + yaml_scalar(args.parse_cmd));
   }
   block += fmt::format("  objective: {{metric: {}, direction: {}}}\n", yaml_scalar(metric), args.direction);
-  if (!args.policy_model.empty())
-    block += fmt::format("  # --policy-model {}: this anneal has no policy agent yet; kept here as a note\n",
-                         args.policy_model);
+  if (!args.policy_model.empty()) {
+    // The seed's policy agent: an api agent of that model rewriting the mutation instructions.
+    bool anthropic = args.policy_model.rfind("claude", 0) == 0;
+    block += fmt::format("  policy: {{agent: {{kind: api, provider: {}, model: {}}}, every: 5}}\n",
+                         anthropic ? "anthropic" : "openai", yaml_scalar(args.policy_model));
+  }
   return block;
 }
 
@@ -165,7 +168,7 @@ CLI::App* add_register_command(CLI::App& app, RegisterArgs& args) {
       ->type_name("P")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--n-drafts", args.drafts, "candidates per experiment")->type_name("N")->check(CLI::Range(1, 1000));
-  cmd->add_option("--policy-model", args.policy_model, "the seed's policy agent model (noted; not used yet)")
+  cmd->add_option("--policy-model", args.policy_model, "the policy agent's model: it rewrites the mutation instructions every 5 experiments")
       ->type_name("MODEL");
   cmd->add_option("--agent", args.agent, "the agent under `agents:` that proposes changes")->type_name("NAME");
   cmd->add_option("--agent-cmd", args.agent_cmd, "or a command that does (a coding agent's CLI)")
@@ -223,8 +226,6 @@ Result<int> run_register(const RegisterArgs& args) {
   fs::permissions(path, permissions, ec);
   fmt::print("anneal: added target '{}' to {}:\n{}\nbuild it: anneal run --target {} (or anneal build {})\n",
              args.name, path.string(), *block, args.name, args.name);
-  if (!args.policy_model.empty())
-    fmt::print(stderr, "anneal: note: --policy-model is noted in the Annealfile; this anneal has no policy agent yet\n");
   return 0;
 }
 

@@ -167,6 +167,8 @@ std::string prompt_head(const Target& target, const PromptInput& input, bool api
     out += "\n";
   }
   out += judge_section(target, p);
+  if (input.policy)
+    out += fmt::format("\n## How to work ({})\n\n{}\n", input.policy_label, *input.policy);
   if (input.instructions)
     out += fmt::format("\n## Instructions ({})\n\n{}\n", target.instructions, *input.instructions);
   return out;

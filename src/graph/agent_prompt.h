@@ -23,6 +23,10 @@ struct PromptInput {
   /// failed (a gate's stderr, scope violations, edit blocks that did not apply).
   std::vector<nlohmann::json> recent;
   std::optional<std::string> instructions;  ///< the target's instructions file
+  /// With `policy:`, the current version of the mutation instructions and its label
+  /// ("policy v2"), graph/policy_version.h.
+  std::optional<std::string> policy;
+  std::string policy_label;
   std::vector<std::string> similar;  ///< past attempts like the recent ones, best match first
   std::string learnings;             ///< this target's consolidated learnings
   std::vector<std::string> pooled;   ///< lessons from other targets, best first

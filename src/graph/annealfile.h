@@ -267,6 +267,14 @@ struct Taxonomy {
   Agent agent;  ///< resolved api agent
 };
 
+/// `policy:`: an LLM that rewrites the mutation instructions the agent is given every
+/// `every` experiments, from how they went, and rolls back a version that does worse than
+/// the one before it (graph/policy_version.h).
+struct Policy {
+  Agent agent;  ///< resolved api agent
+  int every = 5;
+};
+
 struct Scope {
   std::vector<std::string> editable;   ///< globs; a target's `artifact` files are always editable
   std::vector<std::string> immutable;  ///< globs
@@ -309,6 +317,7 @@ struct Target {
   double restart_probability = 0;  ///< chance a draft starts from the baseline
   KnowledgeSettings knowledge;
   std::optional<Taxonomy> taxonomy;
+  std::optional<Policy> policy;
   std::vector<Gate> verify;
   std::vector<Stage> stages;
   std::optional<Judge> judge;

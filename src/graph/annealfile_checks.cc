@@ -86,7 +86,10 @@ class Checker {
       YamlPath path{"targets", target.name};
       resolve_agent(target, path);
       check_judge(target, path);
-      check_taxonomy(target, path);
+      if (target.taxonomy)
+        resolve_side_agent(target.taxonomy->agent, target, path, "taxonomy");
+      if (target.policy)
+        resolve_side_agent(target.policy->agent, target, path, "policy");
       check_names(target, path);
       check_stage_needs(target, path);
       check_metric(target, path);
@@ -172,12 +175,11 @@ class Checker {
     }
   }
 
-  void check_taxonomy(Target& target, const YamlPath& path) {
-    if (!target.taxonomy)
-      return;
+  /// Resolves the api agent of the target's `key:` (taxonomy, policy): a call it makes itself.
+  void resolve_side_agent(Agent& agent, const Target& target, const YamlPath& path, const char* key) {
     YamlPath agent_path = path;
-    agent_path.insert(agent_path.end(), {std::string("taxonomy"), std::string("agent")});
-    resolve_api_agent(target.taxonomy->agent, target, agent_path, "taxonomy");
+    agent_path.insert(agent_path.end(), {std::string(key), std::string("agent")});
+    resolve_api_agent(agent, target, agent_path, key);
   }
 
   void check_names(const Target& target, const YamlPath& path) {
@@ -403,6 +405,8 @@ class Checker {
       if (target.judge->generate && target.judge->generate->agent)
         judge["generate"]["agent"] = target.judge->generate->agent->config;
     }
+    if (target.policy)  // the policy's text reaches every prompt: its writer is part of the digest
+      config["policy"]["agent"] = target.policy->agent.config;
     // Classifying failures names them; it changes no candidate's result.
     config.erase("taxonomy");
     if (auto budget = config.find("budget"); budget != config.end() && budget->is_object()) {

@@ -147,6 +147,16 @@ TEST_CASE("semantic problems name what is wrong and what would be right", "[anne
     CHECK(error_of(edit("agent: coder", "agent: codr")) ==
           "Annealfile:8:12: error: unknown agent 'codr' (known: coder, tuner)");
   }
+  SECTION("policy agent") {
+    CHECK(error_of(k_base + "    policy: {agent: planer, every: 3}\n") ==
+          "Annealfile:13:21: error: unknown agent 'planer' (known: coder, tuner)");
+    CHECK(error_of(k_base + "    policy: {agent: coder}\n") ==
+          "Annealfile:13:21: error: the policy of target 'api' needs an api agent; 'coder' is a command agent");
+    CHECK(error_of(k_base + "    policy: {agent: {kind: api, provider: openai, model: m}, every: 0}\n") ==
+          "Annealfile:13:69: error: 'every' must be at least 1");
+    CHECK(parse_annealfile(k_base + "    policy: {agent: {kind: api, provider: openai, model: m}, every: 4}\n",
+                           "Annealfile"));
+  }
   SECTION("unknown metric") {
     CHECK(
         error_of(edit("metric: latency", "metric: speed")) ==

@@ -478,6 +478,9 @@ Target read_target(Reader& in, const YamlPath& path, const std::string& name, co
     target.judge = read_judge(in, path / "judge", name);
   if (in.has(path / "taxonomy"))
     target.taxonomy = Taxonomy{read_agent_or_name(in, path / "taxonomy" / "agent", name + ".taxonomy.agent")};
+  if (in.has(path / "policy"))
+    target.policy = Policy{read_agent_or_name(in, path / "policy" / "agent", name + ".policy.agent"),
+                           in.integer(path / "policy" / "every", 5)};
 
   YamlPath objective = path / "objective";
   auto read_objective = [&](const YamlPath& at) {

@@ -113,18 +113,10 @@ std::optional<PlannedNode> classification_call(const Target& target, const nlohm
       record.value("id", 0), target.name, target.objective.direction == Direction::Minimize ? "minimize" : "maximize",
       target.objective.metric, rule, record.value("outcome", ""), record.value("detail", ""),
       record.value("hypothesis", ""), score("score"), logs.empty() ? "(nothing)\n" : logs, categories);
-  nlohmann::json call = llm_fields(agent, target.name);
-  call["purpose"] = "taxonomy";
-  call["experiment"] = record.value("id", 0);
-  call["draft"] = 0;
-  call["seed"] = static_cast<int64_t>(draft_seed(target.search.seed, record.value("id", 0), 1 << 21));
-  call["temperature"] = call_temperature(agent.api, 0.0);
-  call["system"] = "You classify why an optimisation experiment failed, from its logs, into a fixed taxonomy.";
-  call["prompt"] = std::move(prompt);
-  call["max_tokens"] = std::min(agent.api.max_tokens, 256);
-  auto spec = nodes::make_spec(std::move(call));
-  return PlannedNode{spec, {}, false, fmt::format("llm {}#{} taxonomy", target.name, record.value("id", 0)),
-                     "llm_" + agent.api.provider, agent.api.max_concurrent};
+  return side_call(agent, target,
+                   {"taxonomy", record.value("id", 0), 1 << 21, 0.0,
+                    "You classify why an optimisation experiment failed, from its logs, into a fixed taxonomy.",
+                    std::move(prompt), 256});
 }
 
 void apply_classification(nlohmann::json& record, const std::string& agent, const std::string& reply) {
@@ -144,32 +136,13 @@ Result<double> classify_failure(const Target& target, const ExperimentPlan& plan
   auto call = classification_call(target, record, failure_logs(plan, record, store));
   if (!call)
     return 0.0;
-  const std::string what = fmt::format("{}: failure of #{} not classified", target.name, record.value("id", 0));
-  std::vector<PlannedNode> nodes = {*call};
-  auto stop = hooks.over_budget(nodes);
-  if (!stop)
-    return std::unexpected(stop.error());
-  if (!stop->empty()) {
-    hooks.note(fmt::format("{}: {}", what, *stop));
-    return 0.0;
-  }
-  if (auto ran = hooks.run_nodes(nodes); !ran) {
-    hooks.note(fmt::format("{}: {}", what, ran.error().message));
-    return 0.0;
-  }
-  auto result = nodes::latest_result(store, call->spec.key);
-  if (!result)
-    return 0.0;
-  if (!result->ok()) {
-    hooks.note(fmt::format("{}: {}", what, result->detail));
-    return result->cost_usd;
-  }
-  auto it = result->blobs.find("reply");
-  auto digest = it == result->blobs.end() ? std::nullopt : cache::Digest::from_hex(it->second);
-  auto reply = digest ? store.get_blob(*digest) : std::nullopt;
-  if (reply)
-    apply_classification(record, target.taxonomy->agent.name, *reply);
-  return result->cost_usd;
+  auto done = run_call(*call, store, hooks,
+                       fmt::format("{}: failure of #{} not classified", target.name, record.value("id", 0)));
+  if (!done)
+    return std::unexpected(done.error());
+  if (done->reply)
+    apply_classification(record, target.taxonomy->agent.name, *done->reply);
+  return done->cost_usd();
 }
 
 }  // namespace anneal::graph

@@ -3,7 +3,6 @@
 // that failed. Its call is a node like any other, so the same failure is classified once.
 #pragma once
 
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +12,7 @@
 #include "cache/local_store.h"
 #include "graph/annealfile.h"
 #include "graph/experiment_plan.h"
+#include "graph/llm_call.h"
 #include "util/error.h"
 
 namespace anneal::graph {
@@ -32,13 +32,8 @@ std::optional<PlannedNode> classification_call(const Target& target, const nlohm
 /// and the `Reason:` line.
 void apply_classification(nlohmann::json& record, const std::string& agent, const std::string& reply);
 
-/// How the build runs the call: its budget check ("" to go ahead, else why not), its
-/// runner, and where notes go.
-struct ClassifierHooks {
-  std::function<Result<std::string>(const std::vector<PlannedNode>&)> over_budget;
-  std::function<Result<void>(const std::vector<PlannedNode>&)> run_nodes;
-  std::function<void(const std::string&)> note;
-};
+/// How the build runs the call (graph/llm_call.h).
+using ClassifierHooks = CallHooks;
 
 /// Classifies `record`'s failure when due (classification_call): runs the call and applies
 /// its reply. A call that cannot run or fails leaves the rules' category, with a note.

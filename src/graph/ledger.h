@@ -48,6 +48,8 @@ namespace anneal::graph {
 //   classified it — the built-in rules or the taxonomy agent AGENT, which also gives the
 //   rules' "rule" and its "reason"; absent for the baseline, kept experiments and records
 //   written before, which readers classify by the rules),
+//   "policy": {"version", "digest", "window", "event", "from"} (with `policy:`, the version of
+//   the mutation instructions the experiment was given: graph/policy_version.h),
 //   "judge": {...} (with a judge: nodes/judge_decision.h, JudgeScores::to_json, and its
 //   "test": the paired test's record {"name": "wilcoxon"|"cohen-d"|"betting"|"none", "n",
 //   "p", "level", ...})

@@ -22,6 +22,7 @@
 #include "graph/judge_plan.h"
 #include "graph/ledger.h"
 #include "graph/llm_budget.h"
+#include "graph/meta_optimizer.h"
 #include "graph/node_batch.h"
 #include "graph/retry_plan.h"
 #include "graph/search_memory.h"
@@ -52,7 +53,8 @@ class TargetBuild {
  public:
   TargetBuild(Workspace& workspace, const Annealfile& annealfile, const Target& target,
               const BuildOptions& options)
-      : m_ws(workspace), m_file(annealfile), m_target(target), m_options(options), m_knowledge(workspace, target) {
+      : m_ws(workspace), m_file(annealfile), m_target(target), m_options(options), m_knowledge(workspace, target),
+        m_meta(workspace, target) {
     m_context.store = &m_ws.store();
     m_context.anneal_dir = m_ws.anneal_dir();
   }
@@ -70,6 +72,11 @@ class TargetBuild {
   const JudgeSamples* samples() const { return m_state.samples ? &*m_state.samples : nullptr; }
   /// Why the target must stop before `nodes` run (its USD budget), or "" to go ahead.
   Result<std::string> over_budget(const std::vector<PlannedNode>& nodes);
+  /// How a call besides the mutations runs (graph/llm_call.h).
+  CallHooks hooks() {
+    return {[&](const auto& n) { return over_budget(n); }, [&](const auto& n) { return run_nodes_of(n); },
+            [&](const auto& t) { note(t); }};
+  }
   /// Consolidates the learnings when due after experiment `id`.
   Result<void> consolidate(int id);
   Result<const llm::PriceTable*> prices();
@@ -115,6 +122,7 @@ class TargetBuild {
   nlohmann::json m_ranking;
   std::vector<nlohmann::json> m_recent;  ///< the last few records, for the agent's prompt
   TargetKnowledge m_knowledge;
+  MetaOptimizer m_meta;  ///< the policy and the instructions' rewrites
   bool m_knowledge_loaded = false;
   /// The previous run's best change, tried as experiment #1 of a run on a new HEAD.
   std::optional<CarryOver> m_carry;
@@ -156,25 +164,12 @@ Result<void> TargetBuild::consolidate(int id) {
   auto call = m_knowledge.consolidation(id);
   if (!call)
     return {};
-  std::vector<PlannedNode> nodes = {*call};
-  auto stop = over_budget(nodes);
-  if (!stop)
-    return std::unexpected(stop.error());
-  if (!stop->empty()) {
-    note(fmt::format("{}: learnings not consolidated after #{}: {}", m_target.name, id, *stop));
-    return {};
-  }
-  if (auto ran = run_nodes_of(nodes); !ran) {
-    note(fmt::format("{}: learnings not consolidated after #{}: {}", m_target.name, id, ran.error().message));
-    return {};
-  }
-  auto result = nodes::latest_result(m_ws.store(), call->spec.key);
-  if (!result)
-    return {};
-  if (!result->ok())
-    note(fmt::format("{}: learnings not consolidated after #{}: {}", m_target.name, id, result->detail));
-  m_position.spent_usd += result->cost_usd;
-  return m_knowledge.learned(id, *call, *result);
+  std::string what = fmt::format("{}: learnings not consolidated after #{}", m_target.name, id);
+  auto done = run_call(*call, m_ws.store(), hooks(), what);
+  if (!done)
+    return std::unexpected(done.error());
+  m_position.spent_usd += done->cost_usd();
+  return done->result ? m_knowledge.learned(id, *call, *done->result) : Result<void>{};
 }
 
 Result<ExperimentPlan> TargetBuild::plan(int id) {
@@ -199,6 +194,7 @@ Result<ExperimentPlan> TargetBuild::plan(int id) {
   shared.experiment = id;
   shared.position = m_position;
   shared.recent = m_recent;
+  m_meta.fill(shared);
   if (!m_target.instructions.empty()) {
     auto text = m_repo->read_file_at(m_position.incumbent, m_target.instructions);
     if (!text)
@@ -280,6 +276,7 @@ Result<nlohmann::json> TargetBuild::record(const ExperimentPlan& plan, const nod
   if (plan.id == 0 && m_carry)  // so that a build resumed before #1 still carries it over
     r["carry"] = {{"from", m_carry->from}, {"to", m_carry->to}};
   r["cached"] = m_batch_use.cached();
+  m_meta.stamp(r);
   return r;
 }
 
@@ -429,6 +426,7 @@ Result<void> TargetBuild::load_state() {
   m_seen = {};
   m_hypotheses.clear();
   m_queue.emplace(true, SearchPosition{}, std::vector<nlohmann::json>{});
+  m_meta.replay({});
   if (m_state.kind == TargetState::Kind::Resume) {
     m_position = recorded_position(*m_state.last);
     {
@@ -438,6 +436,7 @@ Result<void> TargetBuild::load_state() {
       if (!generation)
         return std::unexpected(generation.error());
       m_memory = SearchMemory::replay(m_target, *generation);
+      m_meta.replay(*generation);
       for (const auto& record : *generation) {
         if (record.contains("commit") && record.at("commit").is_string())
           m_hypotheses[record.at("commit").get<std::string>()] = record.value("hypothesis", "");
@@ -538,6 +537,8 @@ Result<TargetBuildResult> TargetBuild::run() {
     m_ran_nodes = false;
     m_batch_use = {};
     m_current = *next;
+    if (auto due = next->retry ? Result<void>{} : m_meta.prepare(id, m_position, *m_repo, hooks()); !due)
+      return std::unexpected(due.error());
     auto plan = this->plan(*next);
     if (!plan)
       return std::unexpected(plan.error());
@@ -582,9 +583,7 @@ Result<TargetBuildResult> TargetBuild::run() {
     auto record = this->record(*plan, *decided);
     if (!record)
       return std::unexpected(record.error());
-    auto classified = classify_failure(m_target, *plan, *record, m_ws.store(),
-                                       {[&](const auto& n) { return over_budget(n); },
-                                        [&](const auto& n) { return run_nodes_of(n); }, [&](const auto& t) { note(t); }});
+    auto classified = classify_failure(m_target, *plan, *record, m_ws.store(), hooks());
     if (!classified)
       return std::unexpected(classified.error());
     if (*classified > 0) {
@@ -600,6 +599,7 @@ Result<TargetBuildResult> TargetBuild::run() {
         !appended)
       return std::unexpected(appended.error());
     m_memory.add(m_target, *record);
+    m_meta.add(*record);
     m_seen.add(*record, m_ws.store(), *m_repo);
     if (record->contains("commit") && record->at("commit").is_string())
       m_hypotheses[record->at("commit").get<std::string>()] = record->value("hypothesis", "");

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "graph/llm_call.h"
 #include "knowledge/learning_pool.h"
 #include "nodes/node.h"
 #include "util/clock_text.h"
@@ -124,18 +125,10 @@ std::optional<PlannedNode> TargetKnowledge::consolidation(int id) const {
   prompt += "Write at most 8 short bullet points of what these experiments teach about improving this "
             "objective: what worked, what did not and why, and what to try next. Merge them with what "
             "was learned before; drop what the new results contradict. Reply with the bullets only.";
-  nlohmann::json call = llm_fields(m_target.agent, m_target.name);
-  call["purpose"] = "learnings";
-  call["experiment"] = id;
-  call["draft"] = 0;
-  call["seed"] = static_cast<int64_t>(draft_seed(m_target.search.seed, id, 1 << 20));
-  call["temperature"] = call_temperature(m_target.agent.api, 0.2);
-  call["system"] = "You summarise the results of optimisation experiments into short, concrete lessons.";
-  call["prompt"] = std::move(prompt);
-  call["max_tokens"] = std::min(m_target.agent.api.max_tokens, 1024);
-  auto spec = nodes::make_spec(std::move(call));
-  return PlannedNode{spec, {}, false, fmt::format("llm {}#{} learnings", m_target.name, id),
-                     "llm_" + m_target.agent.api.provider, m_target.agent.api.max_concurrent};
+  return side_call(m_target.agent, m_target,
+                   {"learnings", id, 1 << 20, 0.2,
+                    "You summarise the results of optimisation experiments into short, concrete lessons.",
+                    std::move(prompt), 1024});
 }
 
 Result<void> TargetKnowledge::learned(int id, const PlannedNode& call, const nodes::NodeResult& result) {

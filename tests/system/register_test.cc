@@ -55,7 +55,7 @@ const char* const k_written = R"TARGET(
     stages:
       - {name: score, run: cat score.txt, parse: "awk '{print $1}'"}
     objective: {metric: score, direction: minimize}
-    # --policy-model gpt-4.1-mini: this anneal has no policy agent yet; kept here as a note
+    policy: {agent: {kind: api, provider: openai, model: gpt-4.1-mini}, every: 5}
 )TARGET";
 
 }  // namespace
@@ -76,7 +76,6 @@ TEST_CASE("anneal register writes the seed's target into the Annealfile and anne
   CHECK(repo.read("Annealfile") == before + k_written);
   CHECK(contains(registered.out, "added target 'my-target' to Annealfile:\nmy-target:\n  artifact: [score.txt]\n"));
   CHECK(contains(registered.out, "build it: anneal run --target my-target"));
-  CHECK(contains(registered.err, "--policy-model is noted"));
   repo.commit("register my-target");
 
   Outcome ran = anneal_with_fakes(repo, "run --target my-target --experiments 2");

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "api_agent_harness.h"
+#include "clone.h"
 #include "harness.h"
 #include "nginx_server.h"
 
@@ -62,18 +63,6 @@ int runs(const fs::path& counters) {
   for (const char* name : {"agent", "gate", "pre", "score"})
     n += count_lines(counters / name);
   return n;
-}
-
-/// A fresh `git clone` of `origin`, in a TempRepo of its own (so it is cleaned up).
-std::unique_ptr<TempRepo> clone_of(const TempRepo& origin) {
-  auto clone = std::make_unique<TempRepo>();
-  Outcome o = clone->run(fmt::format(
-      "rm -rf .git && git clone -q '{}' . && git config user.name 'anneal test' && "
-      "git config user.email test@anneal.invalid",
-      origin.path().string()));
-  if (o.status != 0)
-    throw std::runtime_error("git clone failed: " + o.err);
-  return clone;
 }
 
 /// `anneal build ARGS` with `env` in front and none of the runner's remote settings.
