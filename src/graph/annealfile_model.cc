@@ -449,7 +449,18 @@ Target read_target(Reader& in, const YamlPath& path, const std::string& name, co
     target.agent.name = in.text(path / "agent");
 
   target.instructions = in.text(path / "instructions");
-  target.drafts = in.integer(path / "drafts", 1);
+  if (YamlPath drafts = path / "drafts"; in.text(drafts) == "auto" || in.get(drafts).IsMap()) {
+    DraftBounds bounds;
+    bounds.min = in.integer(drafts / "min", bounds.min);
+    bounds.max = in.integer(drafts / "max", std::max(bounds.max, bounds.min));
+    if (bounds.min > bounds.max)
+      in.error(drafts, fmt::format("target '{}': drafts.min ({}) is more than drafts.max ({})", name, bounds.min,
+                                   bounds.max));
+    target.drafts_auto = bounds;
+    target.drafts = bounds.max;
+  } else {
+    target.drafts = in.integer(drafts, 1);
+  }
   target.restart_probability = in.number(path / "restart_probability", 0);
   YamlPath knowledge = path / "knowledge";
   KnowledgeSettings& k = target.knowledge;
