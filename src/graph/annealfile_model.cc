@@ -449,7 +449,12 @@ Target read_target(Reader& in, const YamlPath& path, const std::string& name, co
     target.agent.name = in.text(path / "agent");
 
   target.instructions = in.text(path / "instructions");
-  if (YamlPath drafts = path / "drafts"; in.text(drafts) == "auto" || in.get(drafts).IsMap()) {
+  YamlPath drafts = path / "drafts";
+  if (in.has(drafts) && in.get(drafts).IsScalar() && scalar_type(in.get(drafts)) != ScalarType::Integer &&
+      in.text(drafts) != "auto")
+    in.error(drafts, fmt::format("target '{}': drafts must be a number, auto or {{min, max}}, not '{}'", name,
+                                 in.text(drafts)));
+  if (in.text(drafts) == "auto" || in.get(drafts).IsMap()) {
     DraftBounds bounds;
     bounds.min = in.integer(drafts / "min", bounds.min);
     bounds.max = in.integer(drafts / "max", std::max(bounds.max, bounds.min));
