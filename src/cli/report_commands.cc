@@ -163,6 +163,9 @@ Result<int> run_show(const std::string& hash, bool json) {
     if (!r.value("detail", "").empty())
       fmt::print("detail: {}\n", for_stdout(r.value("detail", "")));
     fmt::print("decision: {}\n", r.value("decision", nlohmann::json::object()).value("reason", ""));
+    if (const auto& c = r.value("draft_count", nlohmann::json()); c.is_object())
+      fmt::print("drafts: {} (auto: {} of the last {} drafts survived)\n", c.value("count", 0), c.value("survived", 0),
+                 c.value("drafted", 0));
     print_judge_record(r);
     if (auto patch = experiment_patch(*project, r))
       fmt::print("\n{}", *patch);

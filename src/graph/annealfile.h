@@ -301,6 +301,11 @@ struct DeployTier {
   SourceLoc loc;
 };
 
+struct DraftBounds {
+  int min = 1;
+  int max = 4;
+};
+
 struct Target {
   std::string name;
   std::vector<std::string> needs;
@@ -313,7 +318,10 @@ struct Target {
   /// `inputs:` globs of what the checks read; empty: every path of the tree counts.
   std::vector<std::string> inputs;
   std::string instructions;  ///< optional guidance file, relative to the repository root
-  int drafts = 1;
+  int drafts = 1;  ///< drafts per experiment; with drafts_auto, the most an experiment gets
+  /// `drafts: auto` or `drafts: {min, max}`: the count follows the drafts' survival rate
+  /// (graph/draft_count.h) within these bounds.
+  std::optional<DraftBounds> drafts_auto;
   double restart_probability = 0;  ///< chance a draft starts from the baseline
   KnowledgeSettings knowledge;
   std::optional<Taxonomy> taxonomy;

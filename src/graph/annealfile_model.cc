@@ -450,7 +450,23 @@ Target read_target(Reader& in, const YamlPath& path, const std::string& name, co
     target.agent.name = in.text(path / "agent");
 
   target.instructions = in.text(path / "instructions");
-  target.drafts = in.integer(path / "drafts", 1);
+  YamlPath drafts = path / "drafts";
+  if (in.has(drafts) && in.get(drafts).IsScalar() && scalar_type(in.get(drafts)) != ScalarType::Integer &&
+      in.text(drafts) != "auto")
+    in.error(drafts, fmt::format("target '{}': drafts must be a number, auto or {{min, max}}, not '{}'", name,
+                                 in.text(drafts)));
+  if (in.text(drafts) == "auto" || in.get(drafts).IsMap()) {
+    DraftBounds bounds;
+    bounds.min = in.integer(drafts / "min", bounds.min);
+    bounds.max = in.integer(drafts / "max", std::max(bounds.max, bounds.min));
+    if (bounds.min > bounds.max)
+      in.error(drafts, fmt::format("target '{}': drafts.min ({}) is more than drafts.max ({})", name, bounds.min,
+                                   bounds.max));
+    target.drafts_auto = bounds;
+    target.drafts = bounds.max;
+  } else {
+    target.drafts = in.integer(drafts, 1);
+  }
   target.restart_probability = in.number(path / "restart_probability", 0);
   YamlPath knowledge = path / "knowledge";
   KnowledgeSettings& k = target.knowledge;

@@ -12,6 +12,7 @@
 
 #include "graph/agent_prompt.h"
 #include "graph/containment.h"
+#include "graph/draft_count.h"
 #include "graph/judge_plan.h"
 #include "graph/search_memory.h"
 #include "llm/api_key.h"
@@ -211,7 +212,7 @@ nlohmann::json condition_spec(const std::optional<Condition>& condition) {
 
 nlohmann::json SearchPosition::to_json() const {
   auto opt = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
-  return {{"baseline", baseline},
+  nlohmann::json j = {{"baseline", baseline},
           {"incumbent", incumbent},
           {"incumbent_score", opt(incumbent_score)},
           {"best", best},
@@ -226,6 +227,9 @@ nlohmann::json SearchPosition::to_json() const {
           {"held_out_gap", opt(held_out_gap)},
           {"planned", planned},
           {"unfinished", unfinished}};
+  if (!draft_survival.empty())  // absent otherwise: the records of fixed drafts stay as they were
+    j["draft_survival"] = draft_survival;
+  return j;
 }
 
 void SearchPosition::count_attempt(int id, bool did_finish) {
@@ -259,6 +263,7 @@ SearchPosition SearchPosition::from_json(const nlohmann::json& j) {
   p.held_out_gap = opt("held_out_gap");
   p.planned = j.value("planned", 0);  // absent before attempts: recorded_position() fills it
   p.unfinished = j.value("unfinished", std::vector<int>{});
+  p.draft_survival = j.value("draft_survival", std::vector<std::pair<int, int>>{});
   return p;
 }
 
@@ -315,21 +320,27 @@ Result<ExperimentPlan> plan_baseline(const Target& target, const std::string& ba
   return plan;
 }
 
-std::vector<DraftStart> draft_starts(const Target& target, int id, const SearchPosition& position) {
+bool draft_restarts(const Target& target, int id, int draft, const SearchPosition& position) {
   // With annealing the chance decays with the temperature: restarts help early, when the
   // search still explores, and would only throw away progress once it converges.
   double chance = target.restart_probability;
-  if (chance > 0 && target.search.strategy == "annealing") {
+  if (chance <= 0 || position.baseline.empty() || position.baseline == position.incumbent)
+    return false;
+  if (target.search.strategy == "annealing") {
     auto config = nodes::SearchConfig::from_json(target.search.config, nodes::Direction::Maximize, 0, 0);
     auto state = nodes::SearchState::from_json(position.search);
     if (config && state)
       chance *= state->step_scale(*config);
   }
+  Rng rng(mix_seed(draft_seed(target.search.seed, id, draft), 0x7265737461727421));  // "restart!"
+  return rng.uniform() < chance;
+}
+
+std::vector<DraftStart> draft_starts(const Target& target, int id, const SearchPosition& position) {
   std::vector<DraftStart> starts;
-  for (int draft = 0; draft < target.drafts; ++draft) {
-    Rng rng(mix_seed(draft_seed(target.search.seed, id, draft), 0x7265737461727421));  // "restart!"
-    bool restart = chance > 0 && !position.baseline.empty() && position.baseline != position.incumbent &&
-                   rng.uniform() < chance;
+  const int drafts = draft_count(target, position);
+  for (int draft = 0; draft < drafts; ++draft) {
+    bool restart = draft_restarts(target, id, draft, position);
     starts.push_back({restart ? position.baseline : position.incumbent, restart, "", "", ""});
   }
   return starts;
@@ -426,7 +437,7 @@ Result<ExperimentPlan> plan_experiment(const Target& target, int id, const Searc
   if (!state)
     return std::unexpected(state.error());
   double step_scale = state->step_scale(*config);
-  const int drafts = agent_override ? 1 : target.drafts;
+  const int drafts = agent_override ? 1 : static_cast<int>(starts.size());
   if (agent_override)
     plan.starts.resize(1);
   for (int draft = 0; draft < drafts; ++draft) {
@@ -461,7 +472,7 @@ Result<ExperimentPlan> plan_experiment(const Target& target, int id, const Searc
         call["experiment"] = id;
         call["draft"] = draft;
         call["seed"] = target.agent.api.seed ? *target.agent.api.seed : static_cast<int64_t>(seed);
-        call["temperature"] = call_temperature(target.agent.api, draft_temperature(target.agent.api, draft, target.drafts));
+        call["temperature"] = call_temperature(target.agent.api, draft_temperature(target.agent.api, draft, drafts));
         call["system"] = std::string(k_edit_reply_contract);
         call["prompt"] = *prompt;
         auto spec = nodes::make_spec(std::move(call));

@@ -38,6 +38,8 @@ struct SearchPosition {
   /// of them whose latest attempt did not finish (retry_plan.h): finished() of them count.
   int planned = 0;
   std::vector<int> unfinished;
+  /// `drafts: auto`: per recent experiment, {drafts that survived, drafts} (draft_count.h).
+  std::vector<std::pair<int, int>> draft_survival;
 
   int finished() const { return planned - static_cast<int>(unfinished.size()); }
   /// Counts an attempt of experiment `id` (> 0) that finished or not.
@@ -101,6 +103,11 @@ Result<ExperimentPlan> plan_baseline(const Target& target, const std::string& ba
 /// Where each draft of experiment `id` starts: each one independently, with the target's
 /// restart_probability (decaying with the annealing temperature), from the baseline.
 std::vector<DraftStart> draft_starts(const Target& target, int id, const SearchPosition& position);
+
+/// Whether draft `draft` of experiment `id` restarts from the baseline: with chance
+/// restart_probability (decaying with the annealing temperature), never while the incumbent
+/// is the baseline. Deterministic in the target's seed, `id` and `draft`.
+bool draft_restarts(const Target& target, int id, int draft, const SearchPosition& position);
 
 /// The temperature of `draft` out of `drafts`: spread evenly over temperature × (1 ± spread),
 /// cut to the provider's range (llm::temperature_range).

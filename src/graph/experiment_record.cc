@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "graph/draft_count.h"
 #include "graph/failure_category.h"
 #include "graph/ledger.h"
 #include "nodes/search.h"
@@ -79,6 +80,8 @@ nlohmann::json experiment_record(const ExperimentOutcome& in, SearchPosition& po
     next.consecutive_failures = 0;
   if (plan.id > 0)
     next.count_attempt(plan.id, !decided.unfinished);
+  if (plan.id > 0 && !decided.unfinished)
+    count_draft_survival(target, d, next);
 
   nlohmann::json r = {{"v", k_ledger_version},
                       {"id", plan.id},
@@ -118,8 +121,12 @@ nlohmann::json experiment_record(const ExperimentOutcome& in, SearchPosition& po
       r["mutations"].push_back(key.hex());
     r["strategy"] = start.strategy;
     r["selection"] = start.selection;
+    if (start.restart && start.strategy == "population")
+      r["immigrant"] = true;  // search_memory.h replays its entry as the decision made it
     if (!start.second_parent.empty())
       r["second_parent"] = start.second_parent;
+    if (nlohmann::json count = draft_count_json(target, position, plan.starts.size()); !count.is_null())
+      r["draft_count"] = std::move(count);
   }
   for (const char* field : {"objectives", "behaviour"})
     if (d.contains(field))

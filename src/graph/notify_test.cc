@@ -17,7 +17,7 @@ Target target() {
 
 }  // namespace
 
-TEST_CASE("a kept candidate is a new_best event; a warned held-out check a held_out_divergence", "[graph][notify]") {
+TEST_CASE("a kept candidate is a new_best event, a warned held-out check a held_out_divergence", "[graph][notify]") {
   nlohmann::json record = {{"id", 4},
                            {"key", "0123456789abcdef0123"},
                            {"outcome", "kept"},
@@ -54,7 +54,7 @@ TEST_CASE("a kept candidate is a new_best event; a warned held-out check a held_
   CHECK(experiment_events(target(), record, "/repo").empty());
 }
 
-TEST_CASE("a build's end is build_done, after budget_reached when the budget ran out; a failure is halted",
+TEST_CASE("a build's end is build_done, after budget_reached when the budget ran out, a failure is halted",
           "[graph][notify]") {
   TargetBuildResult result;
   result.status = BuildStatus::Built;

@@ -64,7 +64,7 @@ TEST_CASE("a stage reproduces when its outcome, exit code, score and output are 
   }
 }
 
-TEST_CASE("a gate's output is compared even with a tolerance; a mutation's tree", "[graph]") {
+TEST_CASE("a gate's output is compared even with a tolerance, a mutation's tree", "[graph]") {
   NodeResult gate = stage_result(0, "aa");
   gate.score.reset();
   NodeResult other = gate;

@@ -113,8 +113,11 @@ Result<ExperimentPlan> plan_retry(const Workspace& workspace, const Target& targ
   auto keys = mutation_keys(workspace, retry.last);
   if (!keys)
     return failed(keys.error().message);
-  if (keys->size() != static_cast<size_t>(target.drafts))
-    return failed(fmt::format("it had {} draft(s), the target has {}", keys->size(), target.drafts));
+  const size_t most = static_cast<size_t>(target.drafts);
+  const size_t fewest = target.drafts_auto ? static_cast<size_t>(target.drafts_auto->min) : most;
+  if (keys->size() < fewest || keys->size() > most)
+    return failed(fmt::format("it had {} draft(s), the target has {}", keys->size(),
+                              fewest == most ? fmt::format("{}", most) : fmt::format("{} to {}", fewest, most)));
   std::vector<DraftStart> starts;
   std::vector<std::string> prompts;
   for (const auto& key : *keys) {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "search/fitness.h"
+#include "util/random.h"
 
 namespace anneal::graph {
 
@@ -61,6 +62,11 @@ size_t island_of(const Target& target, int id) {
   return static_cast<size_t>(std::max(id, 0) % islands);
 }
 
+uint64_t immigration_seed(const Target& target, int id) {
+  return mix_seed(mix_seed(target.search.seed, static_cast<uint64_t>(std::max(id, 0))),
+                  0x696d6d6967726e74ULL);  // "immigrnt"
+}
+
 std::optional<search::Point> objective_point(const Target& target, const nlohmann::json& values) {
   if (!values.is_array() || values.size() != target.objectives.size())
     return std::nullopt;
@@ -103,6 +109,9 @@ void SearchMemory::add(const Target& target, const nlohmann::json& record) {
       for (size_t i = 0; i < population.islands.size(); ++i)
         population.offer(i, member);
       tree.add_root(id, commit, *fitness);
+    } else if (record.value("immigrant", false)) {
+      Rng rng(immigration_seed(target, id));
+      population.immigrate(island_of(target, id), member, target.search.population.tournament, rng);
     } else {
       population.offer(island_of(target, id), member);
       // The tree grows by what the decision calls an improvement: min_improvement included.

@@ -53,6 +53,10 @@ struct SearchMemory {
 /// The island experiment `id` works on.
 size_t island_of(const Target& target, int id);
 
+/// The seed of experiment `id`'s replacement tournament for an immigrant (a restart from the
+/// baseline under the population strategy, search::Population::immigrate).
+uint64_t immigration_seed(const Target& target, int id);
+
 /// A candidate's point in objective space (each objective oriented larger-is-better), from a
 /// record's or a decision's "objectives" values; nullopt when one is missing.
 std::optional<search::Point> objective_point(const Target& target, const nlohmann::json& values);

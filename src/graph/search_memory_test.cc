@@ -109,7 +109,7 @@ TEST_CASE("the baseline seeds every island and the tree's root", "[graph][search
   }
 }
 
-TEST_CASE("the tree grows along improvements; failures are failed expansions", "[graph][search_memory]") {
+TEST_CASE("the tree grows along improvements, failures are failed expansions", "[graph][search_memory]") {
   Target t = target_with("tree");
   t.search.tree.prune_after = 2;
   SearchMemory m = SearchMemory::replay(t, {baseline(10)});

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "graph/draft_count.h"
 #include "search/fitness.h"
 #include "util/random.h"
 
@@ -31,15 +32,27 @@ const search::Member* tournament_pick(const std::vector<search::Member>& members
   return index ? &members[*index] : nullptr;
 }
 
-void population_starts(const Target& target, int id, const SearchMemory& memory, StrategyStep& step,
-                       const std::string& fallback) {
+void population_starts(const Target& target, int id, int drafts, const SearchPosition& position,
+                       const SearchMemory& memory, StrategyStep& step) {
   const PopulationSettings& settings = target.search.population;
+  const std::string& fallback = position.incumbent;
   size_t island = island_of(target, id);
   const auto& members = memory.population.islands.at(island);
-  for (int draft = 0; draft < target.drafts; ++draft) {
+  nlohmann::json immigrants = nlohmann::json::array();
+  for (int draft = 0; draft < drafts; ++draft) {
     Rng rng(mix_seed(draft_seed(target.search.seed, id, draft), k_parent_stream));
     DraftStart start;
     start.strategy = step.strategy;
+    if (draft_restarts(target, id, draft, position)) {
+      start.parent = position.baseline;
+      start.restart = true;
+      start.selection = fmt::format("immigrant: a restart from the baseline, entering island {} through a "
+                                    "replacement tournament",
+                                    island);
+      immigrants.push_back(draft);
+      step.starts.push_back(start);
+      continue;
+    }
     const search::Member* first = tournament_pick(members, settings.tournament, rng);
     if (!first) {
       start.parent = fallback;
@@ -70,15 +83,20 @@ void population_starts(const Target& target, int id, const SearchMemory& memory,
                     {"island", island},
                     {"capacity", memory.population.capacity},
                     {"members", members_json}};
+  if (!immigrants.empty()) {  // absent otherwise: earlier decide keys stay the same
+    step.reference["immigrants"] = immigrants;
+    step.reference["tournament"] = settings.tournament;
+    step.reference["seed"] = immigration_seed(target, id);
+  }
 }
 
 /// A parent per draft from `pick` (its commit and why), each draft with its own random
 /// stream; `fallback` (the incumbent) with `empty` as the reason when there is none to pick.
 using ParentPick = std::function<std::optional<std::pair<std::string, std::string>>(Rng&)>;
 
-void picked_starts(const Target& target, int id, StrategyStep& step, const std::string& fallback,
+void picked_starts(const Target& target, int id, int drafts, StrategyStep& step, const std::string& fallback,
                    const std::string& empty, const ParentPick& pick) {
-  for (int draft = 0; draft < target.drafts; ++draft) {
+  for (int draft = 0; draft < drafts; ++draft) {
     Rng rng(mix_seed(draft_seed(target.search.seed, id, draft), k_parent_stream));
     DraftStart start;
     start.strategy = step.strategy;
@@ -93,9 +111,9 @@ void picked_starts(const Target& target, int id, StrategyStep& step, const std::
   }
 }
 
-void pareto_starts(const Target& target, int id, const SearchMemory& memory, StrategyStep& step,
+void pareto_starts(const Target& target, int id, int drafts, const SearchMemory& memory, StrategyStep& step,
                    const std::string& fallback) {
-  picked_starts(target, id, step, fallback, "the front is empty: the incumbent",
+  picked_starts(target, id, drafts, step, fallback, "the front is empty: the incumbent",
                 [&](Rng& rng) -> std::optional<std::pair<std::string, std::string>> {
                   auto index = memory.front.pick(rng);
                   if (!index)
@@ -107,7 +125,7 @@ void pareto_starts(const Target& target, int id, const SearchMemory& memory, Str
   step.reference = {{"strategy", "pareto"}, {"front", memory.front.to_json()}};
 }
 
-void tree_starts(const Target& target, const SearchMemory& memory, StrategyStep& step,
+void tree_starts(int drafts, const SearchMemory& memory, StrategyStep& step,
                  const std::string& fallback) {
   auto [commit, why] = memory.tree.select();
   double parent_fitness = 0;
@@ -121,15 +139,15 @@ void tree_starts(const Target& target, const SearchMemory& memory, StrategyStep&
     commit = fallback;
     why = "the tree is empty: the incumbent";
   }
-  for (int draft = 0; draft < target.drafts; ++draft)
+  for (int draft = 0; draft < drafts; ++draft)
     step.starts.push_back({commit, false, "", step.strategy, fmt::format("{}: {}", short_commit(commit), why)});
   step.reference = {{"strategy", "tree"},
                     {"parent_fitness", found ? nlohmann::json(parent_fitness) : nlohmann::json(nullptr)}};
 }
 
-void elite_starts(const Target& target, int id, const SearchMemory& memory, StrategyStep& step,
+void elite_starts(const Target& target, int id, int drafts, const SearchMemory& memory, StrategyStep& step,
                   const std::string& fallback) {
-  picked_starts(target, id, step, fallback, "the archive is empty: the incumbent",
+  picked_starts(target, id, drafts, step, fallback, "the archive is empty: the incumbent",
                 [&](Rng& rng) -> std::optional<std::pair<std::string, std::string>> {
                   auto elite = memory.archive.pick(rng);
                   if (!elite)
@@ -155,14 +173,15 @@ StrategyStep strategy_step(const Target& target, int id, const SearchPosition& p
     why_arm = fmt::format("auto chose {} (Beta({:.0f}, {:.0f}) after {} pulls): ", arm.name, 1 + arm.successes,
                           1 + arm.failures, arm.pulls);
   }
+  const int drafts = draft_count(target, position);
   if (step.strategy == "population")
-    population_starts(target, id, memory, step, position.incumbent);
+    population_starts(target, id, drafts, position, memory, step);
   else if (step.strategy == "pareto")
-    pareto_starts(target, id, memory, step, position.incumbent);
+    pareto_starts(target, id, drafts, memory, step, position.incumbent);
   else if (step.strategy == "tree")
-    tree_starts(target, memory, step, position.incumbent);
+    tree_starts(drafts, memory, step, position.incumbent);
   else if (step.strategy == "elites")
-    elite_starts(target, id, memory, step, position.incumbent);
+    elite_starts(target, id, drafts, memory, step, position.incumbent);
   else {
     step.starts = draft_starts(target, id, position);
     for (auto& start : step.starts) {

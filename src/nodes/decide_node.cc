@@ -187,6 +187,7 @@ StrategyCandidate strategy_candidate(const DraftOutcome& d, int experiment, Dire
                                      const nlohmann::json& judge) {
   StrategyCandidate c;
   c.id = experiment;
+  c.draft = d.draft;
   c.commit = d.commit;
   c.fitness = direction == Direction::Maximize ? *d.score : -*d.score;
   nlohmann::json values = metric_values(d, objectives, judge);

@@ -111,7 +111,7 @@ TEST_CASE("satisfies checks a score against keep_if", "[nodes]") {
   }
 }
 
-TEST_CASE("a command that could not run is unfinished; one that answered is a result", "[nodes]") {
+TEST_CASE("a command that could not run is unfinished, one that answered is a result", "[nodes]") {
   auto ended = [](int exit_code, int signal = 0, bool timed_out = false) {
     anneal::proc::RunResult run;
     run.exit_code = exit_code;

@@ -1,5 +1,6 @@
 #include "nodes/strategy_decision.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -7,6 +8,7 @@
 #include "search/elite_archive.h"
 #include "search/pareto.h"
 #include "search/population.h"
+#include "util/random.h"
 
 namespace anneal::nodes {
 
@@ -26,8 +28,27 @@ Result<StrategyVerdict> population_verdict(const nlohmann::json& reference, cons
                                    m.at("fitness").get<double>()});
     size_t before = island.islands[0].size();
     StrategyVerdict v;
-    v.accept = island.offer(0, {c.id, c.commit, c.fitness});
     int island_number = reference.value("island", 0);
+    const nlohmann::json immigrants = reference.value("immigrants", nlohmann::json::array());
+    if (std::find(immigrants.begin(), immigrants.end(), nlohmann::json(c.draft)) != immigrants.end()) {
+      // A restart from the baseline: it enters through a replacement tournament.
+      const int size = reference.at("tournament").get<int>();
+      Rng rng(reference.at("seed").get<uint64_t>());
+      auto entry = island.immigrate(0, {c.id, c.commit, c.fitness}, size, rng);
+      v.accept = entry.entered;
+      if (entry.replaced)
+        v.reason = fmt::format("immigrant {:.6g} replaces #{} ({:.6g}), the least fit of a tournament of {} on island {}",
+                               shown(c.fitness), entry.replaced->id, shown(entry.replaced->fitness), size,
+                               island_number);
+      else
+        v.reason = entry.entered ? fmt::format("immigrant {:.6g} joins island {} ({} of {} places taken)",
+                                               shown(c.fitness), island_number, before, island.capacity)
+                                 : fmt::format("immigrant {:.6g} does not enter island {}: the tournament drew "
+                                               "only its fittest member, or it is there already",
+                                               shown(c.fitness), island_number);
+      return v;
+    }
+    v.accept = island.offer(0, {c.id, c.commit, c.fitness});
     if (v.accept && before < static_cast<size_t>(island.capacity))
       v.reason = fmt::format("{:.6g} joins island {} ({} of {} places taken)", shown(c.fitness), island_number, before,
                              island.capacity);

@@ -17,6 +17,7 @@ namespace anneal::nodes {
 /// A scored candidate as the strategies see it (fitness: larger is better).
 struct StrategyCandidate {
   int id = 0;
+  int draft = 0;
   std::string commit;
   double fitness = 0;
   std::vector<double> point;      ///< every objective's fitness (pareto)

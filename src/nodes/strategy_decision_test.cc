@@ -76,6 +76,52 @@ TEST_CASE("population: a candidate joins an island with room, replaces its least
   }
 }
 
+TEST_CASE("population: an immigrant (a restart) enters through a replacement tournament", "[nodes][strategy]") {
+  json reference = island(2, json::array({member(1, 10), member(2, 20)}));
+  reference["immigrants"] = json::array({1});
+  reference["tournament"] = 2;
+  reference["seed"] = 77;
+  SECTION("an immigrant draft less fit than the least fit still enters, ousting the least fit drawn") {
+    StrategyCandidate c = candidate(3);
+    c.draft = 1;
+    auto v = strategy_verdict(reference, c, 0, false);
+    REQUIRE(v);
+    CHECK(v->accept);
+    CHECK(v->reason == "immigrant 3 replaces #1 (10), the least fit of a tournament of 2 on island 1");
+  }
+  SECTION("the same candidate as another draft is an ordinary one and is refused") {
+    StrategyCandidate c = candidate(3);
+    c.draft = 0;
+    auto v = strategy_verdict(reference, c, 0, false);
+    REQUIRE(v);
+    CHECK_FALSE(v->accept);
+    CHECK(v->reason == "3 does not beat the least fit of island 1 (10)");
+  }
+  SECTION("a tournament of one that draws the fittest lets nobody out, whatever the seed") {
+    reference["tournament"] = 1;
+    int refused = 0;
+    for (int seed = 0; seed < 40; ++seed) {
+      reference["seed"] = seed;
+      StrategyCandidate c = candidate(3);
+      c.draft = 1;
+      auto v = strategy_verdict(reference, c, 0, false);
+      REQUIRE(v);
+      if (!v->accept) {
+        ++refused;
+        CHECK(has(v->reason, "does not enter island 1"));
+      }
+    }
+    CHECK(refused > 0);
+    CHECK(refused < 40);
+  }
+  SECTION("an immigrant reference without its tournament is an error") {
+    reference.erase("tournament");
+    StrategyCandidate c = candidate(3);
+    c.draft = 1;
+    CHECK_FALSE(strategy_verdict(reference, c, 0, false));
+  }
+}
+
 TEST_CASE("pareto: a candidate enters the front unless a member dominates or equals it", "[nodes][strategy]") {
   json front = {{"strategy", "pareto"},
                 {"front",

@@ -89,6 +89,35 @@ bool Population::offer(size_t island, const Member& candidate) {
   return true;
 }
 
+Population::Immigration Population::immigrate(size_t island, const Member& candidate, int size, Rng& rng) {
+  Immigration out;
+  if (island >= islands.size() || !std::isfinite(candidate.fitness))
+    return out;
+  std::vector<Member>& members = islands[island];
+  if (std::any_of(members.begin(), members.end(),
+                  [&](const Member& m) { return m.commit == candidate.commit; }))
+    return out;
+  if (members.size() < static_cast<size_t>(capacity)) {
+    members.push_back(candidate);
+    out.entered = true;
+    return out;
+  }
+  // The tournament with the order reversed: its winner is the least fit drawn.
+  std::vector<Member> reversed = members;
+  for (Member& m : reversed) {
+    m.fitness = -m.fitness;
+    m.id = -m.id;
+  }
+  auto loser = tournament(reversed, size, rng);
+  if (!loser || *loser == fittest(members))
+    return out;
+  out.replaced = members[*loser];
+  members.erase(members.begin() + static_cast<std::ptrdiff_t>(*loser));
+  members.push_back(candidate);
+  out.entered = true;
+  return out;
+}
+
 int Population::migrate() {
   std::vector<std::optional<Member>> emigrants;
   for (const std::vector<Member>& members : islands)

@@ -45,6 +45,19 @@ struct Population {
   /// entered. Returns whether it entered.
   bool offer(size_t island, const Member& candidate);
 
+  /// Immigration (the seed's "restart mutations enter the population through tournament
+  /// selection"): a restart from the baseline rarely beats an island's least fit member once
+  /// the island has evolved, so it enters through a replacement tournament instead: with room
+  /// it joins; else `size` members are drawn as in tournament() and the least fit drawn
+  /// (ties: the newer) leaves for it — unless that is the island's fittest, which always
+  /// stays. Same commit twice, a non-finite fitness or an island out of range: not entered.
+  /// Returns whether it entered and whom it replaced.
+  struct Immigration {
+    bool entered = false;
+    std::optional<Member> replaced;
+  };
+  Immigration immigrate(size_t island, const Member& candidate, int size, Rng& rng);
+
   /// Ring migration: each island's fittest member is offered to the next island (i -> i+1,
   /// last -> first), all copies taken before any is inserted. Returns how many entered.
   int migrate();

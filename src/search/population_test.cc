@@ -187,3 +187,62 @@ TEST_CASE("Population JSON round-trips exactly and refuses malformed input", "[s
                                                  {"id": 2, "commit": "a", "fitness": 2}]]})"),
              Catch::Contains("repeats a commit"));
 }
+
+TEST_CASE("an immigrant enters through a replacement tournament, never ousting the fittest", "[search]") {
+  Population p(1, 3);
+  for (const Member& m : std::vector<Member>{{1, "a", 9.0}, {2, "b", 8.0}, {3, "c", 7.0}})
+    REQUIRE(p.offer(0, m));
+  const Member weak{10, "immigrant", 1.0};  // less fit than every member: offer() refuses it
+
+  SECTION("offer() refuses what immigrate() lets in") {
+    Population q = p;
+    CHECK_FALSE(q.offer(0, weak));
+    Rng rng(5);
+    auto entry = q.immigrate(0, weak, 3, rng);
+    REQUIRE(entry.entered);
+    REQUIRE(entry.replaced);
+    CHECK(entry.replaced->id == 3);  // a tournament of the whole island: its least fit leaves
+    CHECK(ids(q.islands[0]) == std::vector<int>{1, 2, 10});
+  }
+  SECTION("a smaller tournament ousts the least fit it drew: #2 or #3, never the fittest #1") {
+    std::map<int, int> ousted;
+    for (uint64_t seed = 0; seed < 600; ++seed) {
+      Population q = p;
+      Rng rng(seed);
+      auto entry = q.immigrate(0, weak, 2, rng);
+      if (entry.entered)
+        ++ousted[entry.replaced->id];
+      else
+        ++ousted[0];
+    }
+    CHECK(ousted[1] == 0);
+    CHECK(ousted[0] == 0);  // two drawn of three: one of them is always below the fittest
+    // #3 loses every draw it is in (2 of 3 pairs), #2 only the pair {1, 2}.
+    CHECK(ousted[3] == Approx(400).margin(60));
+    CHECK(ousted[2] == Approx(200).margin(60));
+  }
+  SECTION("a tournament of one that draws the fittest lets nobody out") {
+    int refused = 0;
+    for (uint64_t seed = 0; seed < 300; ++seed) {
+      Population q = p;
+      Rng rng(seed);
+      auto entry = q.immigrate(0, weak, 1, rng);
+      refused += entry.entered ? 0 : 1;
+      if (!entry.entered)
+        CHECK(ids(q.islands[0]) == std::vector<int>{1, 2, 3});
+    }
+    CHECK(refused == Approx(100).margin(40));
+  }
+  SECTION("room: it joins; the same commit or a non-finite fitness: it does not") {
+    Population q(1, 4);
+    Rng rng(1);
+    REQUIRE(q.offer(0, {1, "a", 9.0}));
+    auto joined = q.immigrate(0, weak, 2, rng);
+    CHECK(joined.entered);
+    CHECK_FALSE(joined.replaced);
+    CHECK_FALSE(q.immigrate(0, {11, "a", 3.0}, 2, rng).entered);
+    CHECK_FALSE(q.immigrate(0, {12, "x", std::numeric_limits<double>::quiet_NaN()}, 2, rng).entered);
+    CHECK_FALSE(q.immigrate(3, {13, "y", 3.0}, 2, rng).entered);
+    CHECK(ids(q.islands[0]) == std::vector<int>{1, 10});
+  }
+}

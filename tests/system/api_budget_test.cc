@@ -33,7 +33,7 @@ nlohmann::json status_of(const TempRepo& repo) {
 
 }  // namespace
 
-TEST_CASE("calls that could cost more than budget.usd_per_experiment are not made; build -n estimates them",
+TEST_CASE("calls that could cost more than budget.usd_per_experiment are not made, build -n estimates them",
           "[system][api]") {
   TempRepo repo;
   FakeLlmServer fake(Provider::openai, k_test_key);
@@ -149,7 +149,7 @@ TEST_CASE("budget.usd_per_day stops the target once the day's spend leaves no ro
   CHECK(repo.fsck_problems() == "");
 }
 
-TEST_CASE("a replay reuses the model's replies at no cost; --fresh asks again and is charged again",
+TEST_CASE("a replay reuses the model's replies at no cost, --fresh asks again and is charged again",
           "[system][api]") {
   TempRepo repo;
   FakeLlmServer fake(Provider::openai, k_test_key);

@@ -192,7 +192,7 @@ TEST_CASE("a build with nothing changed runs nothing, and -n only says what woul
   CHECK(repo.fsck_problems().empty());
 }
 
-TEST_CASE("a changed stage re-runs only itself and the stages after it; --fresh re-runs all", "[system]") {
+TEST_CASE("a changed stage re-runs only itself and the stages after it, --fresh re-runs all", "[system]") {
   TempRepo repo;
   set_up(repo);
   REQUIRE(repo.anneal("build").status == 0);

@@ -75,7 +75,7 @@ TEST_CASE("cache stats counts results and blobs", "[system]") {
   CHECK(repo.anneal("cache").status == 2);  // a verb is required
 }
 
-TEST_CASE("cache gc shrinks the cache to a size; builds then do no work or recompute the same", "[system]") {
+TEST_CASE("cache gc shrinks the cache to a size, builds then do no work or recompute the same", "[system]") {
   TempRepo repo;
   set_up(repo);
   auto before = stats(repo);

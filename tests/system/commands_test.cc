@@ -183,7 +183,7 @@ TEST_CASE("explain says whether a target is up to date and why not", "[system]")
   CHECK(repo.fsck_problems().empty());
 }
 
-TEST_CASE("clean removes build files but keeps experiments; clean T forgets the target", "[system]") {
+TEST_CASE("clean removes build files but keeps experiments, clean T forgets the target", "[system]") {
   TempRepo repo;
   set_up(repo);
   REQUIRE(repo.anneal("build").status == 0);

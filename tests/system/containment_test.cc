@@ -204,7 +204,7 @@ targets:
   CHECK(repo.fsck_problems().empty());
 }
 
-TEST_CASE("sandboxed agents: the user's own commit while one runs stands; writable: reaching the repository is guarded",
+TEST_CASE("sandboxed agents: the user's own commit while one runs stands, writable: reaching the repository is guarded",
           "[system][containment]") {
   if (!bubblewrap_works()) {
     WARN("bubblewrap does not work here");

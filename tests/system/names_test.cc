@@ -71,7 +71,7 @@ TEST_CASE("#N needs a target when the Annealfile has several", "[system][names]"
   CHECK(repo.anneal("show u#1").status == 0);
 }
 
-TEST_CASE("the directory flag works before and after the command; a typo gets a suggestion; help CMD", "[system][names]") {
+TEST_CASE("the directory flag works before and after the command, a typo gets a suggestion, help CMD", "[system][names]") {
   TempRepo repo;
   set_up(repo);
   const std::string dir = repo.path().string();
@@ -101,7 +101,7 @@ TEST_CASE("the directory flag works before and after the command; a typo gets a 
   CHECK(repo.anneal("help bulid").status == 2);
 }
 
-TEST_CASE("build --more N adds N to what is done; status never shows more done than the budget as N/M",
+TEST_CASE("build --more N adds N to what is done, status never shows more done than the budget as N/M",
           "[system][names]") {
   TempRepo repo;
   set_up(repo);

@@ -108,7 +108,7 @@ std::vector<nlohmann::json> json_lines(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("new_best, budget_reached and build_done reach a webhook and a command; a 503 is retried",
+TEST_CASE("new_best, budget_reached and build_done reach a webhook and a command, a 503 is retried",
           "[system][notify]") {
   Receiver receiver({503});
   TempRepo repo;

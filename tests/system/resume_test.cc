@@ -192,7 +192,7 @@ TEST_CASE("a build killed with -9 leaves no process behind and the next build re
   CHECK(repo.fsck_problems().empty());
 }
 
-TEST_CASE("Ctrl-C stops the build with status 130 and leaves nothing running; the next build resumes",
+TEST_CASE("Ctrl-C stops the build with status 130 and leaves nothing running, the next build resumes",
           "[system]") {
   TempRepo repo;
   set_up(repo, 8);
@@ -274,7 +274,7 @@ TEST_CASE("a build waits for the lock another process holds, then proceeds", "[s
   CHECK(repo.fsck_problems().empty());
 }
 
-TEST_CASE("anneal stop ends a running build after its current experiment; the next build continues",
+TEST_CASE("anneal stop ends a running build after its current experiment, the next build continues",
           "[system]") {
   TempRepo repo;
   set_up(repo, 10);

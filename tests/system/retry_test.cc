@@ -189,7 +189,7 @@ TEST_CASE("experiments whose agent CLI was missing run again, alone, once it is 
   CHECK(repo.fsck_problems().empty());
 }
 
-TEST_CASE("a stage killed by a signal is run again; the agent that answered is not asked again", "[system][retry]") {
+TEST_CASE("a stage killed by a signal is run again, the agent that answered is not asked again", "[system][retry]") {
   TempRepo repo;
   make_project(repo, 1, 1);
   // The first time the stage sees a candidate (not the baseline's 100) it is killed.
@@ -304,7 +304,7 @@ TEST_CASE("a call the provider failed is sent again by the next build, and only 
   CHECK(repo.fsck_problems().empty());
 }
 
-TEST_CASE("what did not finish never reaches the remote cache; what did, does", "[system][retry][remote]") {
+TEST_CASE("what did not finish never reaches the remote cache, what did, does", "[system][retry][remote]") {
   NginxServer server;
   TempRepo repo;
   make_project(repo, 2, 2);

@@ -104,7 +104,7 @@ targets:
   CHECK(hypothesis.ends_with("[]"));
 }
 
-TEST_CASE("sandbox: on where bubblewrap does not work stops the build; auto warns once", "[system][sandbox]") {
+TEST_CASE("sandbox: on where bubblewrap does not work stops the build, auto warns once", "[system][sandbox]") {
   TempRepo repo;
   repo.write("score.txt", "1\n");
   auto annealfile = [](const std::string& gate_sandbox) {

@@ -387,7 +387,7 @@ TEST_CASE("pareto: the kept candidates are the non-dominated ones, parents come 
   CHECK(repo.fsck_problems().empty());
 }
 
-TEST_CASE("tree: parents are nodes that improved on their own parents; kept = beat the parent by min_improvement",
+TEST_CASE("tree: parents are nodes that improved on their own parents, kept = beat the parent by min_improvement",
           "[system][strategies]") {
   TempRepo repo;
   const int experiments = 16;
@@ -427,7 +427,7 @@ TEST_CASE("tree: parents are nodes that improved on their own parents; kept = be
   CHECK(repo.fsck_problems().empty());
 }
 
-TEST_CASE("elites: kept = entered its behaviour cell; parents are the cells' elites", "[system][strategies]") {
+TEST_CASE("elites: kept = entered its behaviour cell, parents are the cells' elites", "[system][strategies]") {
   TempRepo repo;
   const int experiments = 16;
   set_up(repo,

@@ -151,7 +151,7 @@ TEST_CASE("piped, a build prints one plain line per finished experiment and no s
   CHECK(build.out.find("stage slow") == std::string::npos);
 }
 
-TEST_CASE("build -v streams each command's output prefixed by its node; build -q prints only the summary", "[system][terminal]") {
+TEST_CASE("build -v streams each command's output prefixed by its node, build -q prints only the summary", "[system][terminal]") {
   TempRepo repo;
   set_up(repo, "0.2");
   const std::string summary = "t: 1 experiment(s) run after the baseline; best 93 (baseline 150), branch anneal/t\n";
