@@ -178,6 +178,10 @@ struct JudgeTest {
   /// (stats/sequential_testing.h, graph/sequential_judging.h).
   bool sequential = false;
   int batch = 6;  ///< samples judged per batch when sequential
+  /// When sequential: "futility" (the fixed-n Wilcoxon test, stopped early only as worse:
+  /// stats/predictive_futility.h) or "betting" (the e-process of stats/sequential_testing.h,
+  /// which also keeps early but loses power).
+  std::string early_stop = "futility";
 };
 
 /// `judge:`: stochastic evaluation by an LLM against YES/NO criteria.

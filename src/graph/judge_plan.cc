@@ -97,6 +97,7 @@ nlohmann::json judge_decide_fields(const Target& target) {
   if (judge.test.sequential) {
     fields["test"]["sequential"] = true;
     fields["test"]["batch"] = judge.test.batch;
+    fields["test"]["early_stop"] = judge.test.early_stop;
   }
   return fields;
 }
