@@ -10,9 +10,9 @@
 // candidate. Each sample stays its own judge node with its own key, so a later run with more
 // samples, or the next candidate, finds the earlier batches in the cache.
 //
-// A candidate kept early (betting only) was judged on only some samples, and it is the incumbent the next
-// candidate is paired with: the incumbent is judged on the samples it lacks as the next
-// candidate reaches them (its judge calls are content-keyed, so a sample is never judged
+// A candidate kept early (betting only) was judged on only some samples, and it is the
+// incumbent the next candidate is paired with: the incumbent is judged on the samples it
+// lacks as the next candidate reaches them (its judge calls are content-keyed, so a sample is never judged
 // twice for the same text).
 #pragma once
 
