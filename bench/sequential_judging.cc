@@ -21,7 +21,10 @@
 //   sequential   batches of 6 in a fixed order, the betting e-process of
 //                stats/sequential_testing.h; the incumbent judged on samples it lacks (after an
 //                early keep) when a candidate reaches them, counted as calls too
-//   symmetric    the same batches with symmetric_test below: a candidate for the next step
+//   symmetric    the same batches with symmetric_test below (a sign-flip e-process, tried)
+//   futility     the same batches with stats/predictive_futility.h: the fixed-n Wilcoxon test
+//                once all samples are in, stopped early when its predictive power < 0.01 or
+//                it can no longer reach the level (judge.test.early_stop: futility)
 // A judged sample costs `votes` = 3 calls in both.
 //
 // Scenarios, per window of 50 experiments: null (every candidate as good as the incumbent),
@@ -38,6 +41,7 @@
 #include <vector>
 
 #include "stats/acceptance_rule.h"
+#include "stats/predictive_futility.h"
 #include "stats/sequential_testing.h"
 #include "stats/wilcoxon.h"
 #include "util/random.h"
@@ -137,7 +141,9 @@ anneal::stats::SequentialVerdict symmetric_test(const std::vector<double>& d, co
   return v;
 }
 
-enum class Method { Fixed, Sequential, Symmetric };
+enum class Method { Fixed, Sequential, Symmetric, Futility };
+constexpr int k_methods = 4;
+const char* const k_method_names[k_methods] = {"fixed-n", "betting", "symmetric", "futility"};
 
 struct Tally {
   long decisions = 0, calls = 0;
@@ -213,9 +219,13 @@ void run_window(Method method, size_t n, const std::vector<double>& thetas, bool
           ++judged;
           differences.push_back(own[seen] - inc.recorded[seen]);
         }
-        auto v = method == Method::Symmetric ? anneal::Result<anneal::stats::SequentialVerdict>(
+        anneal::stats::FutilityOptions futility;
+        futility.level = options.level;
+        futility.total = n;
+        auto v = method == Method::Symmetric  ? anneal::Result<anneal::stats::SequentialVerdict>(
                                                    symmetric_test(differences, options))
-                                             : anneal::stats::betting_test(differences, options);
+                 : method == Method::Futility ? anneal::stats::futility_test(differences, futility)
+                                              : anneal::stats::betting_test(differences, options);
         if (!v) {
           std::fprintf(stderr, "betting_test: %s\n", v.error().message.c_str());
           std::exit(1);
@@ -290,7 +300,7 @@ int main(int argc, char** argv) {
               "windows w/ FA", "power");
   for (const auto& scenario : scenarios) {
     for (size_t n : {12, 30, 60}) {
-      Tally tally[3];
+      Tally tally[k_methods];
       for (int w = 0; w < windows; ++w) {
         uint64_t window_seed = mix_seed(mix_seed(seed, n), static_cast<uint64_t>(w) + 1000 * (&scenario - scenarios));
         Rng rng(window_seed);
@@ -299,19 +309,21 @@ int main(int argc, char** argv) {
         run_window(Method::Fixed, n, thetas, replace, window_seed, tally[0]);
         run_window(Method::Sequential, n, thetas, replace, window_seed, tally[1]);
         run_window(Method::Symmetric, n, thetas, replace, window_seed, tally[2]);
+        run_window(Method::Futility, n, thetas, replace, window_seed, tally[3]);
       }
-      for (int m = 0; m < 3; ++m) {
+      for (int m = 0; m < k_methods; ++m) {
         const Tally& t = tally[m];
         std::string power = t.improvements ? std::to_string(100.0 * t.improvements_kept / t.improvements).substr(0, 5) + "%"
                                            : "-";
         std::printf("%-13s %3zu  %-10s %12.1f %14.4f %13.1f%% %10s\n", scenario.name, n,
-                    m == 0 ? "fixed-n" : m == 1 ? "sequential" : "symmetric", static_cast<double>(t.calls) / t.decisions,
+                    k_method_names[m], static_cast<double>(t.calls) / t.decisions,
                     static_cast<double>(t.false_accepts) / t.windows, 100.0 * t.windows_with_false / t.windows,
                     power.c_str());
       }
-      std::printf("%-13s %3zu  %-10s %11.0f%% %11.0f%% (sequential, symmetric)\n", "", n, "saved",
-                  100.0 * (1 - static_cast<double>(tally[1].calls) / tally[0].calls),
-                  100.0 * (1 - static_cast<double>(tally[2].calls) / tally[0].calls));
+      std::printf("%-13s %3zu  %-10s", "", n, "saved");
+      for (int m = 1; m < k_methods; ++m)
+        std::printf(" %s %.0f%%", k_method_names[m], 100.0 * (1 - static_cast<double>(tally[m].calls) / tally[0].calls));
+      std::printf("\n");
     }
   }
   return 0;

@@ -1,6 +1,7 @@
 #include "cli/judge_report.h"
 
 #include <cmath>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -89,9 +90,12 @@ void print_judge_record(const nlohmann::json& record) {
   const nlohmann::json test = judged.value("test", nlohmann::json());
   if (test.is_object() && test.value("sequential", nlohmann::json()).is_object()) {
     const nlohmann::json& seq = test.at("sequential");
-    fmt::print("sequential: {} of {} samples judged, stopped: {} (e-value {:.4g}, p {:.3g}, level {:.3g})\n",
-               seq.value("judged", 0), seq.value("of", 0), seq.value("stop", "?"), test.value("e_value", 1.0),
-               test.value("p", 1.0), test.value("level", 0.0));
+    std::string evidence = test.contains("predictive_power")
+                               ? fmt::format("predictive power {:.3g}", test.value("predictive_power", 1.0))
+                               : fmt::format("e-value {:.4g}", test.value("e_value", 1.0));
+    fmt::print("sequential: {} of {} samples judged, stopped: {} ({}, p {:.3g}, level {:.3g})\n",
+               seq.value("judged", 0), seq.value("of", 0), seq.value("stop", "?"), evidence, test.value("p", 1.0),
+               test.value("level", 0.0));
   }
   if (test.is_object())
     fmt::print("test: {}\n", test.dump());

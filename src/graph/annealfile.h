@@ -174,10 +174,15 @@ struct JudgeTest {
   std::string zero_method = "wilcox";
   bool correction = false;
   double min_effect = 0.8;  ///< Cohen's d_z needed below six pairs
-  /// Judge the samples in batches and stop as soon as an anytime-valid test decides
-  /// (stats/sequential_testing.h, graph/sequential_judging.h).
-  bool sequential = false;
+  /// Judge the samples in batches and stop a candidate as soon as the test decides
+  /// (early_stop; graph/sequential_judging.h). On by default since the futility test keeps
+  /// the fixed-n test's errors and power (bench/README.md); false judges every sample.
+  bool sequential = true;
   int batch = 6;  ///< samples judged per batch when sequential
+  /// When sequential: "futility" (the fixed-n Wilcoxon test, stopped early only as worse:
+  /// stats/predictive_futility.h) or "betting" (the e-process of stats/sequential_testing.h,
+  /// which also keeps early but loses power).
+  std::string early_stop = "futility";
 };
 
 /// `judge:`: stochastic evaluation by an LLM against YES/NO criteria.

@@ -412,6 +412,7 @@ Judge read_judge(Reader& in, const YamlPath& path, const std::string& target) {
   judge.test.min_effect = in.number(test / "min_effect", judge.test.min_effect);
   judge.test.sequential = in.boolean(test / "sequential", judge.test.sequential);
   judge.test.batch = in.integer(test / "batch", judge.test.batch);
+  judge.test.early_stop = in.text(test / "early_stop", judge.test.early_stop);
   return judge;
 }
 

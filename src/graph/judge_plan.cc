@@ -93,10 +93,12 @@ nlohmann::json judge_decide_fields(const Target& target) {
                     {"zero_method", judge.test.zero_method},
                     {"correction", judge.test.correction},
                     {"min_effect", judge.test.min_effect}}}};
-  // Only when on, so that the keys of the decide nodes of fixed-n targets stay as they were.
+  // Only when on, so that the keys of the decide nodes of fixed-n targets (sequential: false)
+  // stay as they were.
   if (judge.test.sequential) {
     fields["test"]["sequential"] = true;
     fields["test"]["batch"] = judge.test.batch;
+    fields["test"]["early_stop"] = judge.test.early_stop;
   }
   return fields;
 }

@@ -64,14 +64,19 @@ TEST_CASE("too few samples for the window's first level is said before anything 
   CHECK(judge_power_warning(judged_target("      test: {window: 5}"), 9).empty());
 }
 
-TEST_CASE("judge.test.sequential reaches the decide node only when on, and fixes the order of the samples",
+TEST_CASE("judge.test.sequential is on by default, reaches the decide node only when on, and fixes the order of the "
+          "samples",
           "[graph]") {
-  Target fixed = judged_target();
+  Target fixed = judged_target("      test: {sequential: false}\n");
   CHECK_FALSE(judge_decide_fields(fixed).at("test").contains("sequential"));
-  Target seq = judged_target("      test: {sequential: true, batch: 4}\n");
+  CHECK_FALSE(judge_decide_fields(fixed).at("test").contains("early_stop"));
+  Target seq = judged_target("      test: {batch: 4}\n");
   CHECK(seq.judge->test.sequential);
   CHECK(judge_decide_fields(seq).at("test").at("sequential") == true);
   CHECK(judge_decide_fields(seq).at("test").at("batch") == 4);
+  CHECK(judge_decide_fields(seq).at("test").at("early_stop") == "futility");
+  Target betting = judged_target("      test: {sequential: true, early_stop: betting}\n");
+  CHECK(judge_decide_fields(betting).at("test").at("early_stop") == "betting");
 
   std::vector<JudgeSample> samples;
   for (int i = 0; i < 20; ++i)

@@ -1,17 +1,18 @@
 // Judging in batches (judge.test.sequential): a candidate's samples are judged a batch at a
-// time, and after each batch the anytime-valid betting test (nodes/judge_decision.h,
-// stats/sequential_testing.h) says whether it is already better, already worse or unable to
-// win, or whether to judge the next batch. Most candidates are worse, and for them most of
-// the judge calls of a fixed-n test are never made.
+// time, and after each batch the sequential test (nodes/judge_decision.h; judge.test.early_stop:
+// stats/predictive_futility.h by default, stats/sequential_testing.h for "betting") says
+// whether it is already worse or unable to win (or, betting, already better), or whether to
+// judge the next batch. Most candidates are worse, and for them most of the judge calls of a
+// fixed-n test are never made.
 //
 // The samples are judged in an order fixed before any is judged: sorted by a digest of their
 // names (so neither their file names nor the data choose the order), the same for every
 // candidate. Each sample stays its own judge node with its own key, so a later run with more
 // samples, or the next candidate, finds the earlier batches in the cache.
 //
-// A candidate kept early was judged on only some samples, and it is the incumbent the next
-// candidate is paired with: the incumbent is judged on the samples it lacks as the next
-// candidate reaches them (its judge calls are content-keyed, so a sample is never judged
+// A candidate kept early (betting only) was judged on only some samples, and it is the
+// incumbent the next candidate is paired with: the incumbent is judged on the samples it
+// lacks as the next candidate reaches them (its judge calls are content-keyed, so a sample is never judged
 // twice for the same text).
 #pragma once
 

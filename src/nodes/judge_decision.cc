@@ -9,6 +9,7 @@
 #include "nodes/evaluate.h"
 #include "stats/acceptance_rule.h"
 #include "stats/effect_size.h"
+#include "stats/predictive_futility.h"
 #include "stats/wilcoxon.h"
 
 namespace anneal::nodes {
@@ -168,6 +169,9 @@ stats::AcceptanceRule rule_of(const nlohmann::json& test) {
   return {test.value("alpha", 0.05), test.value("window", 50)};
 }
 
+/// "futility" or "betting"; a spec from before early_stop existed ran the betting test.
+std::string early_stop_of(const nlohmann::json& test) { return test.value("early_stop", "betting"); }
+
 Result<stats::SequentialVerdict> run_sequential(const Paired& paired, size_t judged, const nlohmann::json& settings,
                                                 double min_improvement, const nlohmann::json& acceptance) {
   const nlohmann::json& test = settings.at("test");
@@ -178,10 +182,24 @@ Result<stats::SequentialVerdict> run_sequential(const Paired& paired, size_t jud
   if (!window)
     return std::unexpected(window.error());
   size_t samples = std::max<size_t>(test.value("samples", judged), judged);
+  size_t total = samples - std::min(samples, paired.unpaired.size());
+  double level = stats::next_level(rule, *window);
+  if (early_stop_of(test) == "futility") {
+    stats::FutilityOptions options;
+    options.level = level;
+    options.futility = k_predictive_futility;
+    options.total = total;
+    options.min_mean = min_improvement;
+    options.min_pairs = k_min_wilcoxon_pairs;
+    options.wilcoxon.zero_method =
+        stats::parse_zero_method(test.value("zero_method", "wilcox")).value_or(stats::ZeroMethod::wilcox);
+    options.wilcoxon.correction = test.value("correction", false);
+    return stats::futility_test(paired.differences, options);
+  }
   stats::SequentialOptions options;
-  options.level = stats::next_level(rule, *window);
+  options.level = level;
   options.futility = k_sequential_futility;
-  options.total = samples - std::min(samples, paired.unpaired.size());
+  options.total = total;
   options.min_mean = min_improvement;
   return stats::betting_test(paired.differences, options);
 }
@@ -210,19 +228,27 @@ Result<JudgeComparison> compare_sequentially(JudgeComparison& out, const Paired&
   out.acceptance = verdict->next.to_json();
   int place = (window->tested >= rule.window ? 0 : window->tested) + 1;
   size_t samples = std::max<size_t>(test.value("samples", judged), judged);
-  out.test["name"] = "betting";
+  std::string early_stop = early_stop_of(test);
+  out.test["name"] = early_stop == "futility" ? "wilcoxon" : "betting";
   out.test["n"] = v->n;
-  out.test["e_value"] = v->e_value;
-  out.test["e_worse"] = v->e_worse;
+  if (early_stop == "futility") {
+    out.test["predictive_power"] = v->predictive;
+    out.test["futility"] = k_predictive_futility;
+  } else {
+    out.test["e_value"] = v->e_value;
+    out.test["e_worse"] = v->e_worse;
+  }
   out.test["p"] = v->pvalue;
   out.test["level"] = verdict->level;
   out.test["sequential"] = {{"judged", judged},
                             {"of", samples},
                             {"stop", std::string(stats::stop_name(v->stop))},
-                            {"batch", test.value("batch", 0)}};
-  out.reason = fmt::format("sequential betting test, {} of {} samples judged: {}: {} (level {:.4g}, online Holm, {} "
-                           "of {} in the window)",
-                           judged, samples, stats::stop_name(v->stop), v->reason, verdict->level, place, rule.window);
+                            {"batch", test.value("batch", 0)},
+                            {"early_stop", early_stop}};
+  out.reason = fmt::format("sequential {}, {} of {} samples judged: {}: {} (level {:.4g}, online Holm, {} of {} in "
+                           "the window)",
+                           early_stop == "futility" ? "Wilcoxon test with futility stops" : "betting test", judged,
+                           samples, stats::stop_name(v->stop), v->reason, verdict->level, place, rule.window);
   return out;
 }
 

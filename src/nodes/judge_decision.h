@@ -21,7 +21,8 @@ namespace anneal::nodes {
 //    "keep_if": {op, value}|null,       on the judge's score
 //    "objective": K|null,               the criterion the objective names; null: the score
 //    "test": {"alpha", "window", "zero_method", "correction", "min_effect",
-//             "sequential": true, "batch": B, "samples": N}}     (the last three when sequential;
+//             "sequential": true, "batch": B, "early_stop": "futility"|"betting", "samples": N}}
+//                                    (the last four when sequential; absent early_stop: betting;
 //                                    N, the samples there are, is set by graph/sequential_judging.h)
 
 /// One candidate's judge results over its samples.
@@ -65,9 +66,11 @@ struct JudgeComparison {
 /// it is better in `direction`: the one-sided Wilcoxon signed-rank test from six pairs, held
 /// to the online Holm level of the window (`acceptance` before, stats/acceptance_rule.h);
 /// below six pairs Cohen's d_z against `test.min_effect`. Either way the mean difference must
-/// also exceed `min_improvement`. With `test.sequential` (and six samples or more) the
-/// betting test of sequential_verdict replaces the Wilcoxon test; its record has
-/// "sequential": {"judged", "of", "stop", "batch"}.
+/// also exceed `min_improvement`. With `test.sequential` (and six samples or more) the test of
+/// sequential_verdict decides: with early_stop "futility" the same Wilcoxon test once every
+/// sample is in, stopped early as worse (record: name "wilcoxon", predictive_power); with
+/// "betting" the betting e-process (name "betting", e_value). The record has
+/// "sequential": {"judged", "of", "stop", "batch", "early_stop"}.
 Result<JudgeComparison> compare_judged(const JudgeScores& candidate, const nlohmann::json& incumbent,
                                        const nlohmann::json& settings, Direction direction, double min_improvement,
                                        const nlohmann::json& acceptance);
@@ -83,7 +86,13 @@ bool sequential_test(const nlohmann::json& settings, size_t samples);
 /// e-process betting against it reaches 1 / this.
 inline constexpr double k_sequential_futility = 0.05;
 
-/// The sequential test (stats/sequential_testing.h) of a candidate judged so far: its
+/// The futility level of `early_stop: futility` (stats/predictive_futility.h): a candidate is
+/// stopped as worse when the chance that the fixed-n test keeps it falls below this, which
+/// bounds the power the stops cost (averaged over the model's prior) by it.
+inline constexpr double k_predictive_futility = 0.01;
+
+/// The sequential test (stats/predictive_futility.h or stats/sequential_testing.h, as
+/// test.early_stop says) of a candidate judged so far: its
 /// differences from `incumbent`, in the order judged, against the online Holm level of the
 /// window (`acceptance` before), out of `test.samples` (else the samples judged). What
 /// graph/sequential_judging.h asks after every batch and compare_judged decides with.

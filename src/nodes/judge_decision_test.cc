@@ -197,3 +197,38 @@ TEST_CASE("the sequential test keeps, stops and refuses on the samples judged so
     CHECK(c->test.at("name") == "cohen-d");
   }
 }
+
+TEST_CASE("with early_stop futility the sequential test is the fixed-n Wilcoxon test, stopped early only as worse",
+          "[nodes]") {
+  json seq = settings(nullptr, nullptr,
+                      {{"sequential", true}, {"batch", 6}, {"samples", 30}, {"window", 1}, {"early_stop", "futility"}});
+  SECTION("every sample better: not kept on 12 of 30, kept on all 30 by the Wilcoxon test") {
+    auto part = judge_scores(samples(12, {1, 1}), seq);
+    REQUIRE(part);
+    auto v = sequential_verdict(*part, incumbent(30, {0, 0}), seq, Direction::Maximize, 0, json::object());
+    REQUIRE(v);
+    CHECK(v->stop == anneal::stats::SequentialStop::Continue);
+    auto all = judge_scores(samples(30, {1, 1}), seq);
+    REQUIRE(all);
+    auto c = compare_judged(*all, incumbent(30, {0, 0}), seq, Direction::Maximize, 0, json::object());
+    REQUIRE(c);
+    CHECK(c->accept);
+    CHECK(c->test.at("name") == "wilcoxon");
+    CHECK(c->test.at("sequential").at("stop") == "better");
+    CHECK(c->test.at("sequential").at("early_stop") == "futility");
+    CHECK(c->test.at("p").get<double>() == Approx(std::pow(2.0, -30)));  // exact: all 30 positive
+    CHECK(c->acceptance == json{{"tested", 1}, {"accepted", 1}});
+  }
+  SECTION("every sample worse: stopped after the first batch, with the predictive power recorded") {
+    auto scores = judge_scores(samples(6, {0, 0}), seq);
+    REQUIRE(scores);
+    auto c = compare_judged(*scores, incumbent(30, {1, 1}), seq, Direction::Maximize, 0, json::object());
+    REQUIRE(c);
+    CHECK_FALSE(c->accept);
+    CHECK(c->test.at("sequential").at("stop") == "worse");
+    CHECK(c->test.at("n") == 6);
+    CHECK(c->test.at("predictive_power").get<double>() < 0.01);
+    CHECK(c->reason.find("Wilcoxon test with futility stops, 6 of 30 samples judged: worse") != std::string::npos);
+    CHECK(c->acceptance == json{{"tested", 1}, {"accepted", 0}});
+  }
+}

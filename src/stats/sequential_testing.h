@@ -61,6 +61,8 @@ struct SequentialVerdict {
   double pvalue = 1;     ///< min(1, 1 / e_value)
   double e_worse = 1;    ///< max over s <= n of the mirrored e-process
   double mean = 0;       ///< mean of the first n differences
+  /// The futility test's (predictive_futility.h): the last predictive power it computed.
+  double predictive = 1;
   std::string reason;    ///< one line for the ledger
 };
 

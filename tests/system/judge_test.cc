@@ -250,9 +250,12 @@ targets:
 namespace {
 
 /// A target judged sequentially on 30 inline samples, one criterion, one vote: the generator
-/// answers with bullet points when style.txt asks for them. `agent` edits style.txt.
+/// answers with bullet points when style.txt asks for them. `agent` edits style.txt;
+/// `early_stop` is judge.test.early_stop (empty: the default), `generate` the generator.
 void sequential_target(const TempRepo& repo, int port, const std::string& style, const std::string& agent,
-                       int experiments) {
+                       int experiments, const std::string& early_stop = "betting",
+                       const std::string& generate = "if grep -q bullet style.txt; then printf -- '- one\\n- two\\n'; "
+                                                     "else echo 'A long answer without any list at all.'; fi") {
   std::string samples;
   for (int i = 1; i <= 30; ++i)
     samples += "        - \"Question " + std::to_string(i) + " about my invoices\"\n";
@@ -269,8 +272,8 @@ targets:
       samples:
 )" + samples + R"(      criteria: [{name: bullets, question: "Does the answer use at most three bullet points?"}]
       votes: 1
-      generate: "if grep -q bullet style.txt; then printf -- '- one\n- two\n'; else echo 'A long answer without any list at all.'; fi"
-      test: {window: 1, sequential: true, batch: 6}
+      generate: ")" + generate + R"("
+      test: {window: 1, sequential: true, batch: 6)" + (early_stop.empty() ? "" : ", early_stop: " + early_stop) + R"(}
     objective: {metric: judge, direction: maximize}
     search: {strategy: greedy}
     budget: {experiments: )" + std::to_string(experiments) + R"(}
@@ -344,5 +347,48 @@ TEST_CASE("a sequential judge keeps a clearly better candidate early and judges 
   std::string ledger = repo.read(".anneal/targets/answers/experiments.jsonl");
   json last = json::parse(ledger.substr(ledger.rfind('\n', ledger.size() - 2) + 1));
   CHECK(last.at("state").at("incumbent_samples").size() == 24);
+  CHECK(repo.fsck_problems().empty());
+}
+
+TEST_CASE("the futility test keeps a clearly better candidate on every sample and stops a clearly worse one early",
+          "[system][judge]") {
+  // The default early_stop: the fixed-n Wilcoxon test decides on all 30 samples, and only a
+  // candidate that cannot win is stopped early. The answer is style.txt: the baseline's is
+  // prose (no bullet points: NO), the first candidate's two bullet points (YES: better), the
+  // second's five (NO again: worse, and a text the judge has not seen).
+  TempRepo repo;
+  FakeLlm fake(repo.scratch());
+  sequential_target(repo, fake.port(), "Plain prose.\n",
+                    "if grep -q one style.txt; then printf -- '- a\\n- b\\n- c\\n- d\\n- e\\n' > style.txt; "
+                    "else printf -- '- one\\n- two\\n' > style.txt; fi",
+                    2, "", "cat style.txt");
+  auto built = repo.anneal("build");
+  INFO(built.out << built.err);
+  REQUIRE(built.status == 0);
+  json history = repo.history("answers");
+  REQUIRE(history.size() == 3);
+
+  CHECK(history[1].at("outcome") == "kept");
+  const json& better = history[1].at("judge").at("test");
+  CHECK(better.at("name") == "wilcoxon");
+  CHECK(better.at("sequential").at("early_stop") == "futility");
+  CHECK(better.at("sequential").at("stop") == "better");
+  CHECK(better.at("sequential").at("judged") == 30);
+  CHECK(better.at("p").get<double>() <= better.at("level").get<double>());
+
+  CHECK(history[2].at("outcome") == "discarded");
+  const json& worse = history[2].at("judge").at("test");
+  CHECK(worse.at("sequential").at("stop") == "worse");
+  CHECK(worse.at("predictive_power").get<double>() < 0.01);
+  // Seven samples in ten score worse (the fake judge flips 10% and leans to YES): the first
+  // batch or two show it, long before the 30th sample.
+  int judged = worse.at("sequential").at("judged").get<int>();
+  CHECK(judged <= 12);
+  CHECK(judged % 6 == 0);
+  // The baseline's 30, the kept candidate's 30 and the worse one's first batch: nothing more.
+  CHECK(judge_requests(fake).size() == static_cast<size_t>(30 + 30 + judged));
+  auto shown = repo.anneal("show " + history[2].at("key").get<std::string>());
+  CHECK_THAT(shown.out, Catch::Contains(fmt::format("sequential: {} of 30 samples judged, stopped: worse (predictive power",
+                                                    judged)));
   CHECK(repo.fsck_problems().empty());
 }
