@@ -80,7 +80,8 @@ int run_daemon(const BuildArgs& args, int channel_fd, const BuildLog& log) {
 }
 
 /// The daemon's line on the channel ("" at end of file); nullopt when Ctrl-C ended the wait.
-std::optional<std::string> read_channel(int fd) {
+/// With `to_end`, it goes on reading (the line, then) until the end of file.
+std::optional<std::string> read_channel(int fd, bool to_end = false) {
   std::string text;
   for (;;) {
     if (proc::interrupted())
@@ -96,7 +97,7 @@ std::optional<std::string> read_channel(int fd) {
     if (got <= 0)
       return text;
     text.append(buf, static_cast<size_t>(got));
-    if (size_t end = text.find('\n'); end != std::string::npos)
+    if (size_t end = text.find('\n'); end != std::string::npos && !to_end)
       return text.substr(0, end);
   }
 }
@@ -139,6 +140,8 @@ void DaemonChannel::poke() {
     if (auto holder = proc::LockFile::holder(lock); holder && holder->pid == ::getpid()) {
       m_started = true;
       send(fmt::format("started {}\n", ::getpid()));
+      ::close(m_fd);
+      m_fd = -1;
       return;
     }
 }
@@ -152,6 +155,8 @@ void DaemonChannel::finish(int status) {
   }
   if (!m_started) {
     send(fmt::format("exit {}\n", status));
+    // Left open: it closes as this process ends, which tells the command it is gone.
+    m_fd = -1;
     return;
   }
   fmt::print("anneal: the background build (pid {}) ended with status {} at {}\n", ::getpid(), status, now_utc_iso());
@@ -159,12 +164,9 @@ void DaemonChannel::finish(int status) {
 }
 
 void DaemonChannel::send(const std::string& line) {
-  if (m_fd < 0)
-    return;
   // The command may be gone (its terminal closed): no SIGPIPE for that.
-  (void)::send(m_fd, line.data(), line.size(), MSG_NOSIGNAL);
-  ::close(m_fd);
-  m_fd = -1;
+  if (m_fd >= 0)
+    (void)::send(m_fd, line.data(), line.size(), MSG_NOSIGNAL);
 }
 
 Result<int> run_detached(const BuildArgs& args) {
@@ -225,6 +227,8 @@ Result<int> run_detached(const BuildArgs& args) {
   }
   if (line->starts_with("exit ")) {
     int status = std::atoi(line->c_str() + 5);
+    // Until the daemon is gone, so nothing of it outlives this command.
+    (void)read_channel(channel.get(), true);
     relay(*log, status == 0 ? stdout : stderr);
     log->remove();
     return status;

@@ -13,11 +13,12 @@
 
 namespace anneal::cli {
 
-// The channel is a socket pair; the daemon writes one line on it, then closes it:
+// The channel is a socket pair; the daemon writes one line on it:
 //   "started <pid>\n"   it holds the lock of one of its targets (`anneal status` and
 //                       `anneal stop` see it from now on)
 //   "exit <status>\n"   it ended before that (an error, or nothing to do); its output is in
-//                       the log, which the command prints and removes
+//                       the log, which the command prints and removes once the channel
+//                       closes, as the daemon's process ends
 // End of file without a line: the daemon died before it started.
 
 /// The daemon's end of the channel, given to the build through BuildArgs::daemon.

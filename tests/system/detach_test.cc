@@ -215,7 +215,7 @@ TEST_CASE("build --detach returns while the build runs, status shows it, logs -f
   std::string log = read_text(followed);
   INFO(log);
   CHECK(status == 0);
-  CHECK(contains(log, "t: 2 experiment(s) run; best 98 (baseline 100), branch anneal/t"));
+  CHECK(contains(log, "t: 2 experiment(s) run after the baseline; best 98 (baseline 100), branch anneal/t"));
   CHECK(contains(log, fmt::format("the background build (pid {}) ended with status 0", pid)));
   // logs -f ended because the build did: nothing runs, and status says so.
   CHECK(!alive(pid));
