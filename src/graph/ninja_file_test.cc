@@ -196,14 +196,9 @@ TEST_CASE("a target's build.ninja, in its own folder, names the entries of the s
   REQUIRE(dry.status == 0);
   CHECK_THAT(dry.text, Catch::Contains("node " + a.spec.key.hex()));
   CHECK_THAT(dry.text, Catch::Contains("node " + b.spec.key.hex()));
-  // Results in the shared cache are what ninja sees as done.
-  for (const PlannedNode* n : {&a, &b}) {
-    REQUIRE(make_dirs(store.action_path(n->spec.key).parent_path()));
-    REQUIRE(write_file_atomic(store.action_path(n->spec.key), "result"));
-  }
-  CommandOutput done = run("cd " + quoted(ninja_dir) + " && ninja -n -f build.ninja");
-  INFO(done.text);
-  CHECK_THAT(done.text, Catch::Contains("no work to do"));
+  // From the target's folder, those paths are the shared cache's entries.
+  CHECK((ninja_dir / out_a).lexically_normal() == store.action_path(a.spec.key).lexically_normal());
+  CHECK((ninja_dir / out_b).lexically_normal() == store.action_path(b.spec.key).lexically_normal());
 }
 
 TEST_CASE("build.ninja escapes '$', spaces and ':' in paths", "[graph]") {
