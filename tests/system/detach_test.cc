@@ -226,7 +226,7 @@ TEST_CASE("build --detach returns while the build runs, status shows it, logs -f
   CHECK(repo.fsck_problems().empty());
 }
 
-TEST_CASE("anneal stop ends a background build after its current experiment; the next build resumes",
+TEST_CASE("anneal stop ends a background build after its current experiment, and the next build resumes",
           "[system][detach]") {
   TempRepo repo;
   Reaper reaper{repo};
@@ -319,7 +319,7 @@ TEST_CASE("a background build that cannot start fails the command that detached 
   CHECK(repo.fsck_problems().empty());
 }
 
-TEST_CASE("a background build killed with -9 is not shown running; the next build resumes", "[system][detach]") {
+TEST_CASE("a background build killed with -9 is not shown running, and the next build resumes", "[system][detach]") {
   TempRepo repo;
   Reaper reaper{repo};
   set_up(repo, {{"t", 2}});
