@@ -8,10 +8,12 @@
 
 #include "cli/build_progress.h"
 #include "cli/build_executor.h"
+#include "cli/detach.h"
 #include "cli/commands.h"
 #include "cli/experiment_line.h"
 #include "cli/project.h"
 #include "cli/remote_cache.h"
+#include "cli/running_build.h"
 #include "cli/terminal.h"
 #include "cache/remote_store.h"
 #include "graph/build_stamp.h"
@@ -132,6 +134,8 @@ Result<int> run_build(const BuildArgs& args) {
   int finished = 0, crashed = 0;
   std::string first_failure;  // `anneal show KEY` of the first crashed experiment's failing node
   options.on_experiment = [&](const graph::Target& target, const nlohmann::json& r, int budget) {
+    if (args.daemon)
+      args.daemon->poke();
     int id = r.value("id", 0);
     std::string outcome = r.value("outcome", "?");
     ExperimentLine line;
@@ -165,8 +169,20 @@ Result<int> run_build(const BuildArgs& args) {
     tell(target, graph::deploy_events(target, step, project->workspace.root()));
   };
   BuildProgress progress(status, project->workspace, args.verbosity);
+  // What `anneal status` shows of this build: the experiment it runs.
+  RunningRecord running(project->workspace, args.daemon ? args.daemon->log().log : fs::path());
   if (!args.dry_run)
-    options.watch_nodes = [&](const graph::NodeBatch& batch, graph::BatchPhase phase) { progress.watch(batch, phase); };
+    options.watch_nodes = [&](const graph::NodeBatch& batch, graph::BatchPhase phase) {
+      if (phase == graph::BatchPhase::Starting)
+        running.note(batch);
+      if (args.daemon)
+        args.daemon->poke();
+      progress.watch(batch, phase);
+    };
+  // A background build fails now, not in its log, if another build has one of its targets.
+  if (args.daemon)
+    if (auto claimed = args.daemon->claim(project->workspace, *targets); !claimed)
+      return std::unexpected(claimed.error());
   if (args.verbosity == Verbosity::Verbose)
     options.node_env.emplace_back(graph::k_live_output_env, "1");
 
@@ -216,6 +232,12 @@ Result<int> run_build(const BuildArgs& args) {
                (built->status == graph::BuildStatus::UpToDate || built->status == graph::BuildStatus::Built);
     if (!built->summary.empty() && (built->experiments_run > 0 || args.targets.size() > 0 || built->status != graph::BuildStatus::UpToDate))
       status.print(built->summary);
+    // `anneal stop` stops the build, not only its current target.
+    if (built->status == graph::BuildStatus::Stopped) {
+      if (target != targets->back())
+        status.print("anneal: stopped before the targets after it; `anneal build` goes on from here");
+      break;
+    }
   }
   notifier.finish();
   notify_warnings();

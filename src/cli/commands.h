@@ -11,6 +11,8 @@ namespace anneal::cli {
 
 // Each command returns its exit status, or an Error that main prints and turns into 1.
 
+class DaemonChannel;
+
 struct BuildArgs {
   std::vector<std::string> targets;
   int jobs = 0;
@@ -23,9 +25,21 @@ struct BuildArgs {
   bool remote_read_only = false;            ///< --remote-read-only
   Verbosity verbosity = Verbosity::Normal;  ///< -q, -v
   std::string executor;                     ///< --executor local|slurm; empty: the Annealfile's
+  bool detach = false;                      ///< --detach: in the background (cli/detach.h)
+  DaemonChannel* daemon = nullptr;          ///< set in the background build's own process
 };
 
 Result<int> run_build(const BuildArgs& args);
+/// `anneal build --detach` (cli/detach.h).
+Result<int> run_detached(const BuildArgs& args);
+
+struct LogsArgs {
+  std::string target;   ///< empty: the newest background build, whatever it builds
+  bool follow = false;  ///< -f: until that build ends
+};
+/// `anneal logs [TARGET] [-f]`: prints the newest background build's output; -f follows it
+/// until the build ends and returns its exit status.
+Result<int> run_logs(const LogsArgs& args);
 Result<int> run_node(const std::string& key);
 /// `anneal node --srun KEY -- SRUN_ARGS…`: runs the node as one Slurm job step
 /// (`srun SRUN_ARGS… anneal node KEY`) and watches it from this machine (cli/slurm_node.cc).
@@ -66,7 +80,8 @@ Result<int> run_report(const ReportArgs& args);
 /// `anneal apply TARGET [--keep-history] [--force]`; `force` applies a candidate whose last
 /// deployment tier waits for (or lacks) an approval.
 Result<int> run_apply(const std::string& target, bool keep_history, bool force = false);
-/// Asks the running build of `target` to stop after its current experiment; `now`: stops it
+/// Asks the running build of `target` (empty: of every target being built) to stop after its
+/// current experiment; `now`: stops it
 /// now, as Ctrl-C does (its nodes are stopped, its Slurm jobs cancelled, and the unfinished
 /// experiment runs again next time).
 Result<int> run_stop(const std::string& target, bool now = false);

@@ -8,6 +8,7 @@
 #include "cli/history_entry.h"
 #include "cli/judge_report.h"
 #include "cli/record_lookup.h"
+#include "cli/running_build.h"
 #include "cli/search_report.h"
 #include "graph/failure_category.h"
 #include "graph/ledger.h"
@@ -128,8 +129,10 @@ Result<nlohmann::json> status_json(Project& project, const std::vector<std::stri
     entry["spent_total_usd"] = spend->total;
     if (target->budget.usd_per_day)
       entry["usd_per_day"] = *target->budget.usd_per_day;
-    if (auto holder = proc::LockFile::holder(project.workspace.lock_path(target->name)))
-      state_text = "building (" + holder->describe() + ")";
+    auto running = running_build(project.workspace, target->name);
+    entry["running"] = running ? running_json(*running) : nlohmann::json(nullptr);
+    if (running)
+      state_text = running_text(*running, target->name);
     entry["state"] = state_text;
     if (target->judge && state && state->last) {
       auto ledger = graph::Ledger::open(project.workspace.ledger_path(target->name));

@@ -53,7 +53,7 @@ int run_main(int argc, char** argv) {
   build_cmd->add_option("-k", build.keep_going, "keep going until N failures (0 means infinity)")
       ->type_name("N")
       ->check(count_at_least(0));
-  build_cmd->add_flag("-n", build.dry_run, "dry run: show what would run, run nothing");
+  auto* dry_run = build_cmd->add_flag("-n", build.dry_run, "dry run: show what would run, run nothing");
   build_cmd->add_flag("--fresh", build.fresh, "run every node again, even when its result is cached");
   build_cmd->add_option("--experiments", build.experiments, "override budget.experiments (0: the baseline only)")
       ->type_name("N")
@@ -80,6 +80,9 @@ int run_main(int argc, char** argv) {
   build_cmd->add_option("--executor", build.executor, "run every node here (local) or on Slurm (slurm), whatever the Annealfile says")
       ->type_name("local|slurm")
       ->check(CLI::IsMember({"local", "slurm"}));
+  build_cmd->add_flag("--detach", build.detach,
+                      "build in the background, output to .anneal/logs/ (anneal logs -f follows it); returns at once")
+      ->excludes(dry_run);
 
   // The seed's `anneal run --target T --experiments N`: `anneal build T --experiments N`.
   BuildArgs run;
@@ -89,6 +92,7 @@ int run_main(int argc, char** argv) {
       ->type_name("N")
       ->check(count_at_least(0));
   run_cmd->add_option("-j", run.jobs, "run N nodes in parallel (default: ninja's)")->type_name("N")->check(count_at_least(1));
+  run_cmd->add_flag("--detach", run.detach, "run in the background, as anneal build --detach");
 
   RegisterArgs register_args;
   auto* register_cmd = add_register_command(app, register_args);
@@ -172,11 +176,17 @@ int run_main(int argc, char** argv) {
   ApprovalArgs approval;
   ApprovalCommands approval_cmds = add_approval_commands(app, approval);
 
-  auto* stop_cmd = app.add_subcommand("stop", "ask a running build of a target to stop after its current experiment");
-  auto* stop_target = stop_cmd->add_option("target", target, "target");
+  auto* stop_cmd = app.add_subcommand("stop", "ask a running build to stop after its current experiment");
+  auto* stop_target = stop_cmd->add_option("target", target, "the target whose build to stop (default: every running build)");
   stop_cmd->add_option("--target", target, "the target, as the seed wrote it")->type_name("NAME")->excludes(stop_target);
   bool stop_now = false;
   stop_cmd->add_flag("--now", stop_now, "stop it now, as Ctrl-C does (running nodes stopped, Slurm jobs cancelled)");
+
+  LogsArgs logs;
+  auto* logs_cmd = app.add_subcommand("logs", "print the newest background build's output (anneal build --detach)");
+  auto* logs_target = logs_cmd->add_option("target", logs.target, "the newest build of this target");
+  logs_cmd->add_option("--target", logs.target, "the target, as the seed wrote it")->type_name("NAME")->excludes(logs_target);
+  logs_cmd->add_flag("-f,--follow", logs.follow, "keep printing what it prints until it ends; exit with its status");
 
   CleanArgs clean;
   auto* clean_cmd = app.add_subcommand("clean", "remove worktrees and build files (targets named: also their experiments)");
@@ -267,13 +277,11 @@ int run_main(int argc, char** argv) {
     return 0;
   }
 
-  // `anneal stop TARGET` or `anneal stop --target TARGET`: one of them.
-  for (auto [cmd, name] : {std::pair{stop_cmd, &target}, std::pair{history_cmd, &history.target}})
-    if (cmd->parsed() && name->empty()) {
-      fmt::print(stderr, "anneal {}: name the target: anneal {} TARGET (or --target TARGET)\n", cmd->get_name(),
-                 cmd->get_name());
-      return 2;
-    }
+  // `anneal history TARGET` or `anneal history --target TARGET`: one of them.
+  if (history_cmd->parsed() && history.target.empty()) {
+    fmt::print(stderr, "anneal history: name the target: anneal history TARGET (or --target TARGET)\n");
+    return 2;
+  }
 
   if (!directory.empty() && ::chdir(directory.c_str()) != 0) {
     fmt::print(stderr, "anneal: cannot change to {}: {}\n", directory, std::strerror(errno));
@@ -286,9 +294,11 @@ int run_main(int argc, char** argv) {
   // bug in anneal, and is reported as one rather than aborting without a word.
   try {
   if (build_cmd->parsed())
-    result = run_build(build);
+    result = build.detach ? run_detached(build) : run_build(build);
   else if (run_cmd->parsed())
-    result = run_build(run);
+    result = run.detach ? run_detached(run) : run_build(run);
+  else if (logs_cmd->parsed())
+    result = run_logs(logs);
   else if (register_cmd->parsed())
     result = run_register(register_args);
   else if (node_cmd->parsed())
@@ -331,16 +341,19 @@ int run_main(int argc, char** argv) {
   } catch (const std::exception& e) {
     result = fail(fmt::format("internal error (please report it): {}", e.what()));
   }
-  if (!result) {
-    std::fflush(stdout);
-    // Diagnostics (Annealfile:3:5: error: …) already say where they come from.
-    const std::string& message = result.error().message;
-    bool located = message.find(": error: ") != std::string::npos;
-    fmt::print(stderr, "{}{}\n", located ? "" : "anneal: " + paint("error:", Color::Red, use_color(stderr)) + " ",
-               message);
-    return 1;
-  }
-  return *result;
+  return report_result(result);
+}
+
+int report_result(const Result<int>& result) {
+  if (result)
+    return *result;
+  std::fflush(stdout);
+  // Diagnostics (Annealfile:3:5: error: …) already say where they come from.
+  const std::string& message = result.error().message;
+  bool located = message.find(": error: ") != std::string::npos;
+  fmt::print(stderr, "{}{}\n", located ? "" : "anneal: " + paint("error:", Color::Red, use_color(stderr)) + " ",
+             message);
+  return 1;
 }
 
 }  // namespace anneal::cli

@@ -137,29 +137,54 @@ Result<int> run_apply(const std::string& name, bool keep_history, bool force) {
   return 0;
 }
 
+namespace {
+
+/// Stops the build holding `name`'s lock (`holder`): after its experiment, or `now`.
+Result<void> stop_build(Project& project, const std::string& name, const proc::LockHolder& holder, bool now) {
+  if (now) {
+    if (holder.host != proc::host_name())
+      return fail(fmt::format("{}: the build ({}) runs on another machine; stop it there", name, holder.describe()));
+    if (holder.pid <= 0 || ::kill(holder.pid, SIGINT) != 0)
+      return fail(fmt::format("{}: cannot interrupt the build ({}): {}", name, holder.describe(), std::strerror(errno)));
+    fmt::print("{}: interrupted the build ({}); the next build runs its unfinished experiment again\n", name,
+               holder.describe());
+    return {};
+  }
+  if (auto written = write_file_atomic(project.workspace.stop_path(name), "stop\n"); !written)
+    return std::unexpected(written.error());
+  fmt::print("{}: asked the build ({}) to stop after its current experiment\n", name, holder.describe());
+  return {};
+}
+
+}  // namespace
+
 Result<int> run_stop(const std::string& name, bool now) {
   auto project = open_project();
   if (!project)
     return std::unexpected(project.error());
-  if (auto target = find_target(project->annealfile, name); !target)
-    return std::unexpected(target.error());
-  auto holder = proc::LockFile::holder(project->workspace.lock_path(name));
-  if (!holder) {
-    fmt::print("{}: no build is running\n", name);
+  if (!name.empty()) {
+    if (auto target = find_target(project->annealfile, name); !target)
+      return std::unexpected(target.error());
+    auto holder = proc::LockFile::holder(project->workspace.lock_path(name));
+    if (!holder) {
+      fmt::print("{}: no build is running\n", name);
+      return 0;
+    }
+    if (auto stopped = stop_build(*project, name, *holder, now); !stopped)
+      return std::unexpected(stopped.error());
     return 0;
   }
-  if (now) {
-    if (holder->host != proc::host_name())
-      return fail(fmt::format("{}: the build ({}) runs on another machine; stop it there", name, holder->describe()));
-    if (holder->pid <= 0 || ::kill(holder->pid, SIGINT) != 0)
-      return fail(fmt::format("{}: cannot interrupt the build ({}): {}", name, holder->describe(), std::strerror(errno)));
-    fmt::print("{}: interrupted the build ({}); the next build runs its unfinished experiment again\n", name,
-               holder->describe());
-    return 0;
-  }
-  if (auto written = write_file_atomic(project->workspace.stop_path(name), "stop\n"); !written)
-    return std::unexpected(written.error());
-  fmt::print("{}: asked the build ({}) to stop after its current experiment\n", name, holder->describe());
+  // No target named: every build that runs now (a build is running while it holds the
+  // lock of the target it builds).
+  int running = 0;
+  for (const auto& target : project->annealfile.targets)
+    if (auto holder = proc::LockFile::holder(project->workspace.lock_path(target.name))) {
+      ++running;
+      if (auto stopped = stop_build(*project, target.name, *holder, now); !stopped)
+        return std::unexpected(stopped.error());
+    }
+  if (running == 0)
+    fmt::print("anneal: no build is running\n");
   return 0;
 }
 
@@ -190,7 +215,8 @@ Result<int> run_clean(const CleanArgs& args) {
     worktrees += *pruned;
   }
   std::error_code ec;
-  for (const char* name : {"build.ninja", ".ninja_log", ".ninja_deps"})
+  fs::remove_all(ws.anneal_dir() / "ninja", ec);
+  for (const char* name : {"build.ninja", ".ninja_log", ".ninja_deps"})  // where they were before format 4
     fs::remove(ws.anneal_dir() / name, ec);
   fs::remove_all(ws.anneal_dir() / "tmp", ec);
   fs::remove_all(ws.anneal_dir() / "worktrees", ec);

@@ -1,5 +1,6 @@
 #include "git/worktree.h"
 
+#include <chrono>
 #include <optional>
 #include <set>
 #include <string>
@@ -115,6 +116,23 @@ Result<void> remove_worktree(Repository& repo, const fs::path& path, const fs::p
   return {};
 }
 
+namespace {
+
+/// Whether the admin directory `admin` (of the worktree `target`, if it says yet) may be one
+/// that another build is making now: until the worktree's `.git` is written last, it looks
+/// stale. Such are another folder's beside `root` (another target's, whose build runs at
+/// the same time) or without a `gitdir` yet, and changed in the last minute; their own build
+/// prunes them, or any build once they are older.
+bool being_made(const fs::path& admin, const std::optional<fs::path>& target, const fs::path& root) {
+  if (target && (!is_within(*target, root.parent_path()) || fs::exists(*target / ".git")))
+    return false;
+  std::error_code ec;
+  auto changed = fs::last_write_time(admin, ec);
+  return !ec && fs::file_time_type::clock::now() - changed < std::chrono::minutes(1);
+}
+
+}  // namespace
+
 Result<int> prune_worktrees(Repository& repo, const fs::path& dir) {
   fs::path root = normalized(dir);
   std::set<fs::path> doomed;
@@ -131,6 +149,8 @@ Result<int> prune_worktrees(Repository& repo, const fs::path& dir) {
     auto target = worktree_of(it->path());
     if (target && is_within(*target, root)) {
       doomed.insert(*target);
+    } else if (being_made(it->path(), target, root)) {
+      continue;
     } else if (!target || !fs::exists(*target / ".git")) {
       if (auto removed = remove_tree(it->path()); !removed)
         return std::unexpected(removed.error());

@@ -25,7 +25,8 @@ Result<void> remove_worktree(Repository& repo, const std::filesystem::path& path
 
 /// Removes every worktree under `dir` (files and admin directories, also folders whose `.git`
 /// an agent replaced with a repository), and the admin directories of any worktree whose
-/// folder is gone. Returns how many were removed.
+/// folder is gone — but not, for a minute, another folder's beside `dir` that may be being
+/// made by a build running at the same time (git/worktree.cc). Returns how many were removed.
 Result<int> prune_worktrees(Repository& repo, const std::filesystem::path& dir);
 
 }  // namespace anneal::git

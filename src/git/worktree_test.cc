@@ -1,5 +1,7 @@
 #include "git/worktree.h"
 
+#include <chrono>
+
 #include "git/test_repo.h"
 
 namespace anneal::git {
@@ -170,6 +172,35 @@ TEST_CASE("prune_worktrees removes worktrees under a folder and stale admin entr
 
 namespace anneal::git {
 namespace {
+
+TEST_CASE("prune_worktrees leaves another target's worktree alone while it may be being made", "[git]") {
+  Fixture f;
+  Repository repo = f.open();
+  // What add_worktree has written of b's worktree before the worktree's own .git.
+  fs::path admin = f.repo.path() / ".git" / "worktrees" / "anneal-b-d0";
+  fs::path worktree = f.worktrees() / "b" / "d0";
+  REQUIRE(write_file_atomic(admin / "gitdir", (worktree / ".git").string() + "\n"));
+  REQUIRE(make_dirs(worktree));
+  REQUIRE(make_dirs(f.worktrees() / "a"));
+
+  auto pruned = prune_worktrees(repo, f.worktrees() / "a");
+  REQUIRE(pruned);
+  CHECK(*pruned == 0);
+  CHECK(fs::exists(admin / "gitdir"));
+  SECTION("b's own build prunes it") {
+    auto own = prune_worktrees(repo, f.worktrees() / "b");
+    REQUIRE(own);
+    CHECK(*own == 1);
+  }
+  SECTION("any build prunes it once it is old") {
+    fs::last_write_time(admin, fs::file_time_type::clock::now() - std::chrono::minutes(2));
+    auto later = prune_worktrees(repo, f.worktrees() / "a");
+    REQUIRE(later);
+    CHECK(*later == 1);
+  }
+  CHECK(!fs::exists(admin));
+  f.repo.require_fsck_clean();
+}
 
 TEST_CASE("prune_worktrees removes a folder whose .git an agent replaced, admin directory gone too", "[git]") {
   Fixture f;

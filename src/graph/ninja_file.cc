@@ -42,9 +42,9 @@ std::string escape_value(const std::string& value) {
 }  // namespace
 
 std::string render_ninja(const std::vector<PlannedNode>& nodes, const cache::LocalStore& store,
-                         const fs::path& anneal_dir, const fs::path& anneal_exe, const PlaceNode& place) {
+                         const fs::path& ninja_dir, const fs::path& anneal_exe, const PlaceNode& place) {
   auto output = [&](const cache::Digest& key) {
-    return escape_path(fs::relative(store.action_path(key), anneal_dir).string());
+    return escape_path(fs::relative(store.action_path(key), ninja_dir).string());
   };
   std::set<std::string> planned;
   for (const auto& n : nodes)

@@ -6,6 +6,7 @@
 #include "graph/failed_node.h"
 #include "graph/ninja_file.h"
 #include "nodes/node.h"
+#include "util/file.h"
 
 namespace anneal::graph {
 
@@ -37,8 +38,11 @@ Result<std::vector<cache::Digest>> run_batch(Workspace& workspace, NodeBatch bat
     sent.push_back(node.spec.key);
   if (batch.nodes.empty())
     return sent;
-  std::string ninja = render_ninja(batch.nodes, workspace.store(), workspace.anneal_dir(), options.anneal_exe, options.place);
-  if (auto written = write_if_changed(workspace.ninja_path(), ninja); !written)
+  const std::filesystem::path& dir = options.ninja.dir;
+  if (auto made = make_dirs(dir); !made)
+    return std::unexpected(made.error());
+  std::string ninja = render_ninja(batch.nodes, workspace.store(), dir, options.anneal_exe, options.place);
+  if (auto written = write_if_changed(dir / "build.ninja", ninja); !written)
     return std::unexpected(written.error());
   NinjaOptions run = options.ninja;
   if (options.watch) {

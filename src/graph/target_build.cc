@@ -222,7 +222,7 @@ Result<ExperimentPlan> TargetBuild::plan(const QueuedExperiment& next) {
 }
 
 Result<void> TargetBuild::run_nodes_of(const std::vector<PlannedNode>& nodes) {
-  BatchOptions batch{{m_ws.anneal_dir(), m_options.jobs, m_options.keep_going, m_options.fresh, m_options.node_env, {}},
+  BatchOptions batch{{m_ws.ninja_dir(m_target.name), m_options.jobs, m_options.keep_going, m_options.fresh, m_options.node_env, {}},
                      m_options.anneal_exe, m_options.watch_nodes, m_options.place};
   auto ran = run_batch(m_ws, {m_target, m_current.id, m_state.budget, {}}, nodes, batch);
   if (!ran)

@@ -13,8 +13,10 @@ namespace anneal::graph {
 
 // Layout of .anneal/ (never tracked: .anneal/.gitignore holds "*"):
 //
-//   .anneal/build.ninja              the current experiment's edges (rewritten only on change)
-//   .anneal/.ninja_log, .ninja_deps  ninja's own state
+//   .anneal/ninja/<name>/build.ninja   the target's current batch of edges (rewritten only
+//                                    on change), one folder per target so that targets build
+//                                    at once without sharing ninja's files
+//   .anneal/ninja/<name>/.ninja_log, .ninja_deps  ninja's own state
 //   .anneal/cache/                   the local cache (cache/local_store.h)
 //   .anneal/specs/XX/<key>.json      node specs, canonical JSON (nodes/node_spec.h)
 //   .anneal/specs/XX/<key>.died      how the node's last run died, if a signal killed it
@@ -27,6 +29,7 @@ namespace anneal::graph {
 //   .anneal/targets/<name>/learnings.json  the latest consolidated learnings
 //   .anneal/worktrees/<name>/…       candidate worktrees, removed after each experiment
 //   .anneal/tmp/                     scratch files of running nodes
+//   .anneal/logs/build-<time>.*      the output of background builds (cli/build_log.h)
 //   .anneal/guard/<key>/…            what an agent left in the user's checkout, moved aside
 //                                    when the guard put the files back (git/repo_guard.h)
 
@@ -55,7 +58,9 @@ class Workspace {
   std::filesystem::path learnings_path(std::string_view target) const {
     return target_dir(target) / "learnings.json";
   }
-  std::filesystem::path ninja_path() const { return m_anneal_dir / "build.ninja"; }
+  /// Where the target's build.ninja is written and ninja runs (its own, so that several
+  /// targets build at once).
+  std::filesystem::path ninja_dir(std::string_view target) const { return m_anneal_dir / "ninja" / std::string(target); }
   std::filesystem::path spec_path(const cache::Digest& key) const;
 
   /// Stores a spec under its key (kept if already there: same key, same bytes).

@@ -147,7 +147,7 @@ TEST_CASE("clean --cache drops the local cache but keeps the experiments", "[sys
   CHECK(cleaned.status == 0);
   CHECK(contains(cleaned.out, "dropped the local cache"));
   CHECK(!repo.exists(".anneal/worktrees"));
-  CHECK(!repo.exists(".anneal/build.ninja"));
+  CHECK(!repo.exists(".anneal/ninja/t/build.ninja"));
   auto after = stats(repo);
   CHECK(after["actions"]["entries"] == 0);
   CHECK(after["bytes"] == 0);

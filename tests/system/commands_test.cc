@@ -187,12 +187,12 @@ TEST_CASE("clean removes build files but keeps experiments, clean T forgets the 
   TempRepo repo;
   set_up(repo);
   REQUIRE(repo.anneal("build").status == 0);
-  REQUIRE(repo.exists(".anneal/build.ninja"));
+  REQUIRE(repo.exists(".anneal/ninja/t/build.ninja"));
 
   Outcome cleaned = repo.anneal("clean");
   INFO(cleaned.out << cleaned.err);
   CHECK(cleaned.status == 0);
-  CHECK(!repo.exists(".anneal/build.ninja"));
+  CHECK(!repo.exists(".anneal/ninja/t/build.ninja"));
   CHECK(!repo.exists(".anneal/worktrees"));
   CHECK(repo.history("t").size() == 4);
   Outcome after_clean = repo.anneal("build");

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "harness.h"
+#include "processes.h"
 
 using namespace anneal::system_test;
 namespace fs = std::filesystem;
@@ -78,23 +79,6 @@ void check_ledger(const TempRepo& repo, int last) {
     REQUIRE(nlohmann::json::accept(lines[i]));
     CHECK(nlohmann::json::parse(lines[i])["id"].get<size_t>() == i);
   }
-}
-
-/// Processes whose working directory is inside `dir` (the build, ninja, nodes, commands).
-std::vector<int> processes_inside(const fs::path& dir) {
-  std::string root = fs::canonical(dir).string();
-  std::vector<int> found;
-  std::error_code ec;
-  for (fs::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
-    std::string name = it->path().filename().string();
-    if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; }))
-      continue;
-    std::error_code link_ec;
-    std::string cwd = fs::read_symlink(it->path() / "cwd", link_ec).string();
-    if (!link_ec && (cwd == root || cwd.starts_with(root + "/")))
-      found.push_back(std::stoi(name));
-  }
-  return found;
 }
 
 std::vector<int> living(const std::vector<int>& pids) {
