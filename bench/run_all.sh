@@ -48,6 +48,13 @@ else
   echo "(skipped: build it with ninja -C build bench_sequential_judging)"
 fi
 echo
+echo "== bench/rate_limit.sh (judge calls against a provider that answers in 200 ms and allows C at once)"
+if [ -x "$(dirname "$ANNEAL")/anneal-fake-llm" ]; then
+  SHAPES=${RATE_LIMIT_SHAPES:-"16:4 4:16"} "$here/rate_limit.sh"
+else
+  echo "(skipped: build it with ninja -C build anneal-fake-llm)"
+fi
+echo
 echo "== bench/slurm_executor.sh"
 if command -v srun >/dev/null && command -v slurmctld >/dev/null; then
   "$here/slurm_executor.sh" "$([ "${1:-}" = --quick ] && echo 10 || echo 20)"

@@ -20,6 +20,10 @@ namespace anneal::cli {
 
 namespace {
 
+/// -j: it bounds the user's commands; LLM calls have their own pools (graph/ninja_jobs.h).
+constexpr const char* k_jobs_help =
+    "run N commands in parallel (default: ninja's); LLM calls come on top, up to max_concurrent";
+
 /// A count flag's check: a whole number of at least `min`, or a usage error saying so
 /// ("-j: a count of at least 1 is needed, not 0").
 CLI::Validator count_at_least(int min) {
@@ -47,7 +51,7 @@ int run_main(int argc, char** argv) {
   auto* build_cmd = app.add_subcommand("build", "run the experiments that are out of date");
   build_cmd->add_option("targets", build.targets, "targets to build (default: all)");
   // Counts are checked here, so a negative one is a usage error (exit 2), never a build.
-  build_cmd->add_option("-j", build.jobs, "run N nodes in parallel (default: ninja's)")
+  build_cmd->add_option("-j", build.jobs, k_jobs_help)
       ->type_name("N")
       ->check(count_at_least(1));
   build_cmd->add_option("-k", build.keep_going, "keep going until N failures (0 means infinity)")
@@ -91,7 +95,7 @@ int run_main(int argc, char** argv) {
   run_cmd->add_option("--experiments", run.experiments, "override budget.experiments")
       ->type_name("N")
       ->check(count_at_least(0));
-  run_cmd->add_option("-j", run.jobs, "run N nodes in parallel (default: ninja's)")->type_name("N")->check(count_at_least(1));
+  run_cmd->add_option("-j", run.jobs, k_jobs_help)->type_name("N")->check(count_at_least(1));
   run_cmd->add_flag("--detach", run.detach, "run in the background, as anneal build --detach");
 
   RegisterArgs register_args;

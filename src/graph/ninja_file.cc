@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "graph/ninja_jobs.h"
 #include "util/file.h"
 #include "util/shell_word.h"
 
@@ -42,7 +43,8 @@ std::string escape_value(const std::string& value) {
 }  // namespace
 
 std::string render_ninja(const std::vector<PlannedNode>& nodes, const cache::LocalStore& store,
-                         const fs::path& ninja_dir, const fs::path& anneal_exe, const PlaceNode& place) {
+                         const fs::path& ninja_dir, const fs::path& anneal_exe, const PlaceNode& place,
+                         int command_jobs) {
   auto output = [&](const cache::Digest& key) {
     return escape_path(fs::relative(store.action_path(key), ninja_dir).string());
   };
@@ -81,10 +83,10 @@ std::string render_ninja(const std::vector<PlannedNode>& nodes, const cache::Loc
       "anneal = {}\n\n"
       "pool exclusive\n  depth = 1\n\n",
       k_ninja_format, escape_value(anneal_exe.string()));
-  std::map<std::string, int> pools;
-  for (const PlannedNode* n : sorted)
-    if (!n->pool.empty())
-      pools.emplace(n->pool, std::max(1, n->pool_depth));
+  std::map<std::string, int> pools = node_pools(nodes);
+  const bool pooled_commands = command_jobs > 0 && !pools.empty();
+  if (pooled_commands)
+    pools.emplace(k_commands_pool, command_jobs);
   for (const auto& [name, depth] : pools)
     out += fmt::format("pool {}\n  depth = {}\n\n", name, depth);
   std::map<std::string, NodePlacement> placements;
@@ -122,6 +124,8 @@ std::string render_ninja(const std::vector<PlannedNode>& nodes, const cache::Loc
       out += "  pool = exclusive\n";
     else if (!n->pool.empty())
       out += fmt::format("  pool = {}\n", n->pool);
+    else if (pooled_commands)
+      out += fmt::format("  pool = {}\n", k_commands_pool);
   }
   return out;
 }

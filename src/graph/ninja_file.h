@@ -21,6 +21,8 @@ namespace anneal::graph {
 //     depth = 1
 //   [pool llm_<provider>             one per provider that LLM calls of this build go to
 //     depth = <the agent's max_concurrent>]
+//   [pool commands                   with LLM pools and command_jobs: every other edge
+//     depth = <command_jobs>]        (graph/ninja_jobs.h)
 //   rule node
 //     command = ANNEAL_REMOTE_CHECKED=1 exec "$anneal" node $key
 //     description = $desc
@@ -31,7 +33,7 @@ namespace anneal::graph {
 //     key = <key>
 //     desc = <kind name target#experiment.draft>
 //     [srun = <srun's options, each single-quoted for sh>]
-//     [pool = exclusive | llm_<provider>]
+//     [pool = exclusive | llm_<provider> | commands]
 //
 // One edge per planned node, sorted by output path; an edge's output is its action entry
 // in the local cache, so ninja sees a node as done exactly when its result is stored.
@@ -57,9 +59,11 @@ using PlaceNode = std::function<NodePlacement(const PlannedNode&)>;
 /// Renders the edges of `nodes`: nodes that still have to run, each just looked up in the
 /// cache (the remote included) by the caller; inputs already in the cache are left out.
 /// Output paths are relative to `ninja_dir`, where the file is written and ninja runs.
+/// `command_jobs` > 0: the edges outside the LLM pools share the pool `commands` that deep
+/// (ninja then runs with ninja_jobs(), so the LLM pools are not cut down by -j).
 std::string render_ninja(const std::vector<PlannedNode>& nodes, const cache::LocalStore& store,
                          const std::filesystem::path& ninja_dir, const std::filesystem::path& anneal_exe,
-                         const PlaceNode& place = nullptr);
+                         const PlaceNode& place = nullptr, int command_jobs = 0);
 
 /// Writes `contents` to `path` only when it differs from what is there (not synced to disk:
 /// the file is derived and rewritten by the next build). True if written.

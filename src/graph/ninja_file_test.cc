@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "temp_dir.h"
 
 #include "graph/annealfile.h"
+#include "graph/ninja_jobs.h"
 #include "util/file.h"
 
 using namespace anneal;
@@ -349,6 +351,50 @@ targets:
   CommandOutput dry = run("cd " + quoted(anneal_dir) + " && ninja -n -j8 -f build.ninja");
   INFO(dry.text);
   CHECK(dry.status == 0);
+}
+
+TEST_CASE("with LLM pools, -j bounds the commands' pool and the pools' depths come on top of it", "[graph]") {
+  auto file = parse_annealfile(R"(annealfile: 1
+targets:
+  speed:
+    artifact: [cfg.ini]
+    agent: {kind: api, provider: openai, model: gpt-test, max_concurrent: 16}
+    drafts: 3
+    stages: [{name: smoke, run: ./smoke.sh}, {name: latency, run: ./bench.sh, exclusive: true}]
+    objective: {metric: latency, direction: minimize}
+)",
+                               "Annealfile");
+  REQUIRE(file);
+  SearchPosition position;
+  position.incumbent = std::string(40, 'b');
+  position.incumbent_score = 42;
+  auto plan = plan_experiment(file->targets.front(), 1, position, "prompt");
+  REQUIRE(plan);
+  CHECK(ninja_jobs(plan->nodes, 2) == 2 + 16 + 1);
+  CHECK(node_pools(plan->nodes) == std::map<std::string, int>{{"llm_openai", 16}});
+
+  TempDir dir;
+  fs::path anneal_dir = dir.path() / ".anneal";
+  cache::LocalStore store(anneal_dir / "cache");
+  std::string text = render_ninja(plan->nodes, store, anneal_dir, "/usr/bin/anneal", nullptr, 2);
+  CHECK_THAT(text, Catch::Contains("pool llm_openai\n  depth = 16\n"));
+  CHECK_THAT(text, Catch::Contains("pool commands\n  depth = 2\n"));
+  for (const auto& n : plan->nodes) {
+    std::string block = edge_block(text, output_of(store, anneal_dir, n));
+    bool call = std::find(plan->calls.begin(), plan->calls.end(), n.spec.key) != plan->calls.end();
+    std::string pool = n.exclusive ? "exclusive" : call ? "llm_openai" : "commands";
+    CHECK_THAT(block, Catch::EndsWith("  pool = " + pool) || Catch::EndsWith("  pool = " + pool + "\n"));
+  }
+  REQUIRE(write_file_atomic(anneal_dir / "build.ninja", text));
+  CommandOutput dry = run("cd " + quoted(anneal_dir) + " && ninja -n -j19 -f build.ninja");
+  INFO(dry.text);
+  CHECK(dry.status == 0);
+
+  // Without LLM calls there is no pool to add: -j is what it was, and no edge gets a pool.
+  std::vector<PlannedNode> commands = {node("a"), node("b")};
+  CHECK(ninja_jobs(commands, 3) == 3);
+  CHECK_THAT(render_ninja(commands, store, anneal_dir, "/usr/bin/anneal", nullptr, 3), !Catch::Contains("pool commands"));
+  CHECK(ninja_default_jobs() >= 2);
 }
 
 TEST_CASE("a node placed on Slurm runs through `anneal node --srun` with its srun options quoted", "[graph][slurm]") {

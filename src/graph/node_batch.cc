@@ -5,6 +5,7 @@
 
 #include "graph/failed_node.h"
 #include "graph/ninja_file.h"
+#include "graph/ninja_jobs.h"
 #include "nodes/node.h"
 #include "util/file.h"
 
@@ -41,10 +42,15 @@ Result<std::vector<cache::Digest>> run_batch(Workspace& workspace, NodeBatch bat
   const std::filesystem::path& dir = options.ninja.dir;
   if (auto made = make_dirs(dir); !made)
     return std::unexpected(made.error());
-  std::string ninja = render_ninja(batch.nodes, workspace.store(), dir, options.anneal_exe, options.place);
+  // -j bounds the user's commands; the LLM pools come on top (graph/ninja_jobs.h).
+  int command_jobs = options.ninja.jobs > 0 ? options.ninja.jobs : ninja_default_jobs();
+  std::string ninja = render_ninja(batch.nodes, workspace.store(), dir, options.anneal_exe, options.place,
+                                   command_jobs);
   if (auto written = write_if_changed(dir / "build.ninja", ninja); !written)
     return std::unexpected(written.error());
   NinjaOptions run = options.ninja;
+  if (!node_pools(batch.nodes).empty())
+    run.jobs = ninja_jobs(batch.nodes, command_jobs);
   if (options.watch) {
     options.watch(batch, BatchPhase::Starting);
     run.while_running = [&]() { options.watch(batch, BatchPhase::Running); };

@@ -60,7 +60,19 @@ std::optional<milliseconds> parse_retry_after(const std::string& value) {
   return milliseconds(std::max<int64_t>(0, (when - std::time(nullptr)) * 1000));
 }
 
-Client::Client(ClientOptions options) : m_options(std::move(options)) {
+std::optional<milliseconds> asked_retry_wait(const HttpResponse& response) {
+  if (auto header = response.header("retry-after-ms")) {
+    double ms = 0;
+    auto [end, error] = std::from_chars(header->data(), header->data() + header->size(), ms);
+    if (error == std::errc() && end == header->data() + header->size() && std::isfinite(ms))
+      return milliseconds(static_cast<int64_t>(std::clamp(ms, 0.0, 1e12)));
+  }
+  if (auto header = response.header("retry-after"))
+    return parse_retry_after(*header);
+  return std::nullopt;
+}
+
+Client::Client(ClientOptions options) : m_options(std::move(options)), m_http(thread_http_client()) {
   if (!m_options.sleep) {
     m_options.sleep = [](milliseconds wait) { std::this_thread::sleep_for(wait); };
   }
@@ -86,10 +98,35 @@ Result<Reply> Client::send(const Request& request, const ApiKey& key) {
   const int attempts = std::max(1, m_options.retry.max_attempts);
   std::string last_failure;
   m_last_status = 0;
+  m_rate_limited = 0;
+  milliseconds rate_limit_waited{0};
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     auto response = m_http.post(wire.url, wire.headers, wire.body, m_options.timeouts);
     std::optional<milliseconds> asked_wait;
     m_last_status = response ? response->status : 0;
+    if (response && response->status == 429) {
+      if (parse_error(response->body).code == "insufficient_quota")
+        return fail(redact(provider + " refused the request to " + wire.url + " (" + describe_status(*response) +
+                               "); the account's quota is used up, waiting does not help",
+                           key.value()));
+      // Rate limited: wait as asked and ask again, without using up a try. A server that asks
+      // for no wait at all gets the backoff, so the waits add up to the bound.
+      ++m_rate_limited;
+      std::optional<milliseconds> asked = asked_retry_wait(*response);
+      milliseconds wait = std::min(asked && asked->count() > 0 ? *asked : backoff(std::min(m_rate_limited, 16)),
+                                   m_options.retry.max_retry_after);
+      if (rate_limit_waited + wait <= m_options.retry.max_rate_limit_wait) {
+        rate_limit_waited += wait;
+        m_options.sleep(wait);
+        --attempt;
+        continue;
+      }
+      return fail(redact(provider + " request to " + wire.url + " was still rate limited after " +
+                             std::to_string(m_rate_limited) + " answers of HTTP 429 and " +
+                             std::to_string(rate_limit_waited.count() / 1000) + " s of waiting; last: " +
+                             describe_status(*response),
+                         key.value()));
+    }
     if (!response) {
       last_failure = response.error().message;
       if (!response.error().transient) {
@@ -115,9 +152,7 @@ Result<Reply> Client::send(const Request& request, const ApiKey& key) {
                  key.value()));
     } else {
       last_failure = describe_status(*response);
-      if (auto header = response->header("retry-after")) {
-        asked_wait = parse_retry_after(*header);
-      }
+      asked_wait = asked_retry_wait(*response);
     }
     if (attempt < attempts) {
       milliseconds wait =

@@ -15,10 +15,13 @@ namespace anneal::llm {
 
 /// When and how long to wait before trying again.
 struct RetryPolicy {
-  int max_attempts = 5;                                ///< tries in all, the first included
+  int max_attempts = 5;                                ///< tries in all, the first included; 429s not counted
   std::chrono::milliseconds initial_backoff{1'000};    ///< the wait after the first failure
   std::chrono::milliseconds max_backoff{60'000};       ///< the cap on exponential growth
   std::chrono::milliseconds max_retry_after{120'000};  ///< the cap on a server's Retry-After
+  /// A 429 (rate limited) is the provider saying "not yet", not a failure: it is retried as it
+  /// asks without using up a try, until the waits on 429s of one request add up to this.
+  std::chrono::milliseconds max_rate_limit_wait{600'000};
 };
 
 /// Everything about a client except the request and the key.
@@ -32,9 +35,11 @@ struct ClientOptions {
 };
 
 /// A connection to LLM providers. Retries 429, 5xx (529 "overloaded" included) and network
-/// failures with exponential backoff and jitter, honouring Retry-After; never retries another
-/// 4xx. Error messages name the provider, status and the provider's own message, and never
-/// contain the key. Not thread-safe: one per thread.
+/// failures with exponential backoff and jitter, honouring retry-after-ms and Retry-After (a
+/// 429 does not count as a try, see RetryPolicy; one whose code is `insufficient_quota` is not
+/// retried: waiting does not pay the bill); never retries another 4xx. Error messages name the
+/// provider, status and the provider's own message, and never contain the key. Keeps its
+/// connection open between calls. Not thread-safe: one per thread.
 class Client {
  public:
   explicit Client(ClientOptions options = {});
@@ -46,15 +51,23 @@ class Client {
   /// caller tell a refused key (401) or an unknown model (404) from a passing failure.
   long last_status() const { return m_last_status; }
 
+  /// How many 429s the last `send` was answered with before its outcome.
+  int last_rate_limited() const { return m_rate_limited; }
+
  private:
   std::chrono::milliseconds backoff(int failed_attempts);
 
   ClientOptions m_options;
-  HttpClient m_http;
+  HttpClient& m_http;  ///< thread_http_client(): connections outlive one Client
   long m_last_status = 0;
+  int m_rate_limited = 0;
 };
 
 /// The wait a Retry-After header asks for (delta-seconds or an HTTP date), if it is readable.
 std::optional<std::chrono::milliseconds> parse_retry_after(const std::string& value);
+
+/// The wait a response asks for: its retry-after-ms (milliseconds, what OpenAI's SDKs read
+/// first), else its Retry-After.
+std::optional<std::chrono::milliseconds> asked_retry_wait(const HttpResponse& response);
 
 }  // namespace anneal::llm

@@ -26,10 +26,11 @@ struct RecordingClient {
   std::vector<milliseconds> waits;
   Client client;
 
-  explicit RecordingClient(int max_attempts = 4, HttpTimeouts timeouts = {})
+  explicit RecordingClient(int max_attempts = 4, HttpTimeouts timeouts = {},
+                           milliseconds rate_limit_wait = milliseconds(600'000))
       : client(ClientOptions{
             timeouts,
-            RetryPolicy{max_attempts, milliseconds(1000), milliseconds(60'000), milliseconds(30'000)},
+            RetryPolicy{max_attempts, milliseconds(1000), milliseconds(60'000), milliseconds(30'000), rate_limit_wait},
             [this](milliseconds wait) { waits.push_back(wait); }, [] { return 0.5; }}) {}
 };
 
@@ -182,6 +183,60 @@ TEST_CASE("client retries what the server says is temporary", "[llm]") {
     CHECK(reply->text == "hello");
     CHECK(recording.waits == std::vector<milliseconds>{milliseconds(750), milliseconds(1500)});
     CHECK(server.received().size() == 3);
+  }
+}
+
+TEST_CASE("a 429 is the provider saying not yet: retried as it asks without using up a try", "[llm]") {
+  const std::string limited =
+      test::openai_error_body("requests", "rate_limit_exceeded", "Rate limit reached for gpt-test");
+  SECTION("retry-after-ms is read before retry-after, and three 429s fit in one try") {
+    FakeLlmServer server(Provider::openai, k_key);
+    server.script({test::answer(429, limited, {{"retry-after", "1"}, {"retry-after-ms", "150"}}),
+                   test::answer(429, limited, {{"retry-after", "1"}, {"retry-after-ms", "40.5"}}),
+                   test::answer(429, limited, {{"retry-after", "2"}})});
+    RecordingClient recording(1);
+    auto reply = recording.client.send(request_for(Provider::openai, server), key_for(Provider::openai));
+    REQUIRE(reply);
+    CHECK(reply->text == "hello");
+    CHECK(recording.waits == std::vector<milliseconds>{milliseconds(150), milliseconds(40), milliseconds(2000)});
+    CHECK(recording.client.last_rate_limited() == 3);
+    CHECK(server.received().size() == 4);
+  }
+  SECTION("a 5xx still uses up a try between 429s") {
+    FakeLlmServer server(Provider::openai, k_key);
+    server.script({test::answer(429, limited, {{"retry-after-ms", "10"}}),
+                   test::answer(500, test::openai_error_body("server_error", "", "The server had an error"))});
+    RecordingClient recording(1);
+    auto reply = recording.client.send(request_for(Provider::openai, server), key_for(Provider::openai));
+    REQUIRE_FALSE(reply);
+    CHECK_THAT(reply.error().message, Contains("failed after 1 attempt"));
+    CHECK_THAT(reply.error().message, Contains("HTTP 500"));
+  }
+  SECTION("waiting on 429s is bounded") {
+    FakeLlmServer server(Provider::openai, k_key);
+    std::vector<Scripted> answers(10, test::answer(429, limited, {{"retry-after", "20"}}));
+    server.script(answers);
+    RecordingClient recording(5, {}, milliseconds(50'000));
+    auto reply = recording.client.send(request_for(Provider::openai, server), key_for(Provider::openai));
+    check_no_key(reply);
+    // 20 s, 20 s, and a third 20 s would pass the 50 s allowed for waiting on 429s.
+    CHECK(recording.waits == std::vector<milliseconds>{milliseconds(20'000), milliseconds(20'000)});
+    CHECK_THAT(reply.error().message, Contains("still rate limited after 3 answers of HTTP 429 and 40 s"));
+    CHECK_THAT(reply.error().message, Contains("Rate limit reached for gpt-test"));
+    CHECK(server.received().size() == 3);
+  }
+  SECTION("insufficient_quota is not retried: waiting does not pay the bill") {
+    FakeLlmServer server(Provider::openai, k_key);
+    server.script({test::answer(429, test::openai_error_body("insufficient_quota", "insufficient_quota",
+                                                             "You exceeded your current quota"),
+                                {{"retry-after", "1"}})});
+    RecordingClient recording;
+    auto reply = recording.client.send(request_for(Provider::openai, server), key_for(Provider::openai));
+    check_no_key(reply);
+    CHECK_THAT(reply.error().message, Contains("You exceeded your current quota"));
+    CHECK_THAT(reply.error().message, Contains("quota is used up"));
+    CHECK(recording.waits.empty());
+    CHECK(server.received().size() == 1);
   }
 }
 

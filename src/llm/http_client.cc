@@ -82,6 +82,11 @@ HttpClient::HttpClient() {
 
 HttpClient::~HttpClient() = default;
 
+HttpClient& thread_http_client() {
+  thread_local HttpClient client;
+  return client;
+}
+
 std::expected<HttpResponse, TransportFailure> HttpClient::post(const std::string& url,
                                                                const std::vector<std::string>& headers,
                                                                const std::string& body,

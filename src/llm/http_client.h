@@ -54,4 +54,8 @@ class HttpClient {
   std::unique_ptr<void, CurlDeleter> m_handle;  ///< a CURL*
 };
 
+/// This thread's HttpClient: the calls a process makes one after another (a judge's votes)
+/// share its connections (keep-alive) instead of opening one each.
+HttpClient& thread_http_client();
+
 }  // namespace anneal::llm

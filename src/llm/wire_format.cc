@@ -197,7 +197,7 @@ ApiError parse_error(std::string_view body) {
   if (!error->is_object()) {
     return {};
   }
-  return {string_field(*error, "type"), string_field(*error, "message")};
+  return {string_field(*error, "type"), string_field(*error, "message"), string_field(*error, "code")};
 }
 
 }  // namespace anneal::llm

@@ -63,6 +63,7 @@ Result<void> check_token_counts(const Reply& reply, int max_tokens);
 struct ApiError {
   std::string type;     ///< e.g. "rate_limit_error", "overloaded_error", "invalid_request_error"
   std::string message;  ///< the provider's own words
+  std::string code;     ///< OpenAI's error code ("rate_limit_exceeded", "insufficient_quota"); may be empty
 };
 
 /// The error a non-2xx body describes, in either provider's shape. Never throws.

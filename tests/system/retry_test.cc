@@ -270,10 +270,12 @@ TEST_CASE("a call the provider failed is sent again by the next build, and only 
   TempRepo repo;
   FakeLlmServer fake(Provider::openai, k_test_key);
   std::string server_error = openai_error_body("server_error", "", "The server had an error.");
-  // -j 1: the first draft's call takes both failures (its two tries), the second draft's passes.
+  // One call at a time (max_concurrent: 1; -j bounds only the commands): the first draft's
+  // call takes both failures (its two tries), the second draft's passes.
   fake.script({answer(500, server_error), answer(500, server_error)});
   fake.respond_with(drop_filler_reply);
-  write_wordy_project(repo, api_agent("openai", fake.base_url(), "retries: 2"), "    drafts: 2\n", 2);
+  write_wordy_project(repo, api_agent("openai", fake.base_url(), "retries: 2, max_concurrent: 1"),
+                      "    drafts: 2\n", 2);
   const std::string env = "OPENAI_API_KEY=" + k_test_key;
 
   Outcome first = anneal_with(repo, env, "build -j 1");

@@ -7,9 +7,14 @@
 //   fake-judge   answers a judge prompt's numbered criteria YES/NO, with noise (judge.h)
 //
 // Usage: anneal-fake-llm --port N [--host 127.0.0.1] [--log FILE] [--port-file FILE]
+//                        [--delay-ms MS] [--max-concurrent C]
 // --port 0 picks a free port; --port-file receives the port once the server listens.
-// --log appends one JSON line per request: {"model", "seed", "temperature", "messages"}
-// (fields the request lacks are null; a malformed request logs {"error", "body"}).
+// --log appends one JSON line per request: {"model", "seed", "temperature", "messages",
+// "in_flight"} (fields the request lacks are null; in_flight counts the chat completions being
+// answered, this one included; a malformed request logs {"error", "body"}; a request refused
+// by the rate limit logs {"model", "status": 429, "retry_after_ms"}).
+// --delay-ms answers every chat completion after MS milliseconds (a provider's latency);
+// --max-concurrent refuses one beyond C in flight with OpenAI's 429 (rate_limit.h).
 // SIGTERM and SIGINT stop it cleanly (exit 0).
 #include <httplib.h>
 #include <pthread.h>
@@ -29,6 +34,7 @@
 
 #include "editor.h"
 #include "judge.h"
+#include "rate_limit.h"
 #include "writer.h"
 
 namespace anneal::fake_llm {
@@ -41,10 +47,22 @@ struct Options {
   int port = -1;
   std::string log_path;
   std::string port_file;
+  int delay_ms = 0;
+  int max_concurrent = 0;  ///< 0: no limit
 };
 
 constexpr std::string_view k_usage =
-    "usage: anneal-fake-llm --port N [--host 127.0.0.1] [--log FILE] [--port-file FILE]\n";
+    "usage: anneal-fake-llm --port N [--host 127.0.0.1] [--log FILE] [--port-file FILE]\n"
+    "                       [--delay-ms MS] [--max-concurrent C]\n";
+
+/// A whole number in [min, max], or nothing.
+std::optional<int> whole_number(const std::string& value, long min, long max) {
+  char* end = nullptr;
+  long n = std::strtol(value.c_str(), &end, 10);
+  if (end == value.c_str() || *end != '\0' || n < min || n > max)
+    return std::nullopt;
+  return static_cast<int>(n);
+}
 
 std::optional<Options> parse_options(int argc, char** argv) {
   Options options;
@@ -54,11 +72,15 @@ std::optional<Options> parse_options(int argc, char** argv) {
       return std::nullopt;
     std::string value = argv[++i];
     if (arg == "--port") {
-      char* end = nullptr;
-      long port = std::strtol(value.c_str(), &end, 10);
-      if (end == value.c_str() || *end != '\0' || port < 0 || port > 65535)
+      auto port = whole_number(value, 0, 65535);
+      if (!port)
         return std::nullopt;
-      options.port = static_cast<int>(port);
+      options.port = *port;
+    } else if (arg == "--delay-ms" || arg == "--max-concurrent") {
+      auto n = whole_number(value, arg == "--delay-ms" ? 0 : 1, 1'000'000);
+      if (!n)
+        return std::nullopt;
+      (arg == "--delay-ms" ? options.delay_ms : options.max_concurrent) = *n;
     } else if (arg == "--host") {
       options.host = value;
     } else if (arg == "--log") {
@@ -103,21 +125,28 @@ std::string message_text(const json& body, std::string_view role) {
 
 class FakeLlm {
  public:
-  explicit FakeLlm(std::string log_path) : m_log_path(std::move(log_path)) {}
+  FakeLlm(std::string log_path, int max_concurrent, int delay_ms)
+      : m_log_path(std::move(log_path)), m_limit(max_concurrent, std::chrono::milliseconds(delay_ms)) {}
 
   void answer(const httplib::Request& request, httplib::Response& response) {
+    auto started = std::chrono::steady_clock::now();
     json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
     if (body.is_discarded() || !body.is_object()) {
       log({{"error", "not a JSON object"}, {"body", request.body}});
       return reject(response, 400, "invalid_request_error", "invalid_json",
                     "We could not parse the JSON body of your request.");
     }
+    auto entry = m_limit.enter();
+    if (!entry.slot)
+      return refuse(body, response, entry.retry_after);
+    Slot slot(m_limit, *entry.slot);
     auto seed = body.find("seed");
     auto temperature = body.find("temperature");
     log({{"model", body.value("model", json(nullptr))},
          {"seed", seed != body.end() ? *seed : json(nullptr)},
          {"temperature", temperature != body.end() ? *temperature : json(nullptr)},
-         {"messages", body.value("messages", json(nullptr))}});
+         {"messages", body.value("messages", json(nullptr))},
+         {"in_flight", entry.in_flight}});
     if (!body.contains("model") || !body["model"].is_string())
       return reject(response, 400, "invalid_request_error", "missing_model", "you must provide a model parameter");
     if (!well_formed_messages(body))
@@ -151,9 +180,24 @@ class FakeLlm {
       return reject(response, 404, "invalid_request_error", "model_not_found",
                     "The model `" + model + "` does not exist; this fake serves fake-editor, fake-writer and fake-judge.");
     response.set_content(reply_body(model, system.size() + user.size(), text), "application/json");
+    std::this_thread::sleep_until(started + m_limit.delay());
   }
 
  private:
+  /// OpenAI's answer to a request beyond the rate limit (rate_limit.h).
+  void refuse(const json& body, httplib::Response& response, std::chrono::milliseconds wait) {
+    std::string model = body.contains("model") && body["model"].is_string() ? body["model"].get<std::string>() : "";
+    log({{"model", model.empty() ? json(nullptr) : json(model)}, {"status", 429}, {"retry_after_ms", wait.count()}});
+    response.status = 429;
+    response.set_header("retry-after", std::to_string((wait.count() + 999) / 1000));
+    response.set_header("retry-after-ms", std::to_string(wait.count()));
+    response.set_header("x-ratelimit-limit-requests", std::to_string(m_limit.max()));
+    response.set_header("x-ratelimit-remaining-requests", "0");
+    response.set_header("x-ratelimit-reset-requests", std::to_string(wait.count()) + "ms");
+    response.set_content(error_body("requests", "rate_limit_exceeded", rate_limit_message(model, m_limit.max(), wait)),
+                         "application/json");
+  }
+
   std::string reply_body(const std::string& model, size_t prompt_bytes, const std::string& text) {
     // Tokens estimated as anneal does: four bytes each.
     int64_t prompt_tokens = static_cast<int64_t>((prompt_bytes + 3) / 4);
@@ -189,6 +233,7 @@ class FakeLlm {
   }
 
   std::string m_log_path;
+  ConcurrencyLimit m_limit;
   std::mutex m_log_mutex;
   std::atomic<uint64_t> m_replies{0};
 };
@@ -217,8 +262,11 @@ int run(const Options& options) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  FakeLlm fake(options.log_path);
+  FakeLlm fake(options.log_path, options.max_concurrent, options.delay_ms);
   httplib::Server server;
+  // A worker per connection (kept-alive ones included): enough that a client's concurrency,
+  // not this pool's size, is what the rate limit meets.
+  server.new_task_queue = [] { return new httplib::ThreadPool(64); };
   // httplib also sets SO_REUSEPORT, which lets a second fake share a busy port silently.
   server.set_socket_options([](socket_t sock) {
     int yes = 1;
