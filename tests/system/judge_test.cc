@@ -1,24 +1,15 @@
 // The judge end to end: the prompt-optimization example on anneal-fake-llm (a rule-based
 // stand-in LLM in the OpenAI wire format, its own process on loopback), driven like a user.
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <chrono>
-#include <fstream>
 #include <regex>
 #include <set>
-#include <thread>
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "fake_llm_process.h"
 #include "harness.h"
 #include "util/file.h"
-
-extern char** environ;
 
 using namespace anneal::system_test;
 namespace fs = std::filesystem;
@@ -26,47 +17,7 @@ using nlohmann::json;
 
 namespace {
 
-/// anneal-fake-llm on a free loopback port, stopped when the test ends.
-class FakeLlm {
- public:
-  explicit FakeLlm(const fs::path& dir) : m_log(dir / "fake-llm.log") {
-    fs::path port_file = dir / "fake-llm.port";
-    std::vector<std::string> args = {FAKE_LLM_BIN, "--port", "0", "--port-file", port_file.string(),
-                                     "--log", m_log.string()};
-    std::vector<char*> argv;
-    for (auto& a : args)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    REQUIRE(posix_spawn(&m_pid, FAKE_LLM_BIN, nullptr, nullptr, argv.data(), environ) == 0);
-    for (int i = 0; i < 500 && m_port == 0; ++i) {
-      std::ifstream in(port_file);
-      in >> m_port;
-      if (m_port == 0)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    REQUIRE(m_port != 0);
-  }
-  ~FakeLlm() {
-    ::kill(m_pid, SIGTERM);
-    int status = 0;
-    ::waitpid(m_pid, &status, 0);
-  }
-  int port() const { return m_port; }
-  /// The requests it received, one JSON object each (model, seed, messages...).
-  std::vector<json> requests() const {
-    std::vector<json> out;
-    std::ifstream in(m_log);
-    for (std::string line; std::getline(in, line);)
-      if (!line.empty())
-        out.push_back(json::parse(line));
-    return out;
-  }
-
- private:
-  fs::path m_log;
-  pid_t m_pid = 0;
-  int m_port = 0;
-};
+using FakeLlm = FakeLlmProcess;
 
 /// The example, copied into `repo`, pointed at the fake's port; extra Annealfile lines go
 /// under the judge.
