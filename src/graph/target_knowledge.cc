@@ -123,20 +123,19 @@ Result<void> TargetKnowledge::fill(PromptInput& input) {
     std::string about = query + "\n" + m_learnings;
     if (about.find_first_not_of(" \n") != std::string::npos) {
       knowledge::LearningPool pool = knowledge::LearningPool::for_user();
-      std::optional<Result<std::vector<knowledge::PooledLearning>>> pooled;
-      if (const knowledge::Embed* embed = embedder()) {
-        pooled = pool.relevant(*embed, settings.domain, about, k_pooled + 1, settings.domain_penalty);
-        if (!*pooled) {
-          embeddings_failed(pooled->error());
-          pooled.reset();
+      auto pooled = [&]() -> Result<std::vector<knowledge::PooledLearning>> {
+        if (const knowledge::Embed* embed = embedder()) {
+          auto ranked = pool.relevant(*embed, settings.domain, about, k_pooled + 1, settings.domain_penalty);
+          if (ranked)
+            return ranked;
+          embeddings_failed(ranked.error());
         }
-      }
+        return pool.relevant(settings.domain, about, k_pooled + 1, settings.domain_penalty);
+      }();
       if (!pooled)
-        pooled = pool.relevant(settings.domain, about, k_pooled + 1, settings.domain_penalty);
-      if (!*pooled)
-        return std::unexpected(pooled->error());
+        return std::unexpected(pooled.error());
       std::string self = source_name(m_ws, m_target);
-      for (const auto& p : **pooled)
+      for (const auto& p : *pooled)
         if (p.learning.source != self && input.pooled.size() < k_pooled)
           input.pooled.push_back(fmt::format("- ({}, {}) {}", p.learning.source, p.learning.domain, p.learning.text));
     }
