@@ -137,7 +137,7 @@ Result<void> TargetKnowledge::fill(PromptInput& input) {
       std::string self = source_name(m_ws, m_target);
       for (const auto& p : *pooled)
         if (p.learning.source != self && input.pooled.size() < k_pooled)
-          input.pooled.push_back(fmt::format("- ({}, {}) {}", p.learning.source, p.learning.domain, p.learning.text));
+          input.pooled.push_back(knowledge::format_pooled(p, settings.domain, settings.domain_penalty));
     }
   }
   return {};

@@ -113,4 +113,18 @@ Result<std::vector<PooledLearning>> LearningPool::ranked(
   return found;
 }
 
+std::string format_pooled(const PooledLearning& pooled, std::string_view domain, double domain_penalty) {
+  const Learning& l = pooled.learning;
+  size_t slash = l.source.find('/');
+  std::string origin = slash == std::string::npos || slash == 0 || slash + 1 == l.source.size()
+                           ? fmt::format("from `{}`", l.source)
+                           : fmt::format("from target `{}` of project `{}`", l.source.substr(slash + 1),
+                                         l.source.substr(0, slash));
+  std::string where = pooled.same_domain
+                          ? fmt::format("domain {}", l.domain.empty() ? "unnamed" : l.domain)
+                          : fmt::format("domain {}, not {}: weighted ×{:g}", l.domain.empty() ? "unnamed" : l.domain,
+                                        domain, std::max(domain_penalty, 0.0));
+  return fmt::format("- {} ({}): {}", origin, where, l.text);
+}
+
 }  // namespace anneal::knowledge

@@ -64,4 +64,11 @@ class LearningPool {
   std::filesystem::path m_file;
 };
 
+/// The prompt's line for a retrieved lesson, naming where it came from:
+///   - from target `pages` of project `site` (domain docs): TEXT
+///   - from target `queries` of project `shop` (domain sql, not docs: weighted ×0.5): TEXT
+/// `domain` is the asking target's; `source` is split at its first "/" (a repository's
+/// directory name has none), and shown whole when it has none.
+std::string format_pooled(const PooledLearning& pooled, std::string_view domain, double domain_penalty);
+
 }  // namespace anneal::knowledge

@@ -162,3 +162,32 @@ TEST_CASE("an embeddings endpoint that dies mid-build: one warning, TF-IDF, the 
   CHECK_THAT(lessons, !Catch::Contains(k_near));
   CHECK(repo.fsck_problems().empty());
 }
+
+TEST_CASE("a lesson from another domain ranks below an equally similar one of this domain, and the prompt names where each came from",
+          "[system][embeddings]") {
+  // The same text twice, the other domain's first in the file (it would win a tie).
+  auto [knowledge, first, second] = GENERATE(table<std::string, std::string, std::string>({
+      {"", "from target `pages` of project `site` (domain docs)",
+       "from target `queries` of project `shop` (domain sql, not docs: weighted ×0.5)"},
+      {", domain_penalty: 1", "from target `queries` of project `shop` (domain sql, not docs: weighted ×1)",
+       "from target `pages` of project `site` (domain docs)"},
+      {", cross_domain_penalty: 0.25", "from target `pages` of project `site` (domain docs)",
+       "from target `queries` of project `shop` (domain sql, not docs: weighted ×0.25)"},
+  }));
+  TempRepo repo;
+  FakeLlmServer chat(Provider::openai, k_test_key);
+  chat.respond_with(drop_filler_reply);
+  FakeLlmProcess embedder(repo.scratch());
+  write_project(repo, chat.base_url(), embedder.base_url(), knowledge, 2);
+  write_pool(repo, {{"sql", "shop/queries", k_near}, {"docs", "site/pages", k_near}});
+  Outcome build = anneal_with(repo, "OPENAI_API_KEY=" + k_test_key, "build");
+  INFO(build.out << build.err);
+  REQUIRE(build.status == 0);
+  auto prompts = chat.received();
+  REQUIRE(prompts.size() == 2);
+  std::string lessons = lessons_of(user_prompt(prompts[1]));
+  INFO(lessons);
+  CHECK(first_lesson(lessons) == "- " + first + ": " + k_near);
+  CHECK_THAT(lessons, Catch::Contains("\n- " + second + ": " + k_near + "\n"));
+  CHECK(repo.fsck_problems().empty());
+}
