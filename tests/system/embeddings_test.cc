@@ -20,31 +20,16 @@ using anneal::llm::test::FakeLlmServer;
 
 namespace {
 
-/// The target of api_agent_harness.h (drop one filler word per experiment), its lessons
-/// found by `embedder`'s embeddings. `knowledge` adds fields to knowledge:.
+/// The target of api_agent_harness.h (drop one filler word per experiment) with its chat
+/// agent at `chat_url`, its lessons found by embeddings from `embed_url`; `knowledge` adds
+/// fields to knowledge:.
 void write_project(const TempRepo& repo, const std::string& chat_url, const std::string& embed_url,
                    const std::string& knowledge = "", int experiments = 3) {
-  std::string text;
-  for (int i = 0; i < 4; ++i)
-    text += fmt::format("line {} filler filler end\n", i);
-  repo.write("text.txt", text);
-  repo.write("Annealfile", fmt::format(R"(annealfile: 1
-agents:
-  writer: {{kind: api, provider: openai, model: gpt-test, base_url: "{}"}}
-  embedder: {{kind: api, provider: openai, model: fake-embed, base_url: "{}", retries: 1}}
-targets:
-  words:
-    artifact: [text.txt]
-    agent: writer
-    stages:
-      - {{name: count, run: "wc -w < text.txt"}}
-    objective: {{metric: count, direction: minimize}}
-    search: {{strategy: greedy, seed: 3}}
-    knowledge: {{retrieval: embeddings, agent: embedder, domain: docs{}}}
-    budget: {{experiments: {}}}
-)",
-                                       chat_url, embed_url, knowledge, experiments));
-  repo.commit("project");
+  write_wordy_project(repo, api_agent("openai", chat_url),
+                      fmt::format("    knowledge: {{retrieval: embeddings, domain: docs{}, agent: {{kind: api, provider: "
+                                  "openai, model: fake-embed, base_url: \"{}\", retries: 1}}}}\n",
+                                  knowledge, embed_url),
+                      experiments);
 }
 
 /// Lessons in the user's learning pool, as other targets and projects left them.
