@@ -8,6 +8,12 @@
 // over all queries. Candidates with score 0 are not ranked (they share no term), so a method
 // that finds fewer than k candidates loses those places.
 //
+// Embeddings (`knowledge.retrieval: embeddings`) are measured the same way, with vectors from
+// an OpenAI-compatible POST /v1/embeddings through anneal's own client: by default
+// anneal-fake-llm's fake-embed (hashed character trigrams; the bench starts the fake next to
+// its own binary, or $FAKE_LLM), or a real model when EMBEDDINGS_BASE_URL and
+// EMBEDDINGS_MODEL are set (the key from OPENAI_API_KEY, none for loopback).
+//
 // Usage: bench_retrieval_precision [labelled.jsonl] [repetitions]
 #include <algorithm>
 #include <cctype>
@@ -17,9 +23,23 @@
 #include <string>
 #include <vector>
 
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <optional>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
+#include "knowledge/embedding_index.h"
 #include "knowledge/tfidf_index.h"
+#include "llm/api_key.h"
+#include "llm/embeddings.h"
+
+extern char** environ;
 
 using anneal::knowledge::Match;
 using anneal::knowledge::TfIdfIndex;
@@ -156,6 +176,107 @@ std::vector<size_t> tfidf_rank(const TfIdfIndex& index, const std::string& text,
   return ranked;
 }
 
+/// anneal-fake-llm on a free loopback port while the bench runs.
+class FakeLlm {
+ public:
+  explicit FakeLlm(const std::string& binary) {
+    m_dir = std::filesystem::temp_directory_path() / ("bench-fake-llm-" + std::to_string(getpid()));
+    std::filesystem::create_directories(m_dir);
+    std::string port_file = (m_dir / "port").string();
+    std::vector<std::string> args = {binary, "--port", "0", "--port-file", port_file};
+    std::vector<char*> argv;
+    for (auto& a : args)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (posix_spawn(&m_pid, binary.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
+      m_pid = 0;
+      return;
+    }
+    for (int i = 0; i < 500 && m_port == 0; ++i) {
+      std::ifstream in(port_file);
+      in >> m_port;
+      if (m_port == 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  ~FakeLlm() {
+    if (m_pid > 0) {
+      ::kill(m_pid, SIGTERM);
+      int status = 0;
+      ::waitpid(m_pid, &status, 0);
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(m_dir, ignored);
+  }
+  int port() const { return m_port; }
+
+ private:
+  std::filesystem::path m_dir;
+  pid_t m_pid = 0;
+  int m_port = 0;
+};
+
+/// The labelled texts' vectors from the configured endpoint, or why there are none.
+struct Embedded {
+  std::vector<anneal::knowledge::Vector> vectors;
+  std::string model;  ///< what embedded them, for the table
+  double seconds = 0; ///< wall time of the requests
+  std::string problem;
+};
+
+Embedded embed_all(const std::vector<Labelled>& items, const char* argv0) {
+  Embedded out;
+  const char* url = std::getenv("EMBEDDINGS_BASE_URL");
+  const char* model = std::getenv("EMBEDDINGS_MODEL");
+  std::optional<FakeLlm> fake;
+  anneal::llm::EmbeddingRequest request;
+  if (url && model) {
+    request.base_url = url;
+    request.model = model;
+  } else {
+    const char* env = std::getenv("FAKE_LLM");
+    std::string binary = env ? env : (std::filesystem::path(argv0).parent_path() / "anneal-fake-llm").string();
+    if (!std::filesystem::exists(binary)) {
+      out.problem = "no " + binary + " (build it: ninja -C build anneal-fake-llm, or set FAKE_LLM)";
+      return out;
+    }
+    fake.emplace(binary);
+    if (fake->port() == 0) {
+      out.problem = binary + " did not start";
+      return out;
+    }
+    request.base_url = "http://127.0.0.1:" + std::to_string(fake->port()) + "/v1";
+    request.model = "fake-embed";
+  }
+  out.model = request.model + " at " + request.base_url;
+  for (const Labelled& item : items)
+    request.inputs.push_back(item.text);
+  anneal::llm::Request chat;
+  chat.base_url = request.base_url;
+  auto key = anneal::llm::read_api_key(chat);
+  if (!key) {
+    out.problem = key.error().message;
+    return out;
+  }
+  anneal::llm::Client client;
+  auto start = Clock::now();
+  auto reply = anneal::llm::embed(client, request, *key);
+  out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (!reply)
+    out.problem = reply.error().message;
+  else
+    out.vectors = std::move(reply->vectors);
+  return out;
+}
+
+std::vector<size_t> embedding_rank(const std::vector<anneal::knowledge::Vector>& vectors, size_t self) {
+  std::vector<size_t> ranked;
+  for (const Match& match : anneal::knowledge::nearest(vectors[self], vectors, 11))
+    if (match.id != self && ranked.size() < 10)
+      ranked.push_back(match.id);
+  return ranked;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -223,20 +344,38 @@ int main(int argc, char** argv) {
     return top_k(scores, q, 10);
   });
 
-  std::printf("%-34s %8s %8s %8s %14s\n", "method", "P@1", "P@5", "P@10", "µs per query");
+  Embedded embedded = embed_all(items, argv[0]);
+  std::optional<Figures> embeddings;
+  if (embedded.problem.empty()) {
+    embeddings = precision(items, [&](size_t q) { return embedding_rank(embedded.vectors, q); });
+    // The ranking alone; the request is timed apart (it is paid once per text, then cached).
+    embeddings->micros_per_query = time_queries(items.size(), rounds, [&](size_t q) {
+      return anneal::knowledge::nearest(embedded.vectors[q], embedded.vectors, 6).size();
+    });
+  }
+
+  std::printf("%-42s %8s %8s %8s %14s\n", "method", "P@1", "P@5", "P@10", "µs per query");
   auto row = [](const char* name, const Figures& f) {
     if (f.micros_per_query > 0)
-      std::printf("%-34s %8.3f %8.3f %8.3f %14.1f\n", name, f.p1, f.p5, f.p10, f.micros_per_query);
+      std::printf("%-42s %8.3f %8.3f %8.3f %14.1f\n", name, f.p1, f.p5, f.p10, f.micros_per_query);
     else
-      std::printf("%-34s %8.3f %8.3f %8.3f %14s\n", name, f.p1, f.p5, f.p10, "-");
+      std::printf("%-42s %8.3f %8.3f %8.3f %14s\n", name, f.p1, f.p5, f.p10, "-");
   };
   row("tf-idf cosine (TfIdfIndex)", tfidf);
+  if (embeddings)
+    row("embedding cosine (retrieval: embeddings)", *embeddings);
   row("stemmed jaccard (cached sets)", jaccard);
   row("stemmed jaccard (word_jaccard())", naive);
   row("plain word jaccard (no stemming)", plain);
   double ratio = plain.p5 > 0 ? tfidf.p5 / plain.p5 : 0;
   std::printf("\nprecision@5 ratio tf-idf / plain word-level jaccard: %.2f (goal >= 1.5: %s)\n", ratio,
               ratio >= 1.5 ? "met" : "not met");
+  if (embeddings)
+    std::printf("embeddings: %s, %zu vectors of %zu dimensions in %.2f s; precision@5 embeddings %.3f, tf-idf %.3f\n",
+                embedded.model.c_str(), embedded.vectors.size(), embedded.vectors.front().size(), embedded.seconds,
+                embeddings->p5, tfidf.p5);
+  else
+    std::printf("embeddings: not measured: %s\n", embedded.problem.c_str());
   std::printf("precision@5 ratio tf-idf / jaccard over anneal's stemmed tokens: %.2f (a stronger baseline)\n",
               jaccard.p5 > 0 ? tfidf.p5 / jaccard.p5 : 0);
   std::printf("(a random ranking would score %.3f at P@5)\n\n", [&] {

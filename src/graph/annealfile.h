@@ -263,7 +263,14 @@ struct KnowledgeSettings {
   int consolidate_every = 10; ///< api agents: summarise learnings this often (0: never)
   std::string domain = "general";
   bool share = true;          ///< use the user's cross-target learning pool
-  double cross_domain_penalty = 0.5;
+  /// `domain_penalty` (or its first name, `cross_domain_penalty`): the weight of a pooled
+  /// lesson from another domain against an equally similar one of this domain.
+  double domain_penalty = 0.5;
+  /// `retrieval: tfidf|embeddings`: how similar attempts and pooled lessons are found.
+  bool embeddings = false;
+  /// retrieval: embeddings: the api agent whose OpenAI-compatible endpoint embeds
+  /// (graph/embedding_retrieval.h); resolved by check_annealfile.
+  std::optional<Agent> agent;
 };
 
 /// `taxonomy:`: an LLM that classifies the failures the built-in rules leave as `crash` or

@@ -90,6 +90,7 @@ class Checker {
         resolve_side_agent(target.taxonomy->agent, target, path, "taxonomy");
       if (target.policy)
         resolve_side_agent(target.policy->agent, target, path, "policy");
+      check_knowledge(target, path);
       check_names(target, path);
       check_stage_needs(target, path);
       check_metric(target, path);
@@ -180,6 +181,36 @@ class Checker {
     YamlPath agent_path = path;
     agent_path.insert(agent_path.end(), {std::string(key), std::string("agent")});
     resolve_api_agent(agent, target, agent_path, key);
+  }
+
+  /// `knowledge: {retrieval: embeddings, agent: NAME}`: an OpenAI-compatible api agent.
+  void check_knowledge(Target& target, const YamlPath& path) {
+    KnowledgeSettings& k = target.knowledge;
+    YamlPath knowledge = path;
+    knowledge.emplace_back("knowledge");
+    YamlPath agent_path = knowledge;
+    agent_path.emplace_back("agent");
+    if (k.embeddings && !k.agent) {
+      YamlPath retrieval = knowledge;
+      retrieval.emplace_back("retrieval");
+      error(retrieval, fmt::format("retrieval: embeddings in target '{}' needs `agent:` in knowledge: the api "
+                                   "agent whose OpenAI-compatible endpoint embeds (e.g. agent: embedder)",
+                                   target.name));
+      return;
+    }
+    if (!k.agent)
+      return;
+    if (!k.embeddings) {
+      error(agent_path, fmt::format("knowledge.agent of target '{}' is used only with retrieval: embeddings",
+                                    target.name));
+      return;
+    }
+    resolve_api_agent(*k.agent, target, agent_path, "embedding retrieval");
+    if (k.agent->kind == AgentKind::Api && k.agent->api.provider == "anthropic")
+      error(agent_path, fmt::format("agent '{}' is an anthropic agent, and Anthropic serves no embeddings: name "
+                                    "an OpenAI-compatible one (provider: openai; base_url for Ollama, vLLM or "
+                                    "llama.cpp's server)",
+                                    k.agent->name));
   }
 
   void check_names(const Target& target, const YamlPath& path) {
@@ -407,6 +438,15 @@ class Checker {
     }
     if (target.policy)  // the policy's text reaches every prompt: its writer is part of the digest
       config["policy"]["agent"] = target.policy->agent.config;
+    if (auto knowledge = config.find("knowledge"); knowledge != config.end() && knowledge->is_object()) {
+      // One name for the penalty, and the embedding agent copied in, as the judge's is.
+      if (auto old = knowledge->find("cross_domain_penalty"); old != knowledge->end()) {
+        (*knowledge)["domain_penalty"] = *old;
+        knowledge->erase("cross_domain_penalty");
+      }
+      if (target.knowledge.agent)
+        (*knowledge)["agent"] = target.knowledge.agent->config;
+    }
     // Classifying failures names them; it changes no candidate's result.
     config.erase("taxonomy");
     if (auto budget = config.find("budget"); budget != config.end() && budget->is_object()) {

@@ -476,7 +476,14 @@ Target read_target(Reader& in, const YamlPath& path, const std::string& name, co
   k.consolidate_every = in.integer(knowledge / "consolidate_every", k.consolidate_every);
   k.domain = in.text(knowledge / "domain", k.domain);
   k.share = in.boolean(knowledge / "share", k.share);
-  k.cross_domain_penalty = in.number(knowledge / "cross_domain_penalty", k.cross_domain_penalty);
+  k.domain_penalty = in.number(knowledge / "cross_domain_penalty", k.domain_penalty);
+  if (in.has(knowledge / "domain_penalty") && in.has(knowledge / "cross_domain_penalty"))
+    in.error(knowledge / "cross_domain_penalty",
+             "set domain_penalty or its old name cross_domain_penalty, not both", true);
+  k.domain_penalty = in.number(knowledge / "domain_penalty", k.domain_penalty);
+  k.embeddings = in.text(knowledge / "retrieval") == "embeddings";
+  if (in.has(knowledge / "agent"))
+    k.agent = read_agent_or_name(in, knowledge / "agent", name + ".knowledge.agent");
   for (size_t i = 0; i < in.size(path / "verify"); ++i) {
     YamlPath gate_path = path / "verify" / i;
     Gate gate;

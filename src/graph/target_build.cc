@@ -53,8 +53,8 @@ class TargetBuild {
  public:
   TargetBuild(Workspace& workspace, const Annealfile& annealfile, const Target& target,
               const BuildOptions& options)
-      : m_ws(workspace), m_file(annealfile), m_target(target), m_options(options), m_knowledge(workspace, target),
-        m_meta(workspace, target) {
+      : m_ws(workspace), m_file(annealfile), m_target(target), m_options(options),
+        m_knowledge(workspace, target, [this](const std::string& text) { note(text); }), m_meta(workspace, target) {
     m_context.store = &m_ws.store();
     m_context.anneal_dir = m_ws.anneal_dir();
   }

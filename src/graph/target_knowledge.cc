@@ -38,6 +38,26 @@ std::string source_name(const Workspace& ws, const Target& target) {
 
 }  // namespace
 
+TargetKnowledge::TargetKnowledge(Workspace& workspace, const Target& target,
+                                 std::function<void(const std::string&)> note)
+    : m_ws(workspace), m_target(target), m_note(std::move(note)) {
+  if (target.knowledge.embeddings && target.knowledge.agent) {
+    m_embeddings = std::make_unique<EmbeddingRetrieval>(workspace, *target.knowledge.agent, target.name);
+    m_embed = m_embeddings->function();
+  }
+}
+
+TargetKnowledge::~TargetKnowledge() = default;
+
+void TargetKnowledge::embeddings_failed(const Error& error) {
+  m_embeddings.reset();
+  m_embed = nullptr;
+  if (m_note)
+    m_note(fmt::format("{}: warning: embedding retrieval failed, so similar experiments and lessons are found by "
+                       "TF-IDF for the rest of this build: {}",
+                       m_target.name, error.message));
+}
+
 Result<void> TargetKnowledge::load(const Ledger& ledger) {
   auto records = ledger.generation();
   if (!records)
@@ -76,14 +96,23 @@ void TargetKnowledge::add(const nlohmann::json& record) {
     m_store.add(std::move(attempt));
 }
 
-Result<void> TargetKnowledge::fill(PromptInput& input) const {
+Result<void> TargetKnowledge::fill(PromptInput& input) {
   const KnowledgeSettings& settings = m_target.knowledge;
   std::string query = recent_query(input.recent);
   if (settings.similar > 0 && m_store.size() > 0 && !query.empty()) {
     std::vector<int> shown;
     for (const auto& r : input.recent)
       shown.push_back(r.value("id", 0));
-    for (const knowledge::Attempt* attempt : m_store.similar(query, settings.similar, shown)) {
+    std::optional<std::vector<const knowledge::Attempt*>> similar;
+    if (const knowledge::Embed* embed = embedder()) {
+      if (auto found = m_store.similar(*embed, query, settings.similar, shown))
+        similar = std::move(*found);
+      else
+        embeddings_failed(found.error());
+    }
+    if (!similar)
+      similar = m_store.similar(query, settings.similar, shown);
+    for (const knowledge::Attempt* attempt : *similar) {
       std::string line = knowledge::format_attempts({attempt});
       while (!line.empty() && line.back() == '\n')
         line.pop_back();
@@ -94,14 +123,22 @@ Result<void> TargetKnowledge::fill(PromptInput& input) const {
   if (settings.share) {
     std::string about = query + "\n" + m_learnings;
     if (about.find_first_not_of(" \n") != std::string::npos) {
-      auto pooled = knowledge::LearningPool::for_user().relevant(settings.domain, about, k_pooled + 1,
-                                                                   settings.cross_domain_penalty);
+      knowledge::LearningPool pool = knowledge::LearningPool::for_user();
+      auto pooled = [&]() -> Result<std::vector<knowledge::PooledLearning>> {
+        if (const knowledge::Embed* embed = embedder()) {
+          auto ranked = pool.relevant(*embed, settings.domain, about, k_pooled + 1, settings.domain_penalty);
+          if (ranked)
+            return ranked;
+          embeddings_failed(ranked.error());
+        }
+        return pool.relevant(settings.domain, about, k_pooled + 1, settings.domain_penalty);
+      }();
       if (!pooled)
         return std::unexpected(pooled.error());
       std::string self = source_name(m_ws, m_target);
       for (const auto& p : *pooled)
         if (p.learning.source != self && input.pooled.size() < k_pooled)
-          input.pooled.push_back(fmt::format("- ({}, {}) {}", p.learning.source, p.learning.domain, p.learning.text));
+          input.pooled.push_back(knowledge::format_pooled(p, settings.domain, settings.domain_penalty));
     }
   }
   return {};

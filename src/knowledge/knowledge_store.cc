@@ -13,16 +13,38 @@ void KnowledgeStore::add(Attempt attempt) {
 
 std::vector<const Attempt*> KnowledgeStore::similar(std::string_view query, size_t k,
                                                     const std::vector<int>& exclude) const {
+  auto found = pick(k, exclude, [&](size_t asked) -> Result<std::vector<Match>> { return m_index.query(query, asked); });
+  return found ? std::move(*found) : std::vector<const Attempt*>();  // TF-IDF cannot fail
+}
+
+Result<std::vector<const Attempt*>> KnowledgeStore::similar(const Embed& embed, std::string_view query, size_t k,
+                                                            const std::vector<int>& exclude) const {
+  if (k == 0)
+    return std::vector<const Attempt*>();
+  std::vector<std::string> hypotheses;
+  for (const Attempt& attempt : m_attempts)
+    hypotheses.push_back(attempt.hypothesis);
+  // Every attempt is ranked at once (the vectors are cached), so exclusions cost nothing.
+  auto ranked = nearest_by_embedding(embed, query, hypotheses, hypotheses.size());
+  if (!ranked)
+    return std::unexpected(ranked.error());
+  return pick(k, exclude, [&](size_t) -> Result<std::vector<Match>> { return *ranked; });
+}
+
+Result<std::vector<const Attempt*>> KnowledgeStore::pick(
+    size_t k, const std::vector<int>& exclude, const std::function<Result<std::vector<Match>>(size_t)>& rank) const {
   std::vector<const Attempt*> found;
   if (k == 0)
     return found;
-  // Excluded attempts may take places in the top; ask for more until k remain or the index
+  // Excluded attempts may take places in the top; ask for more until k remain or the ranking
   // has no further match.
   size_t asked = k + exclude.size();
   while (true) {
     found.clear();
-    std::vector<Match> matches = m_index.query(query, asked);
-    for (const Match& match : matches) {
+    auto matches = rank(asked);
+    if (!matches)
+      return std::unexpected(matches.error());
+    for (const Match& match : *matches) {
       const Attempt& attempt = m_attempts[match.id];
       if (std::find(exclude.begin(), exclude.end(), attempt.id) != exclude.end())
         continue;
@@ -30,7 +52,7 @@ std::vector<const Attempt*> KnowledgeStore::similar(std::string_view query, size
       if (found.size() == k)
         return found;
     }
-    if (matches.size() < asked)
+    if (matches->size() < asked)
       return found;
     asked *= 2;
   }

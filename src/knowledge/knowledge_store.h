@@ -1,10 +1,12 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "knowledge/embedding_index.h"
 #include "knowledge/tfidf_index.h"
 
 namespace anneal::knowledge {
@@ -30,8 +32,16 @@ class KnowledgeStore {
   /// the experiments whose ids are in `exclude` (those the prompt already shows).
   std::vector<const Attempt*> similar(std::string_view query, size_t k,
                                       const std::vector<int>& exclude = {}) const;
+  /// The same by the cosine of the hypotheses' embeddings (`knowledge.retrieval: embeddings`);
+  /// an error when `embed` fails (the caller falls back to TF-IDF).
+  Result<std::vector<const Attempt*>> similar(const Embed& embed, std::string_view query, size_t k,
+                                              const std::vector<int>& exclude = {}) const;
 
  private:
+  /// The first `k` attempts of `rank(n)` (a ranking of at least the best n) not in `exclude`.
+  Result<std::vector<const Attempt*>> pick(size_t k, const std::vector<int>& exclude,
+                                           const std::function<Result<std::vector<Match>>(size_t)>& rank) const;
+
   std::vector<Attempt> m_attempts;
   TfIdfIndex m_index;
 };

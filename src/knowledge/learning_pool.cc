@@ -60,7 +60,29 @@ Result<void> LearningPool::add(const Learning& learning) {
 }
 
 Result<std::vector<PooledLearning>> LearningPool::relevant(std::string_view domain, std::string_view query,
-                                                           size_t k, double cross_domain_penalty) const {
+                                                           size_t k, double domain_penalty) const {
+  return ranked(domain, k, domain_penalty, [&](const std::vector<Learning>& learnings) -> Result<std::vector<Match>> {
+    TfIdfIndex index;
+    for (const Learning& learning : learnings)
+      index.add(learning.text);
+    return index.query(query, learnings.size());
+  });
+}
+
+Result<std::vector<PooledLearning>> LearningPool::relevant(const Embed& embed, std::string_view domain,
+                                                           std::string_view query, size_t k,
+                                                           double domain_penalty) const {
+  return ranked(domain, k, domain_penalty, [&](const std::vector<Learning>& learnings) {
+    std::vector<std::string> texts;
+    for (const Learning& learning : learnings)
+      texts.push_back(learning.text);
+    return nearest_by_embedding(embed, query, texts, texts.size());
+  });
+}
+
+Result<std::vector<PooledLearning>> LearningPool::ranked(
+    std::string_view domain, size_t k, double domain_penalty,
+    const std::function<Result<std::vector<Match>>(const std::vector<Learning>&)>& rank) const {
   std::vector<PooledLearning> found;
   if (k == 0)
     return found;
@@ -70,22 +92,39 @@ Result<std::vector<PooledLearning>> LearningPool::relevant(std::string_view doma
   if (!*contents)
     return found;  // nothing learned yet on this machine
   std::vector<Learning> learnings = parse_learnings(**contents);
-  TfIdfIndex index;
-  for (const Learning& learning : learnings)
-    index.add(learning.text);
-  double penalty = std::max(cross_domain_penalty, 0.0);
-  for (const Match& match : index.query(query, learnings.size())) {
+  if (learnings.empty())
+    return found;
+  auto matches = rank(learnings);
+  if (!matches)
+    return std::unexpected(matches.error());
+  double penalty = std::max(domain_penalty, 0.0);
+  for (const Match& match : *matches) {
     const Learning& learning = learnings[match.id];
-    double score = match.score * (learning.domain == domain ? 1.0 : penalty);
+    bool same_domain = learning.domain == domain;
+    double score = match.score * (same_domain ? 1.0 : penalty);
     if (score > 0)
-      found.push_back(PooledLearning{learning, score});
+      found.push_back(PooledLearning{learning, score, match.score, same_domain});
   }
-  // Best first; among equals, the earlier line (the index already returned them that way).
+  // Best first; among equals, the earlier line (the ranking already returned them that way).
   std::stable_sort(found.begin(), found.end(),
                    [](const PooledLearning& a, const PooledLearning& b) { return a.score > b.score; });
   if (found.size() > k)
     found.resize(k);
   return found;
+}
+
+std::string format_pooled(const PooledLearning& pooled, std::string_view domain, double domain_penalty) {
+  const Learning& l = pooled.learning;
+  size_t slash = l.source.find('/');
+  std::string origin = slash == std::string::npos || slash == 0 || slash + 1 == l.source.size()
+                           ? fmt::format("from `{}`", l.source)
+                           : fmt::format("from target `{}` of project `{}`", l.source.substr(slash + 1),
+                                         l.source.substr(0, slash));
+  std::string where = pooled.same_domain
+                          ? fmt::format("domain {}", l.domain.empty() ? "unnamed" : l.domain)
+                          : fmt::format("domain {}, not {}: weighted ×{:g}", l.domain.empty() ? "unnamed" : l.domain,
+                                        domain, std::max(domain_penalty, 0.0));
+  return fmt::format("- {} ({}): {}", origin, where, l.text);
 }
 
 }  // namespace anneal::knowledge

@@ -1,10 +1,12 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "knowledge/embedding_index.h"
 #include "util/error.h"
 
 namespace anneal::knowledge {
@@ -20,7 +22,9 @@ struct Learning {
 /// A learning retrieved for a target, with its weighted similarity.
 struct PooledLearning {
   Learning learning;
-  double score = 0;  ///< TF-IDF cosine × (1 for the same domain, else the penalty)
+  double score = 0;       ///< similarity × (1 for the same domain, else the domain penalty)
+  double similarity = 0;  ///< cosine of TF-IDF or embedding vectors, before the penalty
+  bool same_domain = true;
 };
 
 /// The cross-target learning pool: a JSON-lines file in the user's config directory that
@@ -42,14 +46,29 @@ class LearningPool {
   static LearningPool for_user();
 
   Result<void> add(const Learning& learning);
-  /// Up to `k` learnings most similar to `query`, best first; learnings of another domain
-  /// count `cross_domain_penalty` times their similarity (0 excludes them).
+  /// Up to `k` learnings most similar to `query` (TF-IDF cosine), best first; learnings of
+  /// another domain count `domain_penalty` times their similarity (0 excludes them), so an
+  /// unrelated target's lesson ranks below an equally similar one of this domain.
   Result<std::vector<PooledLearning>> relevant(std::string_view domain, std::string_view query, size_t k,
-                                               double cross_domain_penalty = 0.5) const;
+                                               double domain_penalty = 0.5) const;
+  /// The same by the cosine of the texts' embeddings; an error when `embed` fails.
+  Result<std::vector<PooledLearning>> relevant(const Embed& embed, std::string_view domain, std::string_view query,
+                                               size_t k, double domain_penalty = 0.5) const;
   const std::filesystem::path& file() const { return m_file; }
 
  private:
+  Result<std::vector<PooledLearning>> ranked(
+      std::string_view domain, size_t k, double domain_penalty,
+      const std::function<Result<std::vector<Match>>(const std::vector<Learning>&)>& rank) const;
+
   std::filesystem::path m_file;
 };
+
+/// The prompt's line for a retrieved lesson, naming where it came from:
+///   - from target `pages` of project `site` (domain docs): TEXT
+///   - from target `queries` of project `shop` (domain sql, not docs: weighted ×0.5): TEXT
+/// `domain` is the asking target's; `source` is split at its first "/" (a repository's
+/// directory name has none), and shown whole when it has none.
+std::string format_pooled(const PooledLearning& pooled, std::string_view domain, double domain_penalty);
 
 }  // namespace anneal::knowledge

@@ -193,3 +193,14 @@ TEST_CASE("LearningPool::for_user lives in the user's config directory", "[knowl
   anneal::testing::ScopedEnv config("ANNEAL_CONFIG_DIR", dir.path().string());
   CHECK(LearningPool::for_user().file() == dir.path() / "learnings.jsonl");
 }
+
+TEST_CASE("a pooled lesson's line names its target, project and domain", "[knowledge]") {
+  using anneal::knowledge::format_pooled;
+  PooledLearning same{{"docs", "site/pages", "short headings help", "t"}, 0.8, 0.8, true};
+  CHECK(format_pooled(same, "docs", 0.5) == "- from target `pages` of project `site` (domain docs): short headings help");
+  PooledLearning other{{"sql", "shop/queries", "index the join column", "t"}, 0.4, 0.8, false};
+  CHECK(format_pooled(other, "docs", 0.5) ==
+        "- from target `queries` of project `shop` (domain sql, not docs: weighted ×0.5): index the join column");
+  PooledLearning odd{{"", "loose", "no project", "t"}, 0.4, 0.8, false};
+  CHECK(format_pooled(odd, "docs", 0.25) == "- from `loose` (domain unnamed, not docs: weighted ×0.25): no project");
+}

@@ -231,6 +231,11 @@ std::vector<Match> TfIdfIndex::query(std::string_view text, size_t k) const {
     if (score > 0)
       matches.push_back(Match{doc, std::min(score, 1.0)});
   }
+  keep_best(matches, k);
+  return matches;
+}
+
+void keep_best(std::vector<Match>& matches, size_t k) {
   auto better = [](const Match& a, const Match& b) {
     return a.score != b.score ? a.score > b.score : a.id < b.id;
   };
@@ -241,7 +246,6 @@ std::vector<Match> TfIdfIndex::query(std::string_view text, size_t k) const {
   } else {
     std::sort(matches.begin(), matches.end(), better);
   }
-  return matches;
 }
 
 }  // namespace anneal::knowledge

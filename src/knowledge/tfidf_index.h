@@ -23,6 +23,9 @@ struct Match {
   double score = 0;  ///< cosine similarity of TF-IDF vectors, in [0, 1]
 };
 
+/// Keeps the best `k` of `matches`, best first; ties go to the lower id.
+void keep_best(std::vector<Match>& matches, size_t k);
+
 /// TF-IDF vectors of a growing set of documents with cosine-similarity retrieval through an
 /// inverted index: a query costs the postings of its terms, not the whole collection.
 ///

@@ -95,6 +95,20 @@ milliseconds Client::backoff(int failed_attempts) {
 Result<Reply> Client::send(const Request& request, const ApiKey& key) {
   const std::string provider(provider_name(request.provider));
   WireRequest wire = build_wire_request(request, key.value());
+  auto response = post(wire, key, provider);
+  if (!response)
+    return std::unexpected(response.error());
+  auto reply = parse_reply(request.provider, response->body);
+  if (!reply) {
+    return fail(redact(provider + " reply from " + wire.url + " cannot be read: " + reply.error().message,
+                       key.value()));
+  }
+  if (auto counted = check_token_counts(*reply, request.max_tokens); !counted)
+    return fail(provider + " reply from " + wire.url + " cannot be trusted: " + counted.error().message);
+  return reply;
+}
+
+Result<HttpResponse> Client::post(const WireRequest& wire, const ApiKey& key, const std::string& provider) {
   const int attempts = std::max(1, m_options.retry.max_attempts);
   std::string last_failure;
   m_last_status = 0;
@@ -133,14 +147,7 @@ Result<Reply> Client::send(const Request& request, const ApiKey& key) {
         return fail(redact(provider + " request to " + wire.url + " failed: " + last_failure, key.value()));
       }
     } else if (response->status >= 200 && response->status < 300) {
-      auto reply = parse_reply(request.provider, response->body);
-      if (!reply) {
-        return fail(redact(provider + " reply from " + wire.url + " cannot be read: " + reply.error().message,
-                           key.value()));
-      }
-      if (auto counted = check_token_counts(*reply, request.max_tokens); !counted)
-        return fail(provider + " reply from " + wire.url + " cannot be trusted: " + counted.error().message);
-      return reply;
+      return std::move(*response);
     } else if (response->status == 401) {
       return fail(redact(provider + " rejected the API key at " + wire.url + " (" +
                              describe_status(*response) + "); check the key in the environment variable " +
@@ -163,6 +170,10 @@ Result<Reply> Client::send(const Request& request, const ApiKey& key) {
   return fail(redact(provider + " request to " + wire.url + " failed after " + std::to_string(attempts) +
                          (attempts == 1 ? " attempt" : " attempts") + "; last: " + last_failure,
                      key.value()));
+}
+
+std::string redact_key(std::string text, const ApiKey& key) {
+  return redact(std::move(text), key.value());
 }
 
 }  // namespace anneal::llm

@@ -9,6 +9,7 @@
 #include "llm/api_key.h"
 #include "llm/http_client.h"
 #include "llm/request.h"
+#include "llm/wire_format.h"
 #include "util/error.h"
 
 namespace anneal::llm {
@@ -47,6 +48,11 @@ class Client {
   /// The model's reply to `request`, authenticated with `key`.
   Result<Reply> send(const Request& request, const ApiKey& key);
 
+  /// POSTs `wire` (built for `key`) with the retries above and returns the 2xx response; the
+  /// failures name `provider`, the URL and the server's message. For endpoints besides chat
+  /// (embeddings.h), which parse the body themselves.
+  Result<HttpResponse> post(const WireRequest& wire, const ApiKey& key, const std::string& provider);
+
   /// The HTTP status of the last answer `send` got (0: none, e.g. a network failure): lets a
   /// caller tell a refused key (401) or an unknown model (404) from a passing failure.
   long last_status() const { return m_last_status; }
@@ -62,6 +68,9 @@ class Client {
   long m_last_status = 0;
   int m_rate_limited = 0;
 };
+
+/// `text` with every occurrence of the key replaced by "[redacted]" (a server may echo it).
+std::string redact_key(std::string text, const ApiKey& key);
 
 /// The wait a Retry-After header asks for (delta-seconds or an HTTP date), if it is readable.
 std::optional<std::chrono::milliseconds> parse_retry_after(const std::string& value);

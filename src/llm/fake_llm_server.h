@@ -73,6 +73,10 @@ class FakeLlmServer {
     m_server.Post(path, [this](const httplib::Request& request, httplib::Response& response) {
       answer(request, response);
     });
+    if (provider == Provider::openai)
+      m_server.Post("/v1/embeddings", [this](const httplib::Request& request, httplib::Response& response) {
+        answer(request, response);
+      });
     m_port = m_server.bind_to_any_port("127.0.0.1");
     if (m_port > 0) {
       m_thread = std::thread([this] { m_server.listen_after_bind(); });
@@ -123,6 +127,24 @@ class FakeLlmServer {
     return m_received;
   }
 
+  /// A well-formed embeddings reply to `request` (its `input` list): input i becomes
+  /// [its length in bytes, i, 1], the data listed last input first (the API promises no
+  /// order; `index` tells), with usage of 5 prompt tokens.
+  static std::string embeddings_body(const nlohmann::json& request) {
+    nlohmann::json data = nlohmann::json::array();
+    const nlohmann::json inputs = request.is_object() ? request.value("input", nlohmann::json::array())
+                                                      : nlohmann::json::array();
+    for (size_t i = inputs.size(); i-- > 0;)
+      data.push_back({{"object", "embedding"},
+                      {"embedding", {inputs[i].is_string() ? inputs[i].get<std::string>().size() : 0, i, 1}},
+                      {"index", i}});
+    return nlohmann::json{{"object", "list"},
+                          {"data", data},
+                          {"model", request.is_object() ? request.value("model", "") : ""},
+                          {"usage", {{"prompt_tokens", 5}, {"total_tokens", 5}}}}
+        .dump();
+  }
+
   /// A well-formed reply with `text` and the usage the fake reports (7 in, 3 out).
   std::string reply_body(const std::string& text) const {
     if (m_provider == Provider::anthropic) {
@@ -170,7 +192,7 @@ class FakeLlmServer {
       if (!m_script.empty()) {
         next = m_script.front();
         m_script.pop_front();
-      } else if (m_writer) {
+      } else if (m_writer && !request.path.ends_with("/embeddings")) {
         writer = m_writer;
         request_seen = m_received.back();
       }
@@ -185,6 +207,10 @@ class FakeLlmServer {
     response.status = next.status;
     if (writer) {
       response.set_content(reply_body(writer(request_seen)), "application/json");
+      return;
+    }
+    if (next.body.empty() && next.status == 200 && request.path.ends_with("/embeddings")) {
+      response.set_content(embeddings_body(nlohmann::json::parse(request.body, nullptr, false)), "application/json");
       return;
     }
     response.set_content(next.body.empty() && next.status == 200 ? reply_body("hello") : next.body,

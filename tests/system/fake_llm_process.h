@@ -1,5 +1,6 @@
-// anneal-fake-llm (tools/fake_llm) as its own process on a free loopback port, for system
-// tests: started with any of its options (--delay-ms, --max-concurrent), stopped with the test.
+// anneal-fake-llm (tools/fake_llm: a rule-based stand-in LLM in the OpenAI wire format) as
+// its own process on a free loopback port, started with any of its options (--delay-ms,
+// --max-concurrent, --embeddings-fail-after), stopped when the test ends.
 #pragma once
 
 #include <signal.h>
@@ -23,13 +24,14 @@ namespace anneal::system_test {
 
 class FakeLlmProcess {
  public:
-  /// Logs to DIR/fake-llm.log; `options` are passed on (e.g. {"--max-concurrent", "1"}).
-  explicit FakeLlmProcess(const std::filesystem::path& dir, std::vector<std::string> options = {})
+  /// Starts the fake with its log and port file in `dir`, and `extra` arguments
+  /// ({"--max-concurrent", "1"}, {"--embeddings-fail-after", "1"}).
+  explicit FakeLlmProcess(const std::filesystem::path& dir, std::vector<std::string> extra = {})
       : m_log(dir / "fake-llm.log") {
     std::filesystem::path port_file = dir / "fake-llm.port";
     std::vector<std::string> args = {FAKE_LLM_BIN, "--port", "0", "--port-file", port_file.string(),
                                      "--log", m_log.string()};
-    args.insert(args.end(), options.begin(), options.end());
+    args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args)
       argv.push_back(a.data());
@@ -52,14 +54,23 @@ class FakeLlmProcess {
   FakeLlmProcess& operator=(const FakeLlmProcess&) = delete;
 
   int port() const { return m_port; }
-  /// The requests it received, one JSON object each (model, seed, messages, in_flight; or
-  /// status 429 for one it refused).
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(m_port) + "/v1"; }
+  /// The requests it received, one JSON object each (model, seed, messages, in_flight; status
+  /// 429 for one it refused; for embeddings, endpoint, model and input).
   std::vector<nlohmann::json> requests() const {
     std::vector<nlohmann::json> out;
     std::ifstream in(m_log);
     for (std::string line; std::getline(in, line);)
       if (!line.empty())
         out.push_back(nlohmann::json::parse(line));
+    return out;
+  }
+  /// The embeddings requests among them.
+  std::vector<nlohmann::json> embedding_requests() const {
+    std::vector<nlohmann::json> out;
+    for (auto& r : requests())
+      if (r.value("endpoint", "") == "embeddings")
+        out.push_back(r);
     return out;
   }
 

@@ -4,7 +4,6 @@
 #include <fstream>
 #include <regex>
 #include <set>
-#include <thread>
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>

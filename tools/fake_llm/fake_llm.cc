@@ -6,15 +6,21 @@
 //   fake-writer  answers the user message the way the system prompt asks (writer.h)
 //   fake-judge   answers a judge prompt's numbered criteria YES/NO, with noise (judge.h)
 //
+// and POST /v1/embeddings for the model fake-embed: hashed character trigrams, L2-normalised
+// (embedder.h), in OpenAI's reply format.
+//
 // Usage: anneal-fake-llm --port N [--host 127.0.0.1] [--log FILE] [--port-file FILE]
-//                        [--delay-ms MS] [--max-concurrent C]
+//                        [--delay-ms MS] [--max-concurrent C] [--embeddings-fail-after K]
 // --port 0 picks a free port; --port-file receives the port once the server listens.
 // --log appends one JSON line per request: {"model", "seed", "temperature", "messages",
-// "in_flight"} (fields the request lacks are null; in_flight counts the chat completions being
-// answered, this one included; a malformed request logs {"error", "body"}; a request refused
-// by the rate limit logs {"model", "status": 429, "retry_after_ms"}).
+// "in_flight"}, or {"endpoint": "embeddings", "model", "input"} (fields the request lacks are
+// null; in_flight counts the chat completions being answered, this one included; a malformed
+// request logs {"error", "body"}; a request refused by the rate limit logs {"model",
+// "status": 429, "retry_after_ms"}).
 // --delay-ms answers every chat completion after MS milliseconds (a provider's latency);
 // --max-concurrent refuses one beyond C in flight with OpenAI's 429 (rate_limit.h).
+// --embeddings-fail-after K answers every embeddings request after the first K with 503
+// (an endpoint that dies mid-build); chat completions go on being answered.
 // SIGTERM and SIGINT stop it cleanly (exit 0).
 #include <httplib.h>
 #include <pthread.h>
@@ -33,6 +39,7 @@
 #include <thread>
 
 #include "editor.h"
+#include "embedder.h"
 #include "judge.h"
 #include "rate_limit.h"
 #include "writer.h"
@@ -49,11 +56,12 @@ struct Options {
   std::string port_file;
   int delay_ms = 0;
   int max_concurrent = 0;  ///< 0: no limit
+  long embeddings_fail_after = -1;  ///< < 0: never
 };
 
 constexpr std::string_view k_usage =
     "usage: anneal-fake-llm --port N [--host 127.0.0.1] [--log FILE] [--port-file FILE]\n"
-    "                       [--delay-ms MS] [--max-concurrent C]\n";
+    "                       [--delay-ms MS] [--max-concurrent C] [--embeddings-fail-after K]\n";
 
 /// A whole number in [min, max], or nothing.
 std::optional<int> whole_number(const std::string& value, long min, long max) {
@@ -87,6 +95,11 @@ std::optional<Options> parse_options(int argc, char** argv) {
       options.log_path = value;
     } else if (arg == "--port-file") {
       options.port_file = value;
+    } else if (arg == "--embeddings-fail-after") {
+      char* end = nullptr;
+      options.embeddings_fail_after = std::strtol(value.c_str(), &end, 10);
+      if (end == value.c_str() || *end != '\0' || options.embeddings_fail_after < 0)
+        return std::nullopt;
     } else {
       return std::nullopt;
     }
@@ -125,8 +138,59 @@ std::string message_text(const json& body, std::string_view role) {
 
 class FakeLlm {
  public:
-  FakeLlm(std::string log_path, int max_concurrent, int delay_ms)
-      : m_log_path(std::move(log_path)), m_limit(max_concurrent, std::chrono::milliseconds(delay_ms)) {}
+  FakeLlm(std::string log_path, int max_concurrent, int delay_ms, long embeddings_fail_after)
+      : m_log_path(std::move(log_path)),
+        m_limit(max_concurrent, std::chrono::milliseconds(delay_ms)),
+        m_embeddings_fail_after(embeddings_fail_after) {}
+
+  /// POST /v1/embeddings, answered and refused as api.openai.com does.
+  void embed(const httplib::Request& request, httplib::Response& response) {
+    json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+    if (body.is_discarded() || !body.is_object()) {
+      log({{"error", "not a JSON object"}, {"body", request.body}});
+      return reject(response, 400, "invalid_request_error", "invalid_json",
+                    "We could not parse the JSON body of your request.");
+    }
+    log({{"endpoint", "embeddings"}, {"model", body.value("model", json(nullptr))},
+         {"input", body.value("input", json(nullptr))}});
+    long served = static_cast<long>(++m_embedding_requests);
+    if (m_embeddings_fail_after >= 0 && served > m_embeddings_fail_after)
+      return reject(response, 503, "server_error", "service_unavailable",
+                    "The server is overloaded or not ready yet.");
+    if (!body.contains("model") || !body["model"].is_string())
+      return reject(response, 400, "invalid_request_error", "missing_model", "you must provide a model parameter");
+    json input = body.value("input", json(nullptr));
+    if (input.is_string())
+      input = json::array({input});
+    bool texts = input.is_array() && !input.empty() && input.size() <= 2048;
+    for (const json& text : texts ? input : json::array())
+      texts = texts && text.is_string() && !text.get<std::string>().empty();
+    if (!texts)
+      return reject(response, 400, "invalid_request_error", "invalid_input",
+                    "'$.input' is invalid: this fake takes a non-empty string or a list of 1 to 2048 "
+                    "non-empty strings.", "input");
+    if (body.contains("encoding_format") && body["encoding_format"] != "float")
+      return reject(response, 400, "invalid_request_error", "invalid_encoding_format",
+                    "this fake answers encoding_format 'float' only", "encoding_format");
+    std::string model = body["model"];
+    if (model != "fake-embed")
+      return reject(response, 404, "invalid_request_error", "model_not_found",
+                    "The model `" + model + "` does not exist; this fake embeds with fake-embed.");
+    json data = json::array();
+    size_t bytes = 0;
+    for (size_t i = 0; i < input.size(); ++i) {
+      std::string text = input[i];
+      bytes += text.size();
+      data.push_back({{"object", "embedding"}, {"index", i}, {"embedding", embed_text(text)}});
+    }
+    int64_t tokens = static_cast<int64_t>((bytes + 3) / 4);
+    response.set_content(json{{"object", "list"},
+                              {"data", std::move(data)},
+                              {"model", model},
+                              {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}}
+                             .dump(),
+                         "application/json");
+  }
 
   void answer(const httplib::Request& request, httplib::Response& response) {
     auto started = std::chrono::steady_clock::now();
@@ -234,6 +298,8 @@ class FakeLlm {
 
   std::string m_log_path;
   ConcurrencyLimit m_limit;
+  long m_embeddings_fail_after = -1;
+  std::atomic<uint64_t> m_embedding_requests{0};
   std::mutex m_log_mutex;
   std::atomic<uint64_t> m_replies{0};
 };
@@ -262,7 +328,7 @@ int run(const Options& options) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  FakeLlm fake(options.log_path, options.max_concurrent, options.delay_ms);
+  FakeLlm fake(options.log_path, options.max_concurrent, options.delay_ms, options.embeddings_fail_after);
   httplib::Server server;
   // A worker per connection (kept-alive ones included): enough that a client's concurrency,
   // not this pool's size, is what the rate limit meets.
@@ -274,6 +340,8 @@ int run(const Options& options) {
   });
   server.Post("/v1/chat/completions",
               [&fake](const httplib::Request& request, httplib::Response& response) { fake.answer(request, response); });
+  server.Post("/v1/embeddings",
+              [&fake](const httplib::Request& request, httplib::Response& response) { fake.embed(request, response); });
   server.set_error_handler([](const httplib::Request& request, httplib::Response& response) {
     // Only the router's own 404 (no route): the handlers' errors already have a body.
     if (response.status == 404 && response.body.empty())
