@@ -96,7 +96,7 @@ TEST_CASE("a judge's calls run as many at once as its agent's max_concurrent, wh
   REQUIRE(built.status == 0);
   // The judge nodes share their provider's pool, as deep as max_concurrent; -j 1 is the
   // depth of the pool of everything else.
-  std::string ninja = repo.read(".anneal/build.ninja");
+  std::string ninja = repo.read(".anneal/ninja/notes/build.ninja");
   INFO(ninja);
   CHECK_THAT(ninja, Catch::Contains("pool llm_openai\n  depth = 3\n"));
   CHECK_THAT(ninja, Catch::Contains("pool commands\n  depth = 1\n"));
