@@ -202,7 +202,11 @@ Result<void> Ledger::scan_backwards(Keep&& keep, std::string_view kind) const {
     try {
       nlohmann::json record = nlohmann::json::parse(line);
       auto it = record.find("record");
-      std::string_view is = it != record.end() && it->is_string() ? it->get_ref<const std::string&>() : "";
+      // Not a ?: of the string and "": its type would be a temporary std::string, gone
+      // before the view is read.
+      std::string_view is;
+      if (it != record.end() && it->is_string())
+        is = it->get_ref<const std::string&>();
       if (is != kind)
         return true;
       return keep(without_chain(std::move(record)));
