@@ -22,10 +22,10 @@ Result<nlohmann::json> deploy_status_json(Project& project, const graph::Target&
   auto ledger = open_ledger(project, target.name);
   if (!ledger)
     return std::unexpected(ledger.error());
-  auto steps = ledger->records_of(graph::k_deploy_record);
-  if (!steps)
-    return std::unexpected(steps.error());
-  std::vector<graph::Deployment> all = graph::deployments(*steps);
+  auto recorded = graph::recorded_deployments(*ledger);
+  if (!recorded)
+    return std::unexpected(recorded.error());
+  std::vector<graph::Deployment> all = std::move(*recorded);
   std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.experiment > b.experiment; });
   nlohmann::json out = {{"tiers", nlohmann::json::array()}, {"waiting", nlohmann::json::array()}, {"latest", nullptr}};
   for (const auto& tier : target.deploy)

@@ -77,4 +77,11 @@ std::string candidate_name(const Deployment& d) {
   return fmt::format("#{} ({})", d.experiment, d.key.substr(0, 16));
 }
 
+Result<std::vector<Deployment>> recorded_deployments(const Ledger& ledger) {
+  auto steps = ledger.records_of(k_deploy_record);
+  if (!steps)
+    return std::unexpected(steps.error());
+  return deployments(*steps);
+}
+
 }  // namespace anneal::graph

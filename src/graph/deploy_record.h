@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "graph/annealfile.h"
+#include "graph/ledger.h"
+#include "util/error.h"
 
 namespace anneal::graph {
 
@@ -59,6 +61,9 @@ void add_step(Deployment& deployment, const nlohmann::json& record);
 /// Each candidate's deployment from the ledger's deployment records (oldest first), in the
 /// order their first steps were recorded.
 std::vector<Deployment> deployments(const std::vector<nlohmann::json>& records);
+
+/// deployments() of `ledger`'s deployment records.
+Result<std::vector<Deployment>> recorded_deployments(const Ledger& ledger);
 
 /// The deployment of `commit`, if it has one.
 const Deployment* find_deployment(const std::vector<Deployment>& all, std::string_view commit);

@@ -247,10 +247,10 @@ Result<void> deploy_new_best(Workspace& ws, const Target& target, const nlohmann
   auto lock = lock_deployments(ws, target, hooks);
   if (!lock)
     return std::unexpected(lock.error());
-  auto steps = ledger.records_of(k_deploy_record);
-  if (!steps)
-    return std::unexpected(steps.error());
-  if (find_deployment(deployments(*steps), commit.get<std::string>()))
+  auto all = recorded_deployments(ledger);
+  if (!all)
+    return std::unexpected(all.error());
+  if (find_deployment(*all, commit.get<std::string>()))
     return {};
   Deployment candidate;
   candidate.experiment = record.value("id", 0);
@@ -282,11 +282,10 @@ Result<Deployment> decide_deployment(Workspace& ws, const Target& target, const 
   auto ledger = Ledger::open(ws.ledger_path(target.name));
   if (!ledger)
     return std::unexpected(ledger.error());
-  auto steps = ledger->records_of(k_deploy_record);
-  if (!steps)
-    return std::unexpected(steps.error());
-  std::vector<Deployment> all = deployments(*steps);
-  auto picked = chosen(target, all, decision);
+  auto all = recorded_deployments(*ledger);
+  if (!all)
+    return std::unexpected(all.error());
+  auto picked = chosen(target, *all, decision);
   if (!picked)
     return std::unexpected(picked.error());
   const Deployment& d = **picked;
@@ -324,11 +323,10 @@ Result<std::string> apply_refusal(Workspace& ws, const Target& target, const std
   auto ledger = Ledger::open(ws.ledger_path(target.name));
   if (!ledger)
     return std::unexpected(ledger.error());
-  auto steps = ledger->records_of(k_deploy_record);
-  if (!steps)
-    return std::unexpected(steps.error());
-  std::vector<Deployment> all = deployments(*steps);
-  const Deployment* d = find_deployment(all, commit);
+  auto all = recorded_deployments(*ledger);
+  if (!all)
+    return std::unexpected(all.error());
+  const Deployment* d = find_deployment(*all, commit);
   if (d && d->approved_for(last))
     return std::string();
   if (!d)

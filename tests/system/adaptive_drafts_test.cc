@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <regex>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -19,17 +18,6 @@ using namespace anneal::system_test;
 using nlohmann::json;
 
 namespace {
-
-std::vector<json> ledger(const TempRepo& repo) {
-  std::vector<json> records;
-  std::istringstream lines(repo.read(".anneal/targets/t/experiments.jsonl"));
-  for (std::string line; std::getline(lines, line);) {
-    INFO(line);
-    REQUIRE(json::accept(line));
-    records.push_back(json::parse(line));
-  }
-  return records;
-}
 
 /// A tune target over x in [0, 100] scored by x itself; GATE is its one gate.
 std::string drafts_annealfile(const std::string& drafts, const std::string& gate, int experiments) {
@@ -63,7 +51,7 @@ TEST_CASE("drafts: auto lowers the count while drafts survive, and -n, show and 
   Outcome build = repo.anneal("build");
   INFO(build.out << build.err);
   REQUIRE(build.status == 0);
-  auto records = ledger(repo);
+  auto records = repo.ledger("t");
   REQUIRE(records.size() == 5);
   // An independent model of the rule: each count from the drafts recorded before it.
   int survived = 0, drafted = 0;
@@ -95,7 +83,7 @@ TEST_CASE("drafts: auto lowers the count while drafts survive, and -n, show and 
   Outcome more = repo.anneal("build --more 1");
   INFO(more.out << more.err);
   REQUIRE(more.status == 0);
-  records = ledger(repo);
+  records = repo.ledger("t");
   REQUIRE(records.size() == 6);
   CHECK(records[5]["draft_count"]["drafted"] == drafted);
   CHECK(records[5]["draft_count"]["survived"] == survived);
@@ -110,7 +98,7 @@ TEST_CASE("drafts: auto raises the count to its maximum while drafts fail their 
   Outcome build = repo.anneal("build");
   INFO(build.out << build.err);
   REQUIRE(build.status == 0);
-  auto records = ledger(repo);
+  auto records = repo.ledger("t");
   REQUIRE(records.size() == 4);
   CHECK(drafts_of(records[1]) == 4);  // s = 1/2 wants 4, within [2, 6]
   CHECK(drafts_of(records[2]) == 6);  // none of 4 survived: s = 1/6 wants 13
@@ -186,7 +174,7 @@ TEST_CASE("population: restarts enter as immigrants through a replacement tourna
   Outcome build = repo.anneal("build");
   INFO(build.out << build.err);
   REQUIRE(build.status == 0);
-  auto records = ledger(repo);
+  auto records = repo.ledger("t");
   REQUIRE(records.size() == 13);
   const std::string baseline = records[0]["commit"].get<std::string>();
   int immigrants = 0, entered = 0;
@@ -220,7 +208,7 @@ TEST_CASE("population: restarts enter as immigrants through a replacement tourna
   Outcome rest = split.anneal("build");
   INFO(rest.out << rest.err);
   REQUIRE(rest.status == 0);
-  CHECK(story(ledger(split)) == story(records));
+  CHECK(story(split.ledger("t")) == story(records));
   CHECK(repo.fsck_problems().empty());
   CHECK(split.fsck_problems().empty());
 }

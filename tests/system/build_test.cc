@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include <map>
-#include <sstream>
 #include <string>
 
 #include "harness.h"
@@ -66,17 +65,6 @@ std::map<std::string, int> counters(const TempRepo& repo) {
   return counts;
 }
 
-/// The raw ledger, one parsed object per line; every line must be valid JSON.
-std::vector<nlohmann::json> ledger(const TempRepo& repo, const std::string& target) {
-  std::vector<nlohmann::json> records;
-  std::istringstream lines(repo.read(".anneal/targets/" + target + "/experiments.jsonl"));
-  for (std::string line; std::getline(lines, line);) {
-    INFO(line);
-    REQUIRE(nlohmann::json::accept(line));
-    records.push_back(nlohmann::json::parse(line));
-  }
-  return records;
-}
 
 std::string git(const TempRepo& repo, const std::string& args) {
   Outcome o = repo.run("git " + args);
@@ -135,7 +123,7 @@ TEST_CASE("a command agent improves on the baseline and every candidate is recor
   CHECK(git(repo, "show refs/heads/anneal/t:score.txt") ==
         fmt::format("{}\n", best->at("score").get<double>()));
 
-  for (const auto& record : ledger(repo, "t")) {
+  for (const auto& record : repo.ledger("t")) {
     INFO(record.dump());
     for (const char* field :
          {"id", "key", "outcome", "score", "commit", "hypothesis", "violations", "cost_usd", "duration_s"})

@@ -5,7 +5,6 @@
 // --force; a failing tier is reported and the build goes on; a candidate is deployed once.
 #include <catch2/catch.hpp>
 
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -65,10 +64,9 @@ std::string git(const std::filesystem::path& dir, const std::string& args) {
 /// The ledger's deployment records, oldest first.
 std::vector<nlohmann::json> deploy_records(const TempRepo& repo) {
   std::vector<nlohmann::json> out;
-  std::istringstream lines(repo.read(".anneal/targets/t/experiments.jsonl"));
-  for (std::string line; std::getline(lines, line);)
-    if (auto r = nlohmann::json::parse(line); r.value("record", "") == "deploy")
-      out.push_back(r);
+  for (auto& r : repo.ledger("t"))
+    if (r.value("record", "") == "deploy")
+      out.push_back(std::move(r));
   return out;
 }
 

@@ -131,6 +131,17 @@ nlohmann::json TempRepo::history(const std::string& target) const {
   return nlohmann::json::parse(o.out);
 }
 
+std::vector<nlohmann::json> TempRepo::ledger(const std::string& target) const {
+  std::vector<nlohmann::json> records;
+  std::istringstream lines(read(".anneal/targets/" + target + "/experiments.jsonl"));
+  for (std::string line; std::getline(lines, line);) {
+    if (!nlohmann::json::accept(line))
+      throw std::runtime_error("not a JSON ledger line: " + line);
+    records.push_back(nlohmann::json::parse(line));
+  }
+  return records;
+}
+
 std::string with_scratch(std::string text, const TempRepo& repo) {
   const std::string marker = "SCRATCH";
   for (size_t at = text.find(marker); at != std::string::npos; at = text.find(marker, at))

@@ -47,6 +47,8 @@ class TempRepo {
   std::string status() const;
   /// `anneal history TARGET --json`, parsed.
   nlohmann::json history(const std::string& target) const;
+  /// TARGET's raw ledger, one parsed object per line; a line that is not JSON throws.
+  std::vector<nlohmann::json> ledger(const std::string& target) const;
 
   /// A scratch folder outside the repository (for counters that agents and stages bump),
   /// writable in the sandbox: listed in ANNEAL_SANDBOX_WRITABLE while the repository lives.
